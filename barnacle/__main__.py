@@ -1,0 +1,5 @@
+import sys
+
+from barnacle.cli import main
+
+sys.exit(main())

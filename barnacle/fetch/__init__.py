@@ -1,0 +1,16 @@
+"""HTTP for the whole process: one session, retries, pacing, clear errors. Knows no IIIF."""
+
+from barnacle.fetch.errors import FetchError
+from barnacle.fetch.get_json import get_json
+from barnacle.fetch.session import BarnacleSession, HttpSettings, get_session
+from barnacle.fetch.urls import check_fetchable, url_problem
+
+__all__ = [
+    "BarnacleSession",
+    "FetchError",
+    "HttpSettings",
+    "check_fetchable",
+    "get_json",
+    "get_session",
+    "url_problem",
+]

@@ -1,0 +1,68 @@
+"""Recognise which IIIF Presentation version and resource a JSON document is."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import ValidationError
+
+from barnacle.iiif import v2, v3
+from barnacle.iiif.errors import IIIFError
+
+Manifest = v2.Manifest | v3.Manifest
+Collection = v2.Collection | v3.Collection
+
+
+def _contexts(data: dict[str, Any]) -> str:
+    context = data.get("@context")
+    items = context if isinstance(context, list) else [context]
+    return " ".join(str(item) for item in items if item is not None)
+
+
+def detect_version(data: Any) -> int:
+    """2 or 3, from `@context` first, then from the shape (`@id`/`@type` vs `id`/`type`)."""
+    if not isinstance(data, dict):
+        raise IIIFError(f"expected a JSON object, got {type(data).__name__}")
+    context = _contexts(data)
+    if "presentation/3" in context:
+        return 3
+    if "presentation/2" in context:
+        return 2
+    if "@type" in data or "@id" in data:
+        return 2
+    if "type" in data:
+        return 3
+    raise IIIFError("not a IIIF Presentation document: no @context, @type or type")
+
+
+def resource_kind(data: dict[str, Any]) -> str:
+    """`manifest` or `collection`."""
+    type_ = str(data.get("@type") or data.get("type") or "")
+    if type_ in ("sc:Manifest", "Manifest"):
+        return "manifest"
+    if type_ in ("sc:Collection", "Collection"):
+        return "collection"
+    raise IIIFError(f"not a IIIF Manifest or Collection (type is {type_ or 'missing'!r})")
+
+
+def parse_resource(data: Any) -> Manifest | Collection:
+    """A Manifest or Collection model of the right version for `data`."""
+    version = detect_version(data)
+    kind = resource_kind(data)
+    module = v3 if version == 3 else v2
+    model = module.Manifest if kind == "manifest" else module.Collection
+    try:
+        return model.model_validate(data)
+    except ValidationError as err:
+        first = err.errors()[0]
+        where = ".".join(str(part) for part in first["loc"])
+        raise IIIFError(
+            f"invalid IIIF {version} {kind}: {where}: {first['msg']} ({err.error_count()} problems)"
+        ) from err
+
+
+def parse_manifest(data: Any) -> Manifest:
+    resource = parse_resource(data)
+    if not isinstance(resource, (v2.Manifest, v3.Manifest)):
+        raise IIIFError("expected a Manifest but this is a Collection")
+    return resource

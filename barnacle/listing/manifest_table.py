@@ -1,0 +1,86 @@
+"""`list-manifests`: the snapshot -> `manifests.tsv`, one line per unique, valid manifest."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from barnacle.atomic import atomic_write_text
+from barnacle.fetch import url_problem
+from barnacle.listing.snapshot import CollectionSnapshot
+
+BASE_COLUMNS = ["index", "manifest_url", "sha1", "output", "label"]
+
+
+def manifest_sha1(url: str) -> str:
+    """The name of a manifest's output: the SHA1 of its URL."""
+    return hashlib.sha1(url.encode("utf-8")).hexdigest()
+
+
+def output_path(run_dir: Path, url: str) -> Path:
+    return run_dir / "ocr" / f"{manifest_sha1(url)}.jsonl"
+
+
+@dataclass
+class ManifestTable:
+    columns: list[str]
+    rows: list[dict[str, str]]
+    duplicates: int = 0
+    invalid: list[str] = field(default_factory=list)
+
+
+def _clean(value: str) -> str:
+    return " ".join(value.split())
+
+
+def build_table(snapshot: CollectionSnapshot, run_dir: Path) -> ManifestTable:
+    """Unique valid manifests in snapshot order; duplicates counted, invalid URLs reported."""
+    metadata_columns: list[str] = []
+    rows: list[dict[str, str]] = []
+    seen: set[str] = set()
+    duplicates = 0
+    invalid: list[str] = []
+    for position, entry in enumerate(snapshot.entries, start=1):
+        url = entry.manifest_url
+        problem = url_problem(url)
+        if problem:
+            where = f"line {entry.source_line}" if entry.source_line else f"entry {position}"
+            invalid.append(f"{where}: {url!r}: {problem}")
+            continue
+        if url in seen:
+            duplicates += 1
+            continue
+        seen.add(url)
+        for key in entry.metadata:
+            if key not in metadata_columns and key not in BASE_COLUMNS:
+                metadata_columns.append(key)
+        row = {
+            "index": str(len(rows) + 1),
+            "manifest_url": url,
+            "sha1": manifest_sha1(url),
+            "output": str(output_path(run_dir, url)),
+            "label": _clean(entry.label)[:500],
+        }
+        row.update({key: _clean(value) for key, value in entry.metadata.items()})
+        rows.append(row)
+    return ManifestTable(BASE_COLUMNS + metadata_columns, rows, duplicates, invalid)
+
+
+def table_text(table: ManifestTable) -> str:
+    lines = ["\t".join(table.columns)]
+    lines += ["\t".join(row.get(column, "") for column in table.columns) for row in table.rows]
+    return "\n".join(lines) + "\n"
+
+
+def write_table(table: ManifestTable, path: Path) -> None:
+    atomic_write_text(path, table_text(table))
+
+
+def read_table(path: Path) -> list[dict[str, str]]:
+    """The rows of a `manifests.tsv`, as dicts keyed by column name."""
+    lines = path.read_text(encoding="utf-8").splitlines()
+    if not lines:
+        return []
+    columns = lines[0].split("\t")
+    return [dict(zip(columns, line.split("\t"), strict=False)) for line in lines[1:] if line]

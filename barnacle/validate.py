@@ -1,0 +1,94 @@
+"""`barnacle validate`: is this URL or file a usable IIIF Manifest or Collection?"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel
+
+from barnacle.fetch import FetchError, get_json
+from barnacle.iiif import IIIFError, best_label, detect_version, parse_resource
+from barnacle.iiif.v2 import Manifest as ManifestV2
+from barnacle.iiif.v3 import Manifest as ManifestV3
+
+
+class ValidationReport(BaseModel):
+    source: str
+    ok: bool
+    kind: str = ""
+    version: int | None = None
+    label: str = ""
+    canvases: int | None = None
+    canvases_without_service: list[str] = []
+    members: int | None = None
+    notes: list[str] = []
+    error: str | None = None
+
+    def lines(self) -> list[str]:
+        if self.error:
+            return [f"INVALID {self.source}", f"  error: {self.error}"]
+        out = [
+            f"OK {self.source}",
+            f"  type: IIIF Presentation {self.version} {self.kind}",
+            f"  label: {self.label or '(none)'}",
+        ]
+        if self.canvases is not None:
+            out.append(f"  canvases: {self.canvases}")
+            missing = self.canvases_without_service
+            out.append(f"  canvases without an image service: {len(missing)}")
+            out += [f"    - {canvas}" for canvas in missing[:20]]
+            if len(missing) > 20:
+                out.append(f"    ... and {len(missing) - 20} more")
+        if self.members is not None:
+            out.append(f"  members (manifests and sub-collections): {self.members}")
+        out += [f"  note: {note}" for note in self.notes]
+        return out
+
+
+def _load(source: str, get: Callable[[str], Any]) -> Any:
+    if "://" in source:
+        return get(source)
+    path = Path(source)
+    if not path.is_file():
+        raise FetchError(source, "no such file; give an http(s) URL or a path to a .json file")
+    try:
+        return json.loads(path.read_text(encoding="utf-8-sig"))
+    except (ValueError, UnicodeDecodeError) as err:
+        raise FetchError(source, f"not valid JSON ({err})") from err
+
+
+def validate(source: str, get: Callable[[str], Any] = get_json) -> ValidationReport:
+    try:
+        data = _load(source, get)
+        resource = parse_resource(data)
+    except (FetchError, IIIFError) as err:
+        return ValidationReport(source=source, ok=False, error=str(err))
+    if isinstance(resource, (ManifestV2, ManifestV3)):
+        pages = resource.pages()
+        missing = [page.canvas_id for page in pages.pages_without_service]
+        notes = list(pages.notes)
+        if not pages.pages:
+            notes.append("no canvases: nothing to OCR")
+        return ValidationReport(
+            source=source,
+            ok=bool(pages.pages),
+            kind="Manifest",
+            version=pages.version,
+            label=pages.label,
+            canvases=len(pages.pages),
+            canvases_without_service=missing,
+            notes=notes,
+        )
+    refs = resource.member_refs()
+    return ValidationReport(
+        source=source,
+        ok=True,
+        kind="Collection",
+        version=detect_version(data),
+        label=best_label(resource.label),
+        members=len(refs),
+        notes=[] if refs or resource.page_links() else ["collection is empty"],
+    )

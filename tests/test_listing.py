@@ -1,0 +1,172 @@
+"""Stages 1 and 2 (fetch-collection, list-manifests) on real HTTP and the real Lapidus lists."""
+
+from __future__ import annotations
+
+import csv
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from barnacle.listing import SourceError, build_table, fetch_snapshot, manifest_sha1, read_table
+
+from support import iiif_docs as docs
+from support.paths import REPO, SHARED
+from support.scripted_server import Response, ScriptedServer
+
+
+def _serve_tree(server: ScriptedServer) -> None:
+    server.route("/top.json", docs.v2_collection("top", ["m1", "m2"], ["nested"]))
+    server.route(
+        "/nested.json", docs.v3_collection("nested", [("Manifest", "m3"), ("Collection", "deep")])
+    )
+    server.route("/deep.json", docs.v2_collection("deep", ["m4", "m1"]))
+
+
+def test_nested_collections_any_depth_document_order(server: ScriptedServer) -> None:
+    _serve_tree(server)
+    snapshot = fetch_snapshot(server.url("/top.json"), progress=False)
+    urls = [e.manifest_url.removeprefix(server.base) for e in snapshot.entries]
+    assert urls == ["/m1.json", "/m2.json", "/m3.json", "/m4.json", "/m1.json"]
+    assert snapshot.collections_visited == 3 and snapshot.source_kind == "collection"
+    table = build_table(snapshot, Path("runs/x"))
+    assert len(table.rows) == 4 and table.duplicates == 1
+
+
+def test_v2_paged_collection_first_next(server: ScriptedServer) -> None:
+    top = docs.v2_collection("paged", [])
+    top.update({"first": "{base}/page1.json", "total": 3})
+    page1 = docs.v2_collection("page1", ["a", "b"])
+    page1["next"] = "{base}/page2.json"
+    page2 = docs.v2_collection("page2", ["c"])
+    server.route("/paged.json", top)
+    server.route("/page1.json", page1)
+    server.route("/page2.json", page2)
+    snapshot = fetch_snapshot(server.url("/paged.json"), progress=False)
+    assert [e.manifest_url.rsplit("/", 1)[1] for e in snapshot.entries] == [
+        "a.json",
+        "b.json",
+        "c.json",
+    ]
+
+
+def test_cycle_is_detected_not_followed(server: ScriptedServer) -> None:
+    server.route("/a.json", docs.v2_collection("a", ["m1"], ["b"]))
+    server.route("/b.json", docs.v2_collection("b", ["m2"], ["a"]))
+    snapshot = fetch_snapshot(server.url("/a.json"), progress=False)
+    assert len(snapshot.entries) == 2
+    assert any("cycle" in w for w in snapshot.warnings)
+    assert server.hits("/a.json") == 1 and server.hits("/b.json") == 1
+
+
+def test_broken_sub_collection_is_a_warning(server: ScriptedServer) -> None:
+    server.route("/top.json", docs.v2_collection("top", ["m1"], ["gone", "html"]))
+    server.route("/html.json", Response(200, "<html>oops</html>"))
+    snapshot = fetch_snapshot(server.url("/top.json"), progress=False)
+    assert len(snapshot.entries) == 1
+    assert len(snapshot.warnings) == 2 and any("HTTP 404" in w for w in snapshot.warnings)
+
+
+def test_single_manifest_url_and_local_json(server: ScriptedServer, tmp_path: Path) -> None:
+    server.route("/m.json", docs.v3_manifest("m", [docs.v3_canvas("a")]))
+    snapshot = fetch_snapshot(server.url("/m.json"), progress=False)
+    assert snapshot.source_kind == "manifest"
+    assert [e.manifest_url for e in snapshot.entries] == [server.url("/m.json")]
+    local = tmp_path / "coll.json"
+    local.write_text(
+        json.dumps(docs.v3_collection("c", [("Manifest", "x")])).replace("{base}", "http://h")
+    )
+    snapshot = fetch_snapshot(str(local), progress=False)
+    assert (
+        snapshot.source_kind == "json-file"
+        and snapshot.entries[0].manifest_url == "http://h/x.json"
+    )
+
+
+def test_txt_list_comments_blanks_invalid_and_duplicates(tmp_path: Path) -> None:
+    listing = tmp_path / "list.txt"
+    listing.write_text(
+        "# my list\n\nhttp://h/a\nhttp://h/b\n  http://h/a  \nfile:///etc/passwd\nftp://x/y\n"
+        "http://127.0.0.1:22/\nnot a url\n"
+    )
+    snapshot = fetch_snapshot(str(listing))
+    table = build_table(snapshot, tmp_path)
+    assert [row["manifest_url"] for row in table.rows] == [
+        "http://h/a",
+        "http://h/b",
+        "http://127.0.0.1:22/",
+    ]
+    assert table.duplicates == 1
+    assert [p.split(":")[0] for p in table.invalid] == ["line 6", "line 7", "line 9"]
+
+
+def test_csv_keeps_metadata_and_requires_manifest_url(tmp_path: Path) -> None:
+    good = tmp_path / "in.csv"
+    good.write_text(
+        "source_metadata_id,ark,manifest_url\n991,ark:/1/a,http://h/a\n992,ark:/1/b,http://h/b\n"
+    )
+    table = build_table(fetch_snapshot(str(good)), tmp_path / "run")
+    assert table.columns[-2:] == ["source_metadata_id", "ark"]
+    assert table.rows[1]["ark"] == "ark:/1/b" and table.rows[1]["index"] == "2"
+    assert table.rows[0]["output"] == str(
+        tmp_path / "run" / "ocr" / f"{manifest_sha1('http://h/a')}.jsonl"
+    )
+    bad = tmp_path / "bad.csv"
+    bad.write_text("url,ark\nhttp://h/a,x\n")
+    with pytest.raises(SourceError, match="no 'manifest_url' column"):
+        fetch_snapshot(str(bad))
+
+
+def test_missing_source_names_the_fix() -> None:
+    with pytest.raises(SourceError, match="no such file; give an IIIF collection"):
+        fetch_snapshot("nowhere.txt")
+    with pytest.raises(SourceError, match="only http"):
+        fetch_snapshot("ftp://example.org/collection.json")
+
+
+def _run_script(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, *args], cwd=REPO, capture_output=True, text=True, timeout=120
+    )
+
+
+def test_scripts_on_lapidus_csv(tmp_path: Path) -> None:
+    snapshot = tmp_path / "lapidus" / "collection.json"
+    source = SHARED / "data/lapidus/lapidus_lar.csv"
+    done = _run_script("scripts/fetch-collection", str(source), str(snapshot))
+    assert done.returncode == 0, done.stderr
+    done = _run_script("scripts/list-manifests", str(snapshot))
+    assert done.returncode == 0, done.stderr
+    rows = read_table(tmp_path / "lapidus" / "manifests.tsv")
+    with source.open() as handle:
+        expected = list(csv.DictReader(handle))
+    assert len(rows) == len({r["manifest_url"] for r in expected})
+    first = rows[0]
+    assert first["manifest_url"] == expected[0]["manifest_url"]
+    assert (first["source_metadata_id"], first["ark"]) == (
+        expected[0]["source_metadata_id"],
+        expected[0]["ark"],
+    )
+    assert first["sha1"] == manifest_sha1(first["manifest_url"])
+    assert first["output"].endswith(f"lapidus/ocr/{first['sha1']}.jsonl")
+
+
+def test_scripts_on_lapidus_txt(tmp_path: Path) -> None:
+    source = SHARED / "data/lapidus/manifests.txt"
+    snapshot = tmp_path / "collection.json"
+    assert _run_script("scripts/fetch-collection", str(source), str(snapshot)).returncode == 0
+    done = _run_script("scripts/list-manifests", str(snapshot))
+    lines = [x.strip() for x in source.read_text().splitlines() if x.strip()]
+    rows = read_table(tmp_path / "manifests.tsv")
+    assert len(rows) == len(set(lines)) == 2853
+    assert f"{len(rows)} manifests" in done.stdout
+    assert [r["index"] for r in rows[:3]] == ["1", "2", "3"]
+
+
+def test_bad_command_lines_fail_fast_with_a_fix() -> None:
+    done = _run_script("scripts/fetch-collection", "nowhere.csv", "/tmp/x.json")
+    assert done.returncode == 1 and "no such file" in done.stderr and "Traceback" not in done.stderr
+    done = _run_script("scripts/list-manifests", "nowhere.json")
+    assert done.returncode == 2 and "run scripts/fetch-collection first" in done.stderr

@@ -1,0 +1,57 @@
+"""`barnacle validate` on manifests and collections served over real HTTP."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from support import iiif_docs as docs
+from support.paths import REPO
+from support.scripted_server import Response, ScriptedServer
+
+
+def _validate(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "barnacle", "validate", *args],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_manifest_report(server: ScriptedServer) -> None:
+    canvases = [docs.v2_canvas("a"), docs.v2_canvas("b", service=False), docs.v2_canvas("c")]
+    server.route("/m.json", docs.v2_manifest("m", canvases, sequences=2))
+    done = _validate(server.url("/m.json"), "--json")
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)
+    assert (report["version"], report["kind"], report["label"]) == (2, "Manifest", "Book m")
+    assert report["canvases"] == 3
+    assert report["canvases_without_service"] == [server.url("/canvas/b")]
+    assert any("sequences" in note for note in report["notes"])
+    text = _validate(server.url("/m.json")).stdout
+    assert "canvases without an image service: 1" in text
+
+
+def test_collection_and_local_file(server: ScriptedServer, tmp_path: Path) -> None:
+    server.route("/c.json", docs.v3_collection("c", [("Manifest", "m1"), ("Collection", "s")]))
+    done = _validate(server.url("/c.json"))
+    assert done.returncode == 0
+    assert "IIIF Presentation 3 Collection" in done.stdout and "members" in done.stdout
+    local = tmp_path / "m.json"
+    local.write_text(json.dumps(docs.v3_manifest("m", [docs.v3_canvas("a")])))
+    assert _validate(str(local)).returncode == 0
+
+
+def test_invalid_inputs_exit_1_without_traceback(server: ScriptedServer, tmp_path: Path) -> None:
+    server.route("/html.json", Response(200, "<html>Login</html>"))
+    server.route("/empty.json", docs.v3_manifest("e", []))
+    for source in (server.url("/html.json"), server.url("/nope.json"), server.url("/empty.json")):
+        done = _validate(source)
+        assert done.returncode == 1, source
+        assert "Traceback" not in done.stderr
+    done = _validate(str(tmp_path / "missing.json"))
+    assert done.returncode == 1 and "no such file" in done.stdout
