@@ -11,6 +11,7 @@ VENV       ?= .venv#                       where `make setup` puts the virtual e
 RUN        ?= demo#                        run name: everything goes to runs/$(RUN)/
 COLLECTION ?=#                             IIIF collection/manifest URL, or a .json/.txt/.csv file
 RUNS_DIR   ?= runs#                        parent folder of all runs
+SAMPLE_PORT ?= 8182#                       port of the bundled sample IIIF server (make demo)
 PYTEST_ARGS ?=#                            extra arguments for pytest, e.g. -k listing
 
 export COLLECTION
@@ -37,14 +38,20 @@ test: $(STAMP) ## run every test, slow ones included (real OCR, SLURM), as CI do
 test-fast: $(STAMP) ## run the fast tests only (skips those marked slow)
 	$(PY) -m pytest -m 'not slow' $(PYTEST_ARGS)
 
+PY_SOURCES = barnacle tests bench $(shell grep -l '^\#!.*python' scripts/*)
+
 .PHONY: lint
 lint: $(STAMP) ## ruff check and format check of the package, scripts, tests and benchmarks
-	$(VENV)/bin/ruff check barnacle scripts tests bench
-	$(VENV)/bin/ruff format --check barnacle scripts tests bench
+	$(VENV)/bin/ruff check $(PY_SOURCES)
+	$(VENV)/bin/ruff format --check $(PY_SOURCES)
 
 .PHONY: bench
-bench: $(STAMP) ## run the benchmarks in bench/ and print their figures
+bench: $(STAMP) ## listing benchmark: seconds and manifests/second
 	$(PY) bench/bench_listing.py
+
+.PHONY: bench-worker
+bench-worker: $(STAMP) ## worker benchmark: stage times, pages/hour vs kraken CLI and the bare limit
+	$(PY) bench/bench_worker.py
 
 ##@ Pipeline stages (each also runs by hand: scripts/NAME --help)
 .PHONY: fetch-collection
@@ -59,6 +66,15 @@ list-manifests: $(RUN_DIR)/manifests.tsv ## turn the snapshot into runs/$(RUN)/m
 
 $(RUN_DIR)/manifests.tsv: $(RUN_DIR)/collection.json
 	$(PY) scripts/list-manifests $<
+
+##@ Demo
+.PHONY: demo
+demo: $(STAMP) ## serve the bundled sample collection, OCR it with the demo model, show the text
+	PY=$(PY) RUN_DIR=$(RUNS_DIR)/demo SAMPLE_PORT=$(SAMPLE_PORT) scripts/demo
+
+.PHONY: serve-sample
+serve-sample: $(STAMP) ## serve the sample collection on 127.0.0.1:$(SAMPLE_PORT) until Ctrl-C
+	$(PY) scripts/serve-sample --port $(SAMPLE_PORT)
 
 ##@ Help
 .PHONY: help

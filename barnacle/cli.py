@@ -101,6 +101,52 @@ def cmd_list_manifests(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _meta_pair(text: str) -> tuple[str, str]:
+    key, sep, value = text.partition("=")
+    if not sep or not key:
+        raise argparse.ArgumentTypeError(f"expected KEY=VALUE, got {text!r}")
+    return key, value
+
+
+def cmd_ocr(args: argparse.Namespace) -> int:
+    import logging
+
+    from barnacle.worker import WorkerOptions, process_manifest
+
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(message)s",
+    )
+    _configure_http(args)
+    if args.workers is not None and args.workers < 1:
+        return _fail("--workers must be 1 or more")
+    if args.threads < 1:
+        return _fail("--threads must be 1 or more")
+    options = WorkerOptions(
+        model=args.model,
+        cache_dir=Path(args.cache_dir),
+        max_pages=args.max_pages,
+        size=args.size,
+        device=args.device,
+        threads=args.threads,
+        resume=not args.no_resume,
+        offline=args.offline,
+        metadata=dict(args.meta),
+        progress=not args.no_progress,
+        max_image_pixels=args.max_image_pixels,
+        **({"workers": args.workers} if args.workers else {}),
+    )
+    result = process_manifest(args.manifest, Path(args.out), options)
+    print(
+        f"{result.status}: {args.manifest} -> {result.out} "
+        f"({result.pages_done} done, {result.pages_skipped} already done, "
+        f"{result.pages_failed} failed, of {result.pages_total}; {result.elapsed_s:.1f} s)"
+        + (f"\n  {result.message}" if result.message else ""),
+        file=sys.stderr if result.exit_code else sys.stdout,
+    )
+    return result.exit_code
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="barnacle", description="IIIF collections to machine-readable text with Kraken OCR."
@@ -130,6 +176,39 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--run-dir", help="run directory (default: the snapshot's folder)")
     p.add_argument("--out", help="TSV to write (default: RUN_DIR/manifests.tsv)")
     p.set_defaults(func=cmd_list_manifests)
+
+    p = sub.add_parser(
+        "ocr",
+        help="OCR one manifest into one JSONL file (resumable)",
+        description="OCR one manifest into one JSONL file. Exit codes: 0 complete; "
+        "3 finished with page errors (output stays .part, errors in OUT.errors.jsonl); "
+        "4 could not start (bad manifest, missing model); 5 another worker holds the manifest; "
+        "2 bad command line.",
+    )
+    p.add_argument("manifest", metavar="MANIFEST", help="manifest URL")
+    p.add_argument("--out", required=True, help="JSONL to write, e.g. runs/NAME/ocr/SHA1.jsonl")
+    p.add_argument("--model", help="kraken recognition model (default: the bundled demo model)")
+    p.add_argument("--cache-dir", default="cache", help="shared image cache (default: cache)")
+    p.add_argument("--max-pages", type=int, help="only the first N pages")
+    p.add_argument("--size", default="!3000,3000", help="IIIF size (default: !3000,3000)")
+    p.add_argument("--device", default="cpu", help="cpu, cuda or cuda:N (default: cpu)")
+    p.add_argument("--threads", type=int, default=1, help="torch threads per page process")
+    p.add_argument("--workers", type=int, help="page processes (default: the CPUs given)")
+    p.add_argument("--no-resume", action="store_true", help="start over, discarding output")
+    p.add_argument("--offline", action="store_true", help="read images from the cache only")
+    p.add_argument(
+        "--meta",
+        type=_meta_pair,
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="metadata carried into every record (source_metadata_id, ark, ...)",
+    )
+    p.add_argument("--max-image-pixels", type=int, help="decompression bomb limit (pixels)")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.add_argument("-v", "--verbose", action="store_true", help="log what happens")
+    _add_http_options(p)
+    p.set_defaults(func=cmd_ocr)
     return parser
 
 

@@ -181,6 +181,8 @@ def test_clamp_size_never_upscales_and_honours_limits() -> None:
     assert clamp_size("!3000,3000", info) == "!3000,3000"  # exactly the original: unchanged
     small = ImageInfo.model_validate({"width": 1000, "height": 1500})
     assert clamp_size("!3000,3000", small) == "1000,1500"  # would upscale: the original size
+    odd = ImageInfo.model_validate({"width": 1300, "height": 1855})
+    assert clamp_size("!3000,3000", odd) == "1300,1855"
     assert clamp_size("!1000,1000", info) == "!1000,1000"  # fits: unchanged
     limited = ImageInfo.model_validate({"width": 4000, "height": 6000, "maxWidth": 1000})
     assert clamp_size("!3000,3000", limited) == "1000,1500"

@@ -158,4 +158,10 @@ def clamp_size(size: str, info: ImageInfo) -> str:
         scale = min(scale, math.sqrt(info.max_area / (w * h)))
     if scale >= 1.0:
         return size
-    return f"{max(1, math.floor(w * scale))},{max(1, math.floor(h * scale))}"
+    max_w = min(info.width, info.max_width or info.width)
+    max_h = min(info.height, info.max_height or info.height)
+    new_w = max(1, min(max_w, round(w * scale)))
+    new_h = max(1, min(max_h, round(h * scale)))
+    while info.max_area and new_w * new_h > info.max_area:
+        new_w, new_h = max(1, new_w - 1), max(1, round(new_h * (new_w - 1) / new_w))
+    return f"{new_w},{new_h}"

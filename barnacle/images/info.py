@@ -1,0 +1,144 @@
+"""Image service limits: `info.json` once per service, and request sizes clamped to them.
+
+info.json documents are kept in the image cache too (when one is given), so a later
+`--offline` run computes the same clamped URLs that the prefetch run downloaded.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from pathlib import Path
+
+from pydantic import BaseModel, ValidationError
+
+from barnacle.fetch.errors import FetchError
+from barnacle.fetch.get_json import get_json
+from barnacle.fetch.session import BarnacleSession
+from barnacle.iiif.image_api import ImageInfo, ImageRequest, ImageService, clamp_size
+from barnacle.iiif.pages import PageImage
+from barnacle.images.cache import INFO_SUFFIX, ImageCache
+
+_MEMO_LIMIT = 10_000
+_memo: dict[str, ImageInfo | FetchError] = {}
+_memo_lock = threading.Lock()
+
+
+class SizedRequest(BaseModel):
+    """The image URL to fetch for a page, after applying the service's limits."""
+
+    url: str
+    request: ImageRequest  # with the size actually requested
+    info: ImageInfo | None = None
+    note: str | None = None  # why the request is not clamped, or how it was changed
+
+
+def clear_info_memo() -> None:
+    """Forget the info.json documents (and failures) remembered by this process."""
+    with _memo_lock:
+        _memo.clear()
+
+
+def _parse_info(url: str, data: object) -> ImageInfo:
+    try:
+        return ImageInfo.model_validate(data)
+    except ValidationError as err:
+        first = err.errors()[0]
+        where = ".".join(str(p) for p in first["loc"]) or "document"
+        raise FetchError(url, f"info.json is not usable: {where}: {first['msg']}") from err
+
+
+def _verify_json(path: Path) -> None:
+    json.loads(path.read_bytes())
+
+
+def _load_info(
+    service: ImageService, cache: ImageCache | None, session: BarnacleSession | None
+) -> ImageInfo:
+    url = service.info_url
+    if cache is not None and (cached := cache.get(url, INFO_SUFFIX)) is not None:
+        try:
+            return _parse_info(url, json.loads(cached.read_bytes()))
+        except (ValueError, FetchError):
+            pass  # a cached document we cannot use: fetch it again (or fall back offline)
+    if cache is not None and cache.offline:
+        raise FetchError(url, "not in the cache and running offline")
+    data = get_json(url, session=session)
+    info = _parse_info(url, data)
+    if cache is not None:
+        cache.put_bytes(url, json.dumps(data).encode(), _verify_json, INFO_SUFFIX)
+    return info
+
+
+def get_image_info(
+    service: ImageService,
+    cache: ImageCache | None = None,
+    session: BarnacleSession | None = None,
+) -> ImageInfo:
+    """The service's info.json as ImageInfo; fetched at most once per process (failures too).
+
+    Raises FetchError (with the info.json URL) when it cannot be fetched or parsed.
+    """
+    url = service.info_url
+    with _memo_lock:
+        known = _memo.get(url)
+    if known is None:
+        try:
+            known = _load_info(service, cache, session)
+        except FetchError as err:
+            known = err
+        offline_miss = isinstance(known, FetchError) and cache is not None and cache.offline
+        if not offline_miss:  # an offline miss says nothing about the server: not remembered
+            with _memo_lock:
+                if len(_memo) >= _MEMO_LIMIT:
+                    _memo.clear()
+                _memo[url] = known
+    if isinstance(known, FetchError):
+        raise known
+    return known
+
+
+def size_request(
+    service: ImageService,
+    request: ImageRequest,
+    cache: ImageCache | None = None,
+    session: BarnacleSession | None = None,
+) -> SizedRequest:
+    """`request` with its size clamped to the service's info.json limits (never upscaled).
+
+    When info.json cannot be had, the request goes out unclamped and `note` says so.
+    A malformed `request.size` raises IIIFError.
+    """
+    try:
+        info = get_image_info(service, cache, session)
+    except FetchError as err:
+        return SizedRequest(
+            url=request.url(service),
+            request=request,
+            note=f"info.json unavailable, size not clamped ({err})",
+        )
+    size = clamp_size(request.size, info)
+    sized = request if size == request.size else request.model_copy(update={"size": size})
+    note = None
+    if size != request.size:
+        note = f"size {request.size} clamped to {size} by info.json ({info.width}x{info.height})"
+    return SizedRequest(url=sized.url(service), request=sized, info=info, note=note)
+
+
+def size_page_request(
+    page: PageImage,
+    request: ImageRequest,
+    cache: ImageCache | None = None,
+    session: BarnacleSession | None = None,
+) -> SizedRequest | None:
+    """The URL to fetch for a page: clamped through its image service, or the plain
+    resource URL when it has none (noted). None when the page has no image at all."""
+    if page.service is not None:
+        return size_request(page.service, request, cache, session)
+    if page.resource_url:
+        return SizedRequest(
+            url=page.resource_url,
+            request=request,
+            note="no image service: fetching the image resource as is (size not applied)",
+        )
+    return None

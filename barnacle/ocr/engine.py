@@ -1,0 +1,166 @@
+"""Kraken 7 in-process: baseline segmentation and line recognition for PIL images.
+
+The models are loaded once per engine; each page is then `ocr(image)`. This module knows
+nothing of manifests, URLs or files other than the model files.
+"""
+
+from __future__ import annotations
+
+import time
+from importlib import resources
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from PIL import Image
+
+from barnacle.ocr.device import check_device_available, kraken_device
+from barnacle.ocr.errors import OcrError
+from barnacle.ocr.identity import ModelIdentity
+from barnacle.ocr.result import OcrLine, OcrTimings, PageOcr, Point
+
+if TYPE_CHECKING:
+    from kraken.containers import Segmentation, ocr_record
+
+_KRAKEN_MODES = ("1", "L", "RGB")
+
+
+def default_segmentation_model() -> Path:
+    """kraken's bundled baseline layout model (blla.mlmodel)."""
+    return Path(str(resources.files("kraken").joinpath("blla.mlmodel")))
+
+
+def _points(values: Any) -> list[Point]:
+    return [(round(x), round(y)) for x, y in (values or [])]
+
+
+def _line(record: ocr_record) -> OcrLine:
+    confidences = list(record.confidences or [])
+    return OcrLine(
+        text=record.prediction,
+        baseline=_points(getattr(record, "baseline", None)),
+        boundary=_points(getattr(record, "boundary", None)),
+        confidence=sum(confidences) / len(confidences) if confidences else None,
+    )
+
+
+def _kraken_image(image: Image.Image) -> Image.Image:
+    """The image in a mode kraken handles (1, L or RGB); palette/alpha/16-bit are converted."""
+    if image.mode in _KRAKEN_MODES:
+        return image
+    if image.mode in ("I;16", "I;16B", "I;16L", "I", "F"):
+        return image.convert("L")
+    return image.convert("RGB")
+
+
+def _ordered(segmentation: Segmentation) -> Segmentation:
+    """Lines in the final reading order: a neural order (the last in line_orders) when the
+    segmentation model brought one, else the order kraken already sorted them into."""
+    from dataclasses import replace
+
+    lines = segmentation.lines or []
+    orders = segmentation.line_orders or []
+    if not orders or sorted(orders[-1]) != list(range(len(lines))):
+        return segmentation
+    return replace(segmentation, lines=[lines[i] for i in orders[-1]])
+
+
+class KrakenEngine:
+    """Segmentation (blla by default) + one recognition model, loaded once.
+
+    device: 'cpu', 'cuda' or 'cuda:N'. threads: torch intra-op threads for this process.
+    line_workers: kraken's line-extraction worker processes (0 = in this process, which
+    suits one-core SLURM tasks). Raises OcrError when a model cannot be loaded.
+    """
+
+    def __init__(
+        self,
+        model_path: Path | str,
+        *,
+        device: str = "cpu",
+        threads: int = 1,
+        segmentation_model_path: Path | str | None = None,
+        batch_size: int = 1,
+        line_workers: int = 0,
+        text_direction: str = "horizontal-lr",
+    ) -> None:
+        if threads < 1:
+            raise OcrError(f"threads must be at least 1, not {threads}")
+        check_device_available(device)
+        self.device = device
+        self.threads = threads
+        self.accelerator, self.kraken_device = kraken_device(device)
+        self.model_path = Path(model_path)
+        self.segmentation_model_path = Path(segmentation_model_path or default_segmentation_model())
+        for path, role in (
+            (self.model_path, "recognition"),
+            (self.segmentation_model_path, "segmentation"),
+        ):
+            if not path.is_file():
+                raise OcrError(f"{role} model {path} not found (train or copy one there first)")
+
+        import torch
+
+        torch.set_num_threads(threads)
+
+        from kraken.configs import RecognitionInferenceConfig, SegmentationInferenceConfig
+        from kraken.tasks import RecognitionTaskModel, SegmentationTaskModel
+
+        common: dict[str, Any] = {
+            "accelerator": self.accelerator,
+            "device": self.kraken_device,
+            "batch_size": batch_size,
+            "num_threads": threads,
+        }
+        self._seg_config = SegmentationInferenceConfig(text_direction=text_direction, **common)
+        self._rec_config = RecognitionInferenceConfig(num_line_workers=line_workers, **common)
+        self._segmenter = self._load(SegmentationTaskModel, self.segmentation_model_path)
+        self._recogniser = self._load(RecognitionTaskModel, self.model_path)
+        self.model = ModelIdentity.of(self.model_path)
+        self.segmentation_model = ModelIdentity.of(self.segmentation_model_path)
+
+    @staticmethod
+    def _load(task: Any, path: Path) -> Any:
+        try:
+            return task.load_model(path)
+        except (ValueError, RuntimeError, OSError) as err:
+            raise OcrError(f"cannot load {path} as a kraken model: {err}") from err
+
+    @property
+    def engine_version(self) -> str:
+        return self.model.engine_version
+
+    def segment(self, image: Image.Image) -> Segmentation:
+        """Baseline segmentation, lines in reading order. Raises OcrError(stage='segment')."""
+        try:
+            segmentation = self._segmenter.predict(_kraken_image(image), self._seg_config)
+        except Exception as err:  # kraken raises many types for misshapen input
+            raise OcrError(f"segmentation failed: {type(err).__name__}: {err}", "segment") from err
+        return _ordered(segmentation)
+
+    def recognise(self, image: Image.Image, segmentation: Segmentation) -> list[OcrLine]:
+        """Recognise every line of `segmentation`. Raises OcrError(stage='recognise')."""
+        if not segmentation.lines:
+            return []
+        try:
+            records = self._recogniser.predict(_kraken_image(image), segmentation, self._rec_config)
+            return [_line(record) for record in records]
+        except Exception as err:
+            raise OcrError(f"recognition failed: {type(err).__name__}: {err}", "recognise") from err
+
+    def ocr(self, image: Image.Image) -> PageOcr:
+        """Segment and recognise one page image."""
+        image = _kraken_image(image)
+        started = time.perf_counter()
+        segmentation = self.segment(image)
+        segmented = time.perf_counter()
+        lines = self.recognise(image, segmentation)
+        done = time.perf_counter()
+        return PageOcr(
+            text="\n".join(line.text for line in lines),
+            lines=lines,
+            width=image.width,
+            height=image.height,
+            timings_ms=OcrTimings(
+                segment=(segmented - started) * 1000, recognise=(done - segmented) * 1000
+            ),
+        )

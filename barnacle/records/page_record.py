@@ -1,0 +1,107 @@
+"""The page record: one JSON line per page in `runs/<RUN>/ocr/<sha1>.jsonl` (the contract
+that users, `summarize` and resume rely on), and the error record for a page that failed."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from barnacle.ocr.result import OcrLine
+
+
+def utc_now() -> str:
+    return datetime.now(UTC).isoformat()
+
+
+class ModelRef(BaseModel):
+    ref: str  # what the user named (a path, or "barnacle-demo")
+    resolved: str  # the absolute path that was loaded
+    sha256: str  # the model file's identity: the same model at another path resumes
+
+
+class SlurmIds(BaseModel):
+    job_id: str | None = None
+    array_job_id: str | None = None
+    array_task_id: str | None = None
+
+
+class ImageFacts(BaseModel):
+    sha256: str
+    width: int
+    height: int
+    bytes: int | None = None
+    cache_hit: bool | None = None
+
+
+class Timings(BaseModel):
+    """Milliseconds spent on each stage of this page."""
+
+    fetch: float = 0.0
+    decode: float = 0.0
+    segment: float = 0.0
+    recognise: float = 0.0
+
+
+class Provenance(BaseModel):
+    """Who, where and with what: the same for every page a worker writes."""
+
+    engine: str = "kraken"
+    engine_version: str
+    barnacle_version: str
+    git_commit: str | None = None
+    container: str | None = None
+    host: str
+    slurm: SlurmIds = Field(default_factory=SlurmIds)
+
+
+class PageRecord(BaseModel):
+    """One OCRed page. The first fields are those of the original project's records."""
+
+    model_config = ConfigDict(protected_namespaces=())
+
+    created_at: str = Field(default_factory=utc_now)
+    page_key: str
+    canvas_index: int
+    engine: str = "kraken"
+    model: ModelRef
+    manifest_url: str
+    canvas_id: str
+    image_url: str
+    elapsed_ms: float
+    text: str
+    source_metadata_id: str | None = None
+    ark: str | None = None
+    # Added by Barnacle:
+    canvas_label: str = ""
+    metadata: dict[str, str] = Field(default_factory=dict)
+    engine_version: str
+    barnacle_version: str
+    git_commit: str | None = None
+    container: str | None = None
+    host: str
+    slurm: SlurmIds = Field(default_factory=SlurmIds)
+    image: ImageFacts
+    lines: int
+    timings_ms: Timings
+    ocr_lines: list[OcrLine] = Field(default_factory=list)
+
+
+class PageError(BaseModel):
+    """A page that could not be done this time; it is retried on the next run."""
+
+    model_config = ConfigDict(protected_namespaces=())
+
+    created_at: str = Field(default_factory=utc_now)
+    page_key: str
+    canvas_index: int
+    manifest_url: str
+    canvas_id: str
+    image_url: str | None
+    stage: str  # plan, fetch, decode, ocr
+    kind: str  # e.g. http_404, not_image, corrupt, bomb, network, kraken, offline_miss
+    status: int | None = None
+    message: str
+    hint: str = ""
+    host: str
+    slurm: SlurmIds = Field(default_factory=SlurmIds)

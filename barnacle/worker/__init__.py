@@ -1,0 +1,10 @@
+"""The per-manifest worker: one manifest -> one JSONL, resumable page by page."""
+
+from barnacle.worker.process_manifest import (
+    EXIT_CODES,
+    ProcessingResult,
+    WorkerOptions,
+    process_manifest,
+)
+
+__all__ = ["EXIT_CODES", "ProcessingResult", "WorkerOptions", "process_manifest"]

@@ -1,0 +1,87 @@
+"""What runs in each page process: the Kraken engine, loaded once, applied to cached images.
+
+Results cross the process boundary as plain dicts: exceptions with custom constructors do
+not survive pickling, and a dict is all the writer needs.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import signal
+import time
+from pathlib import Path
+from typing import Any
+
+from barnacle.images import ImageError, open_image, set_max_image_pixels
+
+_engine: Any = None
+_engine_args: tuple[Any, ...] | None = None
+
+
+def _die_with_parent() -> None:
+    """Linux: end this process when the worker that started it dies (SIGKILL, scancel)."""
+    try:
+        libc = ctypes.CDLL("libc.so.6", use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
+def init_engine(
+    model_path: str, device: str, threads: int, max_image_pixels: int | None, child: bool = True
+) -> None:
+    """Load the models once for every page this process will do (a pool initializer, or
+    called in the worker itself when it runs a single page process inline)."""
+    global _engine, _engine_args
+    if child:
+        _die_with_parent()
+        os.environ.setdefault("OMP_NUM_THREADS", str(threads))
+    if max_image_pixels:
+        set_max_image_pixels(max_image_pixels)
+    if _engine is not None and _engine_args == (model_path, device, threads):
+        return
+    from barnacle.ocr import KrakenEngine
+
+    _engine = KrakenEngine(model_path, device=device, threads=threads)
+    _engine_args = (model_path, device, threads)
+
+
+def ocr_image(image_path: str, url: str) -> dict[str, Any]:
+    """Decode and OCR one cached image: {"ok": True, "ocr": ..., "decode_ms": ...} or
+    {"ok": False, "stage", "kind", "message", "status"}."""
+    from barnacle.ocr import OcrError
+
+    started = time.perf_counter()
+    try:
+        image = open_image(Path(image_path), url)
+    except ImageError as err:
+        return {
+            "ok": False,
+            "stage": "decode",
+            "kind": err.kind,
+            "message": str(err),
+            "status": err.status,
+        }
+    decode_ms = (time.perf_counter() - started) * 1000
+    try:
+        result = _engine.ocr(image)
+    except OcrError as err:
+        return {
+            "ok": False,
+            "stage": err.stage,
+            "kind": "kraken",
+            "message": str(err),
+            "status": None,
+        }
+    except MemoryError:
+        return {
+            "ok": False,
+            "stage": "ocr",
+            "kind": "memory",
+            "message": "out of memory during OCR",
+            "status": None,
+        }
+    finally:
+        image.close()
+    return {"ok": True, "ocr": result.model_dump(), "decode_ms": decode_ms}

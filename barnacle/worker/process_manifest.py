@@ -1,0 +1,430 @@
+"""One manifest -> one JSONL file: plan the pages, skip those already done, fetch images ahead
+in threads, OCR them in page processes, and write records in canvas order from one writer."""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import os
+import sys
+import time
+from collections import deque
+from collections.abc import Callable
+from concurrent.futures import (
+    FIRST_COMPLETED,
+    Executor,
+    Future,
+    ProcessPoolExecutor,
+    ThreadPoolExecutor,
+    wait,
+)
+from concurrent.futures.process import BrokenProcessPool
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+from tqdm import tqdm
+
+from barnacle.fetch import FetchError, get_json
+from barnacle.iiif import IIIFError, ImageRequest, parse_manifest
+from barnacle.images import FetchedImage, ImageCache, ImageError, fetch_image, size_page_request
+from barnacle.ocr.identity import ModelIdentity
+from barnacle.records import ImageFacts, ModelRef, OcrLine, PageError, PageRecord, Timings
+from barnacle.records.provenance import current_provenance
+from barnacle.worker.error_hints import hint_for
+from barnacle.worker.lock import LockedError, ManifestLock
+from barnacle.worker.model_ref import ModelNotFound, resolve_model
+from barnacle.worker.output_files import RecordWriter, errors_path, part_path, repair_and_read_keys
+from barnacle.worker.page_process import init_engine, ocr_image
+from barnacle.worker.plan import PagePlan, plan_pages
+
+log = logging.getLogger(__name__)
+
+EXIT_COMPLETE = 0
+EXIT_PAGE_ERRORS = 3
+EXIT_NOT_STARTED = 4
+EXIT_LOCKED = 5
+
+Status = Literal["complete", "page_errors", "not_started", "locked"]
+EXIT_CODES: dict[Status, int] = {
+    "complete": EXIT_COMPLETE,
+    "page_errors": EXIT_PAGE_ERRORS,
+    "not_started": EXIT_NOT_STARTED,
+    "locked": EXIT_LOCKED,
+}
+
+
+def default_workers() -> int:
+    """The CPUs this task was given: SLURM's count, else the CPUs we may run on."""
+    for name in ("SLURM_CPUS_PER_TASK", "SLURM_CPUS_ON_NODE"):
+        value = os.environ.get(name, "")
+        if value.isdigit() and int(value) > 0:
+            return int(value)
+    return max(1, len(os.sched_getaffinity(0)))
+
+
+class WorkerOptions(BaseModel):
+    model_config = ConfigDict(protected_namespaces=())
+
+    model: str | None = None  # path; None = BARNACLE_MODEL or the demo model
+    cache_dir: Path = Path("cache")
+    max_pages: int | None = None
+    size: str = "!3000,3000"
+    device: str = "cpu"
+    threads: int = 1  # torch threads per page process
+    workers: int = Field(default_factory=default_workers)  # page processes
+    prefetch: int = 2  # images fetched ahead of the OCR
+    resume: bool = True
+    offline: bool = False
+    metadata: dict[str, str] = Field(default_factory=dict)  # e.g. source_metadata_id, ark
+    max_image_pixels: int | None = None
+    progress: bool = True
+
+
+class ProcessingResult(BaseModel):
+    manifest_url: str
+    out: Path
+    status: Status
+    message: str = ""
+    pages_total: int = 0
+    pages_skipped: int = 0  # already done by an earlier run
+    pages_done: int = 0  # done by this run
+    pages_failed: int = 0
+    elapsed_s: float = 0.0
+
+    @property
+    def exit_code(self) -> int:
+        return EXIT_CODES[self.status]
+
+
+class _InlineExecutor(Executor):
+    """One page process is this process: no second copy of the models, no start-up cost."""
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
+        future: Future[Any] = Future()
+        try:
+            future.set_result(fn(*args, **kwargs))
+        except BaseException as err:  # noqa: BLE001 - handed to the caller through the future
+            future.set_exception(err)
+        return future
+
+
+def _page_executor(workers: int, model_path: Path, options: WorkerOptions) -> Executor:
+    initargs = (str(model_path), options.device, options.threads, options.max_image_pixels)
+    if workers == 1:
+        init_engine(*initargs, child=False)
+        return _InlineExecutor()
+    return ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=multiprocessing.get_context("spawn"),
+        initializer=init_engine,
+        initargs=initargs,
+    )
+
+
+class _Fetched(BaseModel):
+    url: str
+    image: FetchedImage
+
+
+def _fetch(plan: PagePlan, request: ImageRequest, cache: ImageCache) -> _Fetched:
+    sized = size_page_request(plan.page, request, cache)
+    if sized is None:
+        raise ImageError(plan.page.canvas_id, "canvas has no image to OCR", kind="not_image")
+    if sized.note:
+        log.info("%s: %s", plan.page.canvas_id, sized.note)
+    return _Fetched(url=sized.url, image=fetch_image(sized.url, cache))
+
+
+class _Run:
+    """The state of one pass over a manifest's remaining pages."""
+
+    def __init__(
+        self, manifest_url: str, options: WorkerOptions, model: ModelRef, writer: RecordWriter
+    ) -> None:
+        self.manifest_url = manifest_url
+        self.options = options
+        self.model = model
+        self.writer = writer
+        self.provenance = current_provenance()
+        self.request = ImageRequest(size=options.size)
+        self.cache = ImageCache(options.cache_dir, offline=options.offline)
+        self.failed = 0
+        self.done = 0
+
+    def error(
+        self,
+        plan: PagePlan,
+        stage: str,
+        kind: str,
+        message: str,
+        status: int | None,
+        image_url: str | None,
+    ) -> None:
+        self.failed += 1
+        record = PageError(
+            page_key=plan.page_key,
+            canvas_index=plan.page.index,
+            manifest_url=self.manifest_url,
+            canvas_id=plan.page.canvas_id,
+            image_url=image_url,
+            stage=stage,
+            kind=kind,
+            status=status,
+            message=message,
+            hint=hint_for(kind, status),
+            host=self.provenance.host,
+            slurm=self.provenance.slurm,
+        )
+        log.warning("page %d failed (%s): %s", plan.page.index, kind, message)
+        self.writer.write_error(record)
+
+    def record(
+        self, plan: PagePlan, fetched: _Fetched, result: dict[str, Any], started: float
+    ) -> None:
+        ocr = result["ocr"]
+        meta = dict(self.options.metadata)
+        provenance = self.provenance
+        page = PageRecord(
+            page_key=plan.page_key,
+            canvas_index=plan.page.index,
+            model=self.model,
+            manifest_url=self.manifest_url,
+            canvas_id=plan.page.canvas_id,
+            canvas_label=plan.page.label,
+            image_url=fetched.url,
+            elapsed_ms=round((time.perf_counter() - started) * 1000, 1),
+            text=ocr["text"],
+            source_metadata_id=meta.pop("source_metadata_id", None) or None,
+            ark=meta.pop("ark", None) or None,
+            metadata=meta,
+            engine_version=provenance.engine_version,
+            barnacle_version=provenance.barnacle_version,
+            git_commit=provenance.git_commit,
+            container=provenance.container,
+            host=provenance.host,
+            slurm=provenance.slurm,
+            image=ImageFacts(
+                sha256=fetched.image.sha256,
+                width=fetched.image.width,
+                height=fetched.image.height,
+                bytes=fetched.image.bytes,
+                cache_hit=fetched.image.cache_hit,
+            ),
+            lines=len(ocr["lines"]),
+            timings_ms=Timings(
+                fetch=round(fetched.image.fetch_ms, 1),
+                decode=round(result["decode_ms"], 1),
+                segment=round(ocr["timings_ms"]["segment"], 1),
+                recognise=round(ocr["timings_ms"]["recognise"], 1),
+            ),
+            ocr_lines=[OcrLine.model_validate(line) for line in ocr["lines"]],
+        )
+        self.writer.write(page)
+        self.done += 1
+
+    def run(self, todo: list[PagePlan], model_path: Path) -> None:
+        """Fetch ahead in threads, OCR in processes, write in canvas order."""
+        options = self.options
+        workers = max(1, min(options.workers, len(todo)))
+        window = workers + options.prefetch  # images on disk or on their way
+        bar = tqdm(
+            total=len(todo),
+            unit="page",
+            disable=not options.progress,
+            mininterval=1 if sys.stderr.isatty() else 30,
+            desc="pages",
+        )
+        fetch_pool = ThreadPoolExecutor(
+            max_workers=max(1, options.prefetch), thread_name_prefix="fetch"
+        )
+        ocr_pool = _page_executor(workers, model_path, options)
+        started: dict[int, float] = {}
+        fetching: deque[tuple[int, Future[_Fetched]]] = deque()
+        ocring: dict[int, tuple[_Fetched, Future[dict[str, Any]]]] = {}
+        finished: dict[int, tuple[str, Any]] = {}  # position -> ("ok"|"error", payload)
+        next_fetch = next_write = 0
+        try:
+            while next_write < len(todo):
+                while next_fetch < len(todo) and len(fetching) + len(ocring) < window:
+                    started[next_fetch] = time.perf_counter()
+                    future = fetch_pool.submit(_fetch, todo[next_fetch], self.request, self.cache)
+                    fetching.append((next_fetch, future))
+                    next_fetch += 1
+                # Hand fetched images to the page processes in canvas order.
+                while fetching and fetching[0][1].done() and len(ocring) < workers + 1:
+                    position, future = fetching.popleft()
+                    try:
+                        fetched = future.result()
+                    except FetchError as err:
+                        kind = getattr(err, "kind", "http")
+                        finished[position] = (
+                            "error",
+                            ("fetch", kind, str(err), err.status, err.url),
+                        )
+                        continue
+                    except IIIFError as err:
+                        finished[position] = (
+                            "error",
+                            ("fetch", "bad_request", str(err), None, None),
+                        )
+                        continue
+                    job = ocr_pool.submit(ocr_image, str(fetched.image.path), fetched.url)
+                    ocring[position] = (fetched, job)
+                for position, (fetched, job) in list(ocring.items()):
+                    if job.done():
+                        del ocring[position]
+                        finished[position] = ("ok", (fetched, job.result()))
+                while next_write in finished:
+                    kind, payload = finished.pop(next_write)
+                    plan = todo[next_write]
+                    if kind == "ok":
+                        fetched, result = payload
+                        if result["ok"]:
+                            self.record(plan, fetched, result, started[next_write])
+                        else:
+                            self.error(
+                                plan,
+                                result["stage"],
+                                result["kind"],
+                                result["message"],
+                                result["status"],
+                                fetched.url,
+                            )
+                    else:
+                        self.error(plan, *payload)
+                    next_write += 1
+                    bar.update(1)
+                pending = [f for _, f in fetching] + [job for _, job in ocring.values()]
+                if pending and next_write not in finished:
+                    wait(pending, timeout=1.0, return_when=FIRST_COMPLETED)
+        finally:
+            bar.close()
+            fetch_pool.shutdown(wait=False, cancel_futures=True)
+            ocr_pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _not_started(manifest_url: str, out: Path, message: str, begun: float) -> ProcessingResult:
+    log.error("%s: %s", manifest_url, message)
+    return ProcessingResult(
+        manifest_url=manifest_url,
+        out=out,
+        status="not_started",
+        message=message,
+        elapsed_s=time.monotonic() - begun,
+    )
+
+
+def _manifest_error(
+    out: Path, manifest_url: str, message: str, kind: str, status: int | None
+) -> None:
+    """A manifest that cannot be read is recorded next to its output, for summaries."""
+    from barnacle.records.provenance import current_provenance as prov
+
+    provenance = prov()
+    record = PageError(
+        page_key=f"{manifest_url}|manifest",
+        canvas_index=-1,
+        manifest_url=manifest_url,
+        canvas_id="",
+        image_url=None,
+        stage="manifest",
+        kind=kind,
+        status=status,
+        message=message,
+        hint=hint_for(kind, status),
+        host=provenance.host,
+        slurm=provenance.slurm,
+    )
+    from barnacle.atomic import atomic_write_text
+
+    atomic_write_text(errors_path(out), record.model_dump_json() + "\n")
+
+
+def process_manifest(
+    manifest_url: str, out: Path, options: WorkerOptions | None = None
+) -> ProcessingResult:
+    """OCR every page of one manifest into `out` (JSONL), resuming from `<out>.part`."""
+    options = options or WorkerOptions()
+    begun = time.monotonic()
+    out = Path(out)
+    if not options.resume:
+        for path in (out, part_path(out), errors_path(out)):
+            path.unlink(missing_ok=True)
+    elif out.exists():
+        pages = len(repair_and_read_keys(out))
+        return ProcessingResult(
+            manifest_url=manifest_url,
+            out=out,
+            status="complete",
+            message="already complete",
+            pages_total=pages,
+            pages_skipped=pages,
+            elapsed_s=time.monotonic() - begun,
+        )
+    try:
+        ref, model_path = resolve_model(options.model)
+    except ModelNotFound as err:
+        return _not_started(manifest_url, out, str(err), begun)
+    identity = ModelIdentity.of(model_path)
+    model = ModelRef(ref=ref, resolved=str(model_path), sha256=identity.sha256)
+    try:
+        lock = ManifestLock(out)
+        lock.acquire()
+    except LockedError as err:
+        return ProcessingResult(
+            manifest_url=manifest_url,
+            out=out,
+            status="locked",
+            message=str(err),
+            elapsed_s=time.monotonic() - begun,
+        )
+    try:
+        if lock.took_over:
+            log.warning("took over a stale lock: %s", lock.took_over)
+        try:
+            pages = parse_manifest(get_json(manifest_url)).pages()
+        except (FetchError, IIIFError) as err:
+            kind = "manifest_http" if isinstance(err, FetchError) else "manifest_invalid"
+            status = err.status if isinstance(err, FetchError) else None
+            _manifest_error(out, manifest_url, str(err), kind, status)
+            return _not_started(manifest_url, out, f"cannot read the manifest: {err}", begun)
+        for note in pages.notes:
+            log.info("%s: %s", manifest_url, note)
+        request = ImageRequest(size=options.size)
+        plan = plan_pages(manifest_url, pages, identity.sha256, request, options.max_pages)
+        if not plan:
+            _manifest_error(
+                out, manifest_url, "the manifest has no canvases", "manifest_empty", None
+            )
+            return _not_started(manifest_url, out, "the manifest has no canvases", begun)
+        done_keys = set(repair_and_read_keys(part_path(out)))
+        todo = [page for page in plan if page.page_key not in done_keys]
+        writer = RecordWriter(out)
+        state = _Run(manifest_url, options, model, writer)
+        try:
+            if todo:
+                state.run(todo, model_path)
+        finally:
+            writer.close()
+        complete = state.failed == 0 and state.done == len(todo)
+        if complete:
+            writer.finish()
+        result = ProcessingResult(
+            manifest_url=manifest_url,
+            out=out,
+            status="complete" if complete else "page_errors",
+            message="" if complete else f"{state.failed} page(s) failed; see {writer.errors}",
+            pages_total=len(plan),
+            pages_skipped=len(plan) - len(todo),
+            pages_done=state.done,
+            pages_failed=state.failed,
+            elapsed_s=time.monotonic() - begun,
+        )
+        return result
+    except BrokenProcessPool as err:
+        return _not_started(
+            manifest_url, out, f"a page process died ({err}); rerun to resume", begun
+        )
+    finally:
+        lock.release()

@@ -1,0 +1,251 @@
+"""Worker benchmark: per-page stage times and pages/hour, side by side on the same CPUs.
+
+  (a) barnacle's worker (`process_manifest`: prefetch threads + one page process per CPU)
+  (b) a `kraken` CLI process per page, one page at a time, as the original project did
+  (c) the bare in-process limit: one single-thread process per CPU, models loaded once,
+      images already on disk
+  and (a) again with the image server slowed to 1 s per image, from a cold cache.
+
+Pages: the real Lapidus scans in ../shared/data/lapidus/pages/ (if present) and the
+bundled sample pages, served by the sample IIIF server on 127.0.0.1.
+
+    .venv/bin/python bench/bench_worker.py [--pages 6] [--cpus 2] [--model PATH] [--skip-cli]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import psutil
+
+from barnacle.fetch import get_json
+from barnacle.iiif import ImageRequest, parse_manifest
+from barnacle.images import ImageCache, fetch_image, size_page_request
+from barnacle.ocr import KrakenEngine
+from barnacle.records import PageRecord
+from barnacle.sample.serve import serve_sample
+from barnacle.worker import WorkerOptions, process_manifest
+from barnacle.worker.model_ref import resolve_model
+from barnacle.worker.output_files import RecordWriter
+
+REPO = Path(__file__).resolve().parent.parent
+LAPIDUS_PAGES = REPO.parent / "shared" / "data" / "lapidus" / "pages"
+SAMPLE_PAGES = REPO / "data" / "sample" / "pages"
+
+
+def _bench_collection(folder: Path, pages: int) -> list[Path]:
+    """A one-book sample collection in `folder` with Lapidus pages first, then sample pages."""
+    images = sorted(LAPIDUS_PAGES.glob("*.jpg")) + sorted(SAMPLE_PAGES.glob("*.jpg"))
+    chosen = images[:pages]
+    (folder / "pages").mkdir(parents=True)
+    entries = []
+    for number, image in enumerate(chosen, start=1):
+        name = f"page{number}{image.suffix}"
+        shutil.copy(image, folder / "pages" / name)
+        entries.append({"id": f"bench-p{number}", "image": name, "label": image.stem[:12]})
+    book = {"id": "bench", "label": "bench", "presentation": 3, "image_api": 3, "pages": entries}
+    (folder / "books.json").write_text(json.dumps({"label": "bench", "books": [book]}))
+    return chosen
+
+
+class PeakRss:
+    """Samples the RSS of a process tree; peak per process."""
+
+    def __init__(self, root_pid: int) -> None:
+        self.root = psutil.Process(root_pid)
+        self.peaks: dict[int, int] = {}
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        while not self._stop.wait(0.25):
+            try:
+                procs = [self.root, *self.root.children(recursive=True)]
+            except psutil.NoSuchProcess:
+                return
+            for proc in procs:
+                try:
+                    rss = proc.memory_info().rss
+                except psutil.NoSuchProcess:
+                    continue
+                self.peaks[proc.pid] = max(self.peaks.get(proc.pid, 0), rss)
+
+    def __enter__(self) -> PeakRss:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def report(self) -> str:
+        return ", ".join(f"{rss / 2**30:.2f}" for rss in sorted(self.peaks.values(), reverse=True))
+
+
+def run_worker(url: str, out: Path, cache: Path, model: Path, cpus: int) -> tuple[float, list]:
+    options = WorkerOptions(
+        model=str(model), cache_dir=cache, workers=cpus, progress=False, resume=False
+    )
+    started = time.perf_counter()
+    with PeakRss(os.getpid()) as rss:
+        result = process_manifest(url, out, options)
+    seconds = time.perf_counter() - started
+    assert result.status == "complete", result
+    print(f"    peak RSS per process (GiB): {rss.report()}")
+    return seconds, [json.loads(line) for line in out.read_text().splitlines()]
+
+
+def run_cli(images: list[Path], model: Path, workdir: Path) -> float:
+    kraken = Path(sys.executable).parent / "kraken"
+    started = time.perf_counter()
+    for image in images:
+        out = workdir / f"{image.stem}.txt"
+        subprocess.run(
+            [
+                str(kraken),
+                "-i",
+                str(image),
+                str(out),
+                "binarize",
+                "segment",
+                "-bl",
+                "ocr",
+                "-m",
+                str(model),
+            ],
+            check=True,
+            capture_output=True,
+            env=os.environ | {"OMP_NUM_THREADS": "1"},
+        )
+    return time.perf_counter() - started
+
+
+def _bare_process(model: str, images: list[str], queue: multiprocessing.Queue) -> None:
+    from PIL import Image
+
+    engine = KrakenEngine(model, threads=1)
+    queue.put(("ready", time.perf_counter()))
+    for path in images:
+        with Image.open(path) as image:
+            image.load()
+            engine.ocr(image)
+    queue.put(("done", time.perf_counter()))
+
+
+def run_bare(images: list[Path], model: Path, cpus: int) -> float:
+    """Models loaded first (not timed, as a long-running worker amortises them), then pages."""
+    context = multiprocessing.get_context("spawn")
+    queue: multiprocessing.Queue = context.Queue()
+    shares = [[str(p) for p in images[i::cpus]] for i in range(cpus)]
+    procs = [
+        context.Process(target=_bare_process, args=(str(model), share, queue))
+        for share in shares
+        if share
+    ]
+    for proc in procs:
+        proc.start()
+    events = [queue.get() for _ in range(2 * len(procs))]
+    for proc in procs:
+        proc.join()
+    ready = max(t for kind, t in events if kind == "ready")
+    done = max(t for kind, t in events if kind == "done")
+    return done - ready
+
+
+def _per_hour(pages: int, seconds: float) -> float:
+    return pages * 3600 / seconds
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--pages", type=int, default=6)
+    parser.add_argument("--cpus", type=int, default=len(os.sched_getaffinity(0)))
+    parser.add_argument("--model", help="recognition model (default: the demo model)")
+    parser.add_argument("--skip-cli", action="store_true", help="skip (b), the slowest")
+    args = parser.parse_args()
+    _, model = resolve_model(args.model)
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        images = _bench_collection(root / "data", args.pages)
+        n = len(images)
+        print(f"{n} pages, {args.cpus} CPUs, model {model.name}")
+        with serve_sample(root / "data") as base:
+            url = f"{base}/manifests/bench.json"
+            cache = root / "cache"
+            # Warm the cache: download every image once, without OCR.
+            image_cache = ImageCache(cache)
+            local = []
+            for page in parse_manifest(get_json(url)).pages().pages:
+                sized = size_page_request(page, ImageRequest(), image_cache)
+                assert sized is not None
+                local.append(fetch_image(sized.url, image_cache).path)
+            print("(a) barnacle worker, warm cache")
+            warm_s, records = run_worker(url, root / "a.jsonl", cache, model, args.cpus)
+        stages = ("fetch", "decode", "segment", "recognise")
+        print(
+            "    per-page stage times, median ms: "
+            + ", ".join(
+                f"{s} {statistics.median(r['timings_ms'][s] for r in records):.0f}" for s in stages
+            )
+        )
+        for record in records:
+            t = record["timings_ms"]
+            print(
+                f"      page {record['canvas_index']} ({record['image']['width']}x"
+                f"{record['image']['height']}, {record['lines']} lines): "
+                + ", ".join(f"{s} {t[s]:.0f}" for s in stages)
+            )
+        writer = RecordWriter(root / "w.jsonl")
+        sample = PageRecord.model_validate(records[0])
+        started = time.perf_counter()
+        for _ in range(20):
+            writer.write(sample)
+        writer.close()
+        write_ms = (time.perf_counter() - started) / 20 * 1000
+        print(f"    write (fsynced append of one record): {write_ms:.1f} ms")
+        with serve_sample(root / "data", delay_s=1.0) as base:
+            print("(a') barnacle worker, cold cache, server slowed to 1 s per image")
+            slow_s, _ = run_worker(
+                f"{base}/manifests/bench.json",
+                root / "a2.jsonl",
+                root / "cold-cache",
+                model,
+                args.cpus,
+            )
+        print("(c) bare in-process limit: one 1-thread process per CPU, images on disk")
+        bare_s = run_bare(local, model, args.cpus)
+        cli_s = None
+        if not args.skip_cli:
+            print("(b) one kraken CLI process per page, one page at a time")
+            cli_s = run_cli(local, model, root)
+    print()
+    print(f"{'arrangement':<52} {'seconds':>8} {'pages/hour':>11}")
+    rows = [
+        ("(a) barnacle worker, warm cache", warm_s),
+        ("(a') barnacle worker, cold cache, 1 s/image server", slow_s),
+        ("(c) bare in-process limit", bare_s),
+    ]
+    if cli_s is not None:
+        rows.append(("(b) kraken CLI per page", cli_s))
+    for name, seconds in rows:
+        print(f"{name:<52} {seconds:8.1f} {_per_hour(n, seconds):11.0f}")
+    print()
+    print(f"(a) / (c) throughput: {bare_s / warm_s:.3f}  (target >= 0.95)")
+    print(f"(a') / (a) throughput: {warm_s / slow_s:.3f}  (target >= 0.90)")
+    if cli_s is not None:
+        print(f"(a) / (b) throughput: {cli_s / warm_s:.2f}x  (target >= 2.5x)")
+
+
+if __name__ == "__main__":
+    main()
