@@ -11,10 +11,46 @@ VENV       ?= .venv#                       where `make setup` puts the virtual e
 RUN        ?= demo#                        run name: everything goes to runs/$(RUN)/
 COLLECTION ?=#                             IIIF collection/manifest URL, or a .json/.txt/.csv file
 RUNS_DIR   ?= runs#                        parent folder of all runs
+EXECUTOR   ?= $(if $(shell command -v sbatch),slurm,local)#  local: make -j JOBS on this machine; slurm: job arrays
+JOBS       ?= 1#                           manifests OCRed at once with EXECUTOR=local
+MODEL      ?=#                             kraken recognition model (default: the bundled demo model)
+CACHE_DIR  ?= cache#                       shared cache of manifests and page images
+MAX_PAGES  ?=#                             only the first N pages of each manifest
+SIZE       ?= !3000,3000#                  IIIF Image API size of the page images
+DEVICE     ?= cpu#                         cpu, cuda or cuda:N
+THREADS    ?= 1#                           torch threads per page process
+WORKERS    ?=#                             page processes per manifest (default: CPUs/JOBS here, CPUS in SLURM)
+OFFLINE    ?=#                             1: read manifests and images from CACHE_DIR only (after make prefetch)
+PARTITION  ?=#                             SLURM partition (default: the cluster's)
+CPUS       ?=#                             SLURM --cpus-per-task (one page process per CPU)
+MEM        ?=#                             SLURM --mem per task, e.g. 8G (about 2G per page process)
+TIME       ?=#                             SLURM --time per task, e.g. 04:00:00
+GRES       ?=#                             SLURM --gres, e.g. gpu:1 (then DEVICE=cuda)
+THROTTLE   ?= 20#                          SLURM array tasks running at once (the %N of --array)
+ACCOUNT    ?=#                             SLURM --account
+SBATCH_EXTRA ?=#                           more sbatch options, e.g. --qos=low
+DRY_RUN    ?=#                             1: print the sbatch commands instead of submitting
 SAMPLE_PORT ?= 8182#                       port of the bundled sample IIIF server (make demo)
 PYTEST_ARGS ?=#                            extra arguments for pytest, e.g. -k listing
 
 export COLLECTION
+shq = '$(subst ','\'',$(1))'
+NPROC    := $(shell nproc 2>/dev/null || echo 1)
+MANIFESTS = $(RUN_DIR)/manifests.tsv
+OUTPUTS   = $(if $(wildcard $(MANIFESTS)),$(patsubst %,$(RUN_DIR)/ocr/%.jsonl,$(shell tail -n +2 $(MANIFESTS) | cut -f3)))
+LOCAL_WORKERS = $(or $(WORKERS),$(shell echo $$(( $(NPROC) / $(JOBS) > 0 ? $(NPROC) / $(JOBS) : 1 ))))
+WORKER_ARGS = --cache-dir=$(call shq,$(CACHE_DIR)) --size=$(call shq,$(SIZE)) \
+  --device=$(call shq,$(DEVICE)) --threads=$(THREADS) --no-progress \
+  $(if $(MODEL),--model=$(call shq,$(MODEL))) $(if $(MAX_PAGES),--max-pages=$(MAX_PAGES)) \
+  $(if $(OFFLINE),--offline)
+SUBMIT_ARGS = $(WORKER_ARGS:--no-progress=) $(if $(WORKERS),--workers=$(WORKERS)) \
+  $(if $(PARTITION),--partition=$(call shq,$(PARTITION))) $(if $(CPUS),--cpus=$(CPUS)) \
+  $(if $(MEM),--mem=$(call shq,$(MEM))) $(if $(TIME),--time=$(call shq,$(TIME))) \
+  $(if $(GRES),--gres=$(call shq,$(GRES))) --throttle=$(THROTTLE) \
+  $(if $(ACCOUNT),--account=$(call shq,$(ACCOUNT))) \
+  $(if $(SBATCH_EXTRA),--sbatch-extra=$(call shq,$(SBATCH_EXTRA))) $(if $(DRY_RUN),--dry-run)
+RUN_VARS = $(foreach v,COLLECTION EXECUTOR JOBS MODEL CACHE_DIR MAX_PAGES SIZE DEVICE THREADS WORKERS OFFLINE \
+  PARTITION CPUS MEM TIME GRES THROTTLE ACCOUNT SBATCH_EXTRA,--set=$(v)=$(call shq,$($(v))))
 
 PY       := $(VENV)/bin/python
 STAMP    := $(VENV)/.barnacle-installed
@@ -67,10 +103,61 @@ list-manifests: $(RUN_DIR)/manifests.tsv ## turn the snapshot into runs/$(RUN)/m
 $(RUN_DIR)/manifests.tsv: $(RUN_DIR)/collection.json
 	$(PY) scripts/list-manifests $<
 
+##@ Runs (make run COLLECTION=... RUN=name; then make status / summary / resubmit-failed)
+.PHONY: run
+run: | $(STAMP) ## fetch COLLECTION, list its manifests, OCR every one not yet done (EXECUTOR)
+	@test -n "$(COLLECTION)" -o -f $(RUN_DIR)/collection.json || { echo "Set COLLECTION=<url or file>, e.g. make run COLLECTION=lapidus_lar.csv RUN=lapidus" >&2; exit 2; }
+	$(PY) -m barnacle run-info $(RUN_DIR) --start $(if $(MODEL),--model=$(call shq,$(MODEL))) $(RUN_VARS)
+	@$(MAKE) --no-print-directory $(MANIFESTS)
+	@$(MAKE) --no-print-directory run-$(EXECUTOR)
+
+.PHONY: run-local
+run-local: ## (part of run) build every missing runs/$(RUN)/ocr/<sha1>.jsonl here, JOBS at a time
+	@$(MAKE) --no-print-directory -k -j$(JOBS) ocr-outputs; status=$$?; \
+	  $(PY) -m barnacle run-info $(RUN_DIR) --end; exit $$status
+
+.PHONY: ocr-outputs
+ocr-outputs: $(OUTPUTS)
+
+$(RUN_DIR)/ocr/%.jsonl: | $(STAMP)
+	$(PY) -m barnacle run-task $(RUN_DIR) $* --workers=$(LOCAL_WORKERS) $(WORKER_ARGS)
+
+.PHONY: run-slurm submit-array
+run-slurm: submit-array
+submit-array: $(MANIFESTS) ## submit the missing manifests of runs/$(RUN) as SLURM job arrays
+	$(PY) scripts/submit-array $(RUN_DIR) --only-missing $(SUBMIT_ARGS)
+
+.PHONY: resubmit-failed
+resubmit-failed: $(MANIFESTS) ## resubmit manifests with no output that are not queued or running
+	$(PY) scripts/submit-array $(RUN_DIR) --only-missing $(SUBMIT_ARGS)
+
+.PHONY: status
+status: | $(STAMP) ## complete / queued or running / partial / failed / not started counts
+	@$(PY) -m barnacle status $(RUN_DIR)
+
+.PHONY: summary
+summary: | $(STAMP) ## write runs/$(RUN)/summary.json and progress.png, print the table
+	$(PY) scripts/summarize $(RUN_DIR)
+
+.PHONY: failed
+failed: ## list the page and manifest errors of runs/$(RUN) (jq over the .errors.jsonl files)
+	@cat /dev/null $(wildcard $(RUN_DIR)/ocr/*.errors.jsonl) | jq -r '[.manifest_url, .canvas_index, .kind, (.status // "-"), .message] | @tsv'
+
+.PHONY: prefetch
+prefetch: $(MANIFESTS) ## download every manifest and page image of runs/$(RUN) into CACHE_DIR
+	$(PY) -m barnacle prefetch $(RUN_DIR) --cache-dir=$(call shq,$(CACHE_DIR)) --size=$(call shq,$(SIZE)) $(if $(MAX_PAGES),--max-pages=$(MAX_PAGES))
+
+##@ Local SLURM cluster (a real one-node cluster on this machine)
+.PHONY: slurm-start slurm-stop
+slurm-start: ## start munge, slurmctld and slurmd here (then export the SLURM_CONF it prints)
+	slurm/local-cluster start
+slurm-stop: ## cancel its jobs and stop the local cluster
+	slurm/local-cluster stop
+
 ##@ Demo
 .PHONY: demo
 demo: $(STAMP) ## serve the bundled sample collection, OCR it with the demo model, show the text
-	PY=$(PY) RUN_DIR=$(RUNS_DIR)/demo SAMPLE_PORT=$(SAMPLE_PORT) scripts/demo
+	PY=$(PY) RUN=demo RUNS_DIR=$(RUNS_DIR) SAMPLE_PORT=$(SAMPLE_PORT) scripts/demo
 
 .PHONY: serve-sample
 serve-sample: $(STAMP) ## serve the sample collection on 127.0.0.1:$(SAMPLE_PORT) until Ctrl-C

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from barnacle import __version__
 from barnacle.atomic import atomic_write_text
@@ -14,6 +16,10 @@ from barnacle.fetch import FetchError, HttpSettings, get_session
 EXIT_OK = 0
 EXIT_INVALID = 1
 EXIT_USAGE = 2
+EXIT_NOT_STARTED = 4
+
+if TYPE_CHECKING:
+    from barnacle.worker import ProcessingResult, WorkerOptions
 
 
 def _fail(message: str, code: int = EXIT_USAGE) -> int:
@@ -108,21 +114,23 @@ def _meta_pair(text: str) -> tuple[str, str]:
     return key, value
 
 
-def cmd_ocr(args: argparse.Namespace) -> int:
+def _worker_options(args: argparse.Namespace) -> WorkerOptions | str:
+    """The worker options from the command line, or a message naming what to fix."""
     import logging
 
-    from barnacle.worker import WorkerOptions, process_manifest
+    from barnacle.worker import WorkerOptions
 
     logging.basicConfig(
         level=logging.INFO if args.verbose else logging.WARNING,
         format="%(asctime)s %(levelname)s %(message)s",
     )
-    _configure_http(args)
     if args.workers is not None and args.workers < 1:
-        return _fail("--workers must be 1 or more")
+        return "--workers must be 1 or more"
     if args.threads < 1:
-        return _fail("--threads must be 1 or more")
-    options = WorkerOptions(
+        return "--threads must be 1 or more"
+    if args.max_pages is not None and args.max_pages < 1:
+        return "--max-pages must be 1 or more"
+    return WorkerOptions(
         model=args.model,
         cache_dir=Path(args.cache_dir),
         max_pages=args.max_pages,
@@ -136,15 +144,156 @@ def cmd_ocr(args: argparse.Namespace) -> int:
         max_image_pixels=args.max_image_pixels,
         **({"workers": args.workers} if args.workers else {}),
     )
-    result = process_manifest(args.manifest, Path(args.out), options)
+
+
+def _report(result: ProcessingResult) -> int:
     print(
-        f"{result.status}: {args.manifest} -> {result.out} "
+        f"{result.status}: {result.manifest_url} -> {result.out} "
         f"({result.pages_done} done, {result.pages_skipped} already done, "
         f"{result.pages_failed} failed, of {result.pages_total}; {result.elapsed_s:.1f} s)"
         + (f"\n  {result.message}" if result.message else ""),
         file=sys.stderr if result.exit_code else sys.stdout,
     )
     return result.exit_code
+
+
+def cmd_ocr(args: argparse.Namespace) -> int:
+    from barnacle.worker import process_manifest
+
+    _configure_http(args)
+    options = _worker_options(args)
+    if isinstance(options, str):
+        return _fail(options)
+    return _report(process_manifest(args.manifest, Path(args.out), options))
+
+
+def cmd_run_task(args: argparse.Namespace) -> int:
+    from barnacle.run.run_task import UnknownManifest, run_task
+
+    _configure_http(args)
+    options = _worker_options(args)
+    if isinstance(options, str):
+        return _fail(options)
+    try:
+        return _report(run_task(Path(args.run_dir), args.sha1, options))
+    except (UnknownManifest, FileNotFoundError) as err:
+        return _fail(str(err), EXIT_NOT_STARTED)
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    from barnacle.run.status import run_status
+
+    try:
+        status = run_status(Path(args.run_dir), _busy(Path(args.run_dir)))
+    except FileNotFoundError as err:
+        return _fail(str(err))
+    print("\n".join(status.lines()))
+    return EXIT_OK
+
+
+def _busy(run_dir: Path) -> set[Path]:
+    """Outputs queued or running in SLURM (empty without SLURM or without arrays)."""
+    import shutil
+
+    if not shutil.which("squeue"):
+        return set()
+    from barnacle.slurm.cluster import SlurmError
+    from barnacle.slurm.submission import busy_outputs
+
+    try:
+        return busy_outputs(run_dir)
+    except SlurmError as err:
+        print(f"warning: squeue failed, queued jobs not counted: {err}", file=sys.stderr)
+        return set()
+
+
+def cmd_summarize(args: argparse.Namespace) -> int:
+    from barnacle.run.chart import draw_progress_chart
+    from barnacle.run.layout import summary_json
+    from barnacle.run.status import run_status
+    from barnacle.run.summary import summarize, summary_lines, timeline
+
+    run_dir = Path(args.run_dir)
+    try:
+        summary = summarize(run_dir, run_status(run_dir, _busy(run_dir)))
+    except FileNotFoundError as err:
+        return _fail(str(err))
+    atomic_write_text(summary_json(run_dir), json.dumps(summary, indent=2) + "\n")
+    failed = run_dir / "failed-manifests.txt"
+    atomic_write_text(
+        failed, "".join(f["manifest_url"] + "\n" for f in summary["failed_manifests"])
+    )
+    print("\n".join(summary_lines(summary)))
+    print(f"  written: {summary_json(run_dir)}, {failed}", end="")
+    if not args.no_chart:
+        chart = draw_progress_chart(
+            timeline(run_dir), run_dir / "progress.png", f"run {run_dir.name}"
+        )
+        print(f", {chart}", end="")
+    print()
+    return EXIT_OK
+
+
+def cmd_prefetch(args: argparse.Namespace) -> int:
+    from barnacle.run.prefetch import prefetch
+
+    _configure_http(args)
+    try:
+        counts, problems = prefetch(
+            Path(args.run_dir),
+            Path(args.cache_dir),
+            args.size,
+            args.max_pages,
+            progress=not args.no_progress,
+        )
+    except FileNotFoundError as err:
+        return _fail(str(err))
+    for problem in problems[:50]:
+        print(f"problem: {problem}", file=sys.stderr)
+    print(", ".join(f"{n} {what}" for what, n in sorted(counts.items())) or "nothing to fetch")
+    return EXIT_INVALID if problems else EXIT_OK
+
+
+def cmd_run_info(args: argparse.Namespace) -> int:
+    """Record a run's provenance in metadata.json (make run calls this)."""
+    from datetime import UTC, datetime
+
+    from barnacle import __version__
+    from barnacle.ocr.identity import file_sha256, kraken_version
+    from barnacle.records.provenance import container_id, git_commit
+    from barnacle.run.metadata import update_metadata
+    from barnacle.run.status import run_status
+    from barnacle.worker.model_ref import ModelNotFound, resolve_model
+
+    run_dir = Path(args.run_dir)
+    now = datetime.now(UTC).isoformat()
+    fields: dict[str, object] = {"run": run_dir.name}
+    if args.start:
+        try:
+            ref, path = resolve_model(args.model)
+        except ModelNotFound as err:
+            return _fail(str(err))
+        fields.update(
+            started_at=now,
+            git_commit=git_commit(),
+            container=container_id(),
+            barnacle_version=__version__,
+            engine="kraken",
+            engine_version=kraken_version(),
+            model={"ref": ref, "resolved": str(path), "sha256": file_sha256(path)},
+            make_variables=dict(args.set) or None,
+        )
+        source = dict(args.set).get("COLLECTION")
+        if source:
+            fields["source"] = source
+    if args.end:
+        fields["finished_at"] = now
+        try:
+            fields["counts"] = dict(run_status(run_dir).counts)
+        except FileNotFoundError:
+            pass
+    update_metadata(run_dir, **fields)
+    return EXIT_OK
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -187,6 +336,53 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("manifest", metavar="MANIFEST", help="manifest URL")
     p.add_argument("--out", required=True, help="JSONL to write, e.g. runs/NAME/ocr/SHA1.jsonl")
+    _add_worker_options(p)
+    p.set_defaults(func=cmd_ocr)
+
+    p = sub.add_parser(
+        "run-task", help="OCR the manifest of a run named by its SHA1 (what make and SLURM run)"
+    )
+    p.add_argument("run_dir", metavar="RUN_DIR")
+    p.add_argument("sha1", metavar="SHA1")
+    _add_worker_options(p)
+    p.set_defaults(func=cmd_run_task)
+
+    p = sub.add_parser("status", help="complete / running / partial / failed / not started")
+    p.add_argument("run_dir", metavar="RUN_DIR")
+    p.set_defaults(func=cmd_status)
+
+    p = sub.add_parser("summarize", help="summary.json, a table and a progress chart of a run")
+    p.add_argument("run_dir", metavar="RUN_DIR")
+    p.add_argument("--no-chart", action="store_true", help="skip the PNG chart")
+    p.set_defaults(func=cmd_summarize)
+
+    p = sub.add_parser("prefetch", help="download a run's manifests and images into the cache")
+    p.add_argument("run_dir", metavar="RUN_DIR")
+    p.add_argument("--cache-dir", default="cache", help="shared image cache (default: cache)")
+    p.add_argument("--size", default="!3000,3000", help="IIIF size, as for ocr")
+    p.add_argument("--max-pages", type=int, help="only the first N pages of each manifest")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    _add_http_options(p)
+    p.set_defaults(func=cmd_prefetch)
+
+    p = sub.add_parser("run-info", help="record a run's provenance in RUN_DIR/metadata.json")
+    p.add_argument("run_dir", metavar="RUN_DIR")
+    p.add_argument("--start", action="store_true", help="set started_at to now")
+    p.add_argument("--end", action="store_true", help="set finished_at to now, and the counts")
+    p.add_argument("--model", help="the model the run uses (default: the demo model)")
+    p.add_argument(
+        "--set",
+        type=_meta_pair,
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="a make variable used for the run",
+    )
+    p.set_defaults(func=cmd_run_info)
+    return parser
+
+
+def _add_worker_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--model", help="kraken recognition model (default: the bundled demo model)")
     p.add_argument("--cache-dir", default="cache", help="shared image cache (default: cache)")
     p.add_argument("--max-pages", type=int, help="only the first N pages")
@@ -208,8 +404,6 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.add_argument("-v", "--verbose", action="store_true", help="log what happens")
     _add_http_options(p)
-    p.set_defaults(func=cmd_ocr)
-    return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -56,7 +56,11 @@ class Provenance(BaseModel):
 
 
 class PageRecord(BaseModel):
-    """One OCRed page. The first fields are those of the original project's records."""
+    """One OCRed page: the original project's fields plus full provenance.
+
+    `text` and `ocr_lines` come last, so tools that only need the figures can stop reading a
+    line before them (see barnacle.run.summary).
+    """
 
     model_config = ConfigDict(protected_namespaces=())
 
@@ -69,10 +73,8 @@ class PageRecord(BaseModel):
     canvas_id: str
     image_url: str
     elapsed_ms: float
-    text: str
     source_metadata_id: str | None = None
     ark: str | None = None
-    # Added by Barnacle:
     canvas_label: str = ""
     metadata: dict[str, str] = Field(default_factory=dict)
     engine_version: str
@@ -83,7 +85,9 @@ class PageRecord(BaseModel):
     slurm: SlurmIds = Field(default_factory=SlurmIds)
     image: ImageFacts
     lines: int
+    chars: int
     timings_ms: Timings
+    text: str
     ocr_lines: list[OcrLine] = Field(default_factory=list)
 
 

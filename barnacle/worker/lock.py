@@ -44,7 +44,7 @@ def _inode(path: Path) -> int | None:
         return None
 
 
-def _is_stale(path: Path, stale_after: float) -> tuple[bool, str]:
+def lock_is_stale(path: Path, stale_after: float) -> tuple[bool, str]:
     try:
         info = json.loads(path.read_text())
         age = time.time() - path.stat().st_mtime
@@ -84,7 +84,7 @@ class ManifestLock:
                 fd = os.open(self.path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
             except FileExistsError:
                 inode = _inode(self.path)
-                stale, holder = _is_stale(self.path, self.stale_after)
+                stale, holder = lock_is_stale(self.path, self.stale_after)
                 if not stale:
                     raise LockedError(
                         f"{self.path} is held by {holder}; another worker is on this manifest"

@@ -10,6 +10,7 @@ import ctypes
 import os
 import signal
 import time
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +42,8 @@ def init_engine(
         set_max_image_pixels(max_image_pixels)
     if _engine is not None and _engine_args == (model_path, device, threads):
         return
+    # Lightning (under kraken) warns that `srun` exists whenever it runs inside SLURM.
+    warnings.filterwarnings("ignore", message=r".*`srun` command is available")
     from barnacle.ocr import KrakenEngine
 
     _engine = KrakenEngine(model_path, device=device, threads=threads)

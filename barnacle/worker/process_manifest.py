@@ -25,14 +25,15 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 from tqdm import tqdm
 
-from barnacle.fetch import FetchError, get_json
-from barnacle.iiif import IIIFError, ImageRequest, parse_manifest
+from barnacle.fetch import FetchError
+from barnacle.iiif import IIIFError, ImageRequest
 from barnacle.images import FetchedImage, ImageCache, ImageError, fetch_image, size_page_request
 from barnacle.ocr.identity import ModelIdentity
 from barnacle.records import ImageFacts, ModelRef, OcrLine, PageError, PageRecord, Timings
 from barnacle.records.provenance import current_provenance
 from barnacle.worker.error_hints import hint_for
 from barnacle.worker.lock import LockedError, ManifestLock
+from barnacle.worker.manifest_source import load_manifest
 from barnacle.worker.model_ref import ModelNotFound, resolve_model
 from barnacle.worker.output_files import RecordWriter, errors_path, part_path, repair_and_read_keys
 from barnacle.worker.page_process import init_engine, ocr_image
@@ -212,6 +213,7 @@ class _Run:
                 cache_hit=fetched.image.cache_hit,
             ),
             lines=len(ocr["lines"]),
+            chars=len(ocr["text"]),
             timings_ms=Timings(
                 fetch=round(fetched.image.fetch_ms, 1),
                 decode=round(result["decode_ms"], 1),
@@ -383,7 +385,7 @@ def process_manifest(
         if lock.took_over:
             log.warning("took over a stale lock: %s", lock.took_over)
         try:
-            pages = parse_manifest(get_json(manifest_url)).pages()
+            pages = load_manifest(manifest_url, ImageCache(options.cache_dir, options.offline))
         except (FetchError, IIIFError) as err:
             kind = "manifest_http" if isinstance(err, FetchError) else "manifest_invalid"
             status = err.status if isinstance(err, FetchError) else None

@@ -1,0 +1,1 @@
+"""A run directory (runs/<RUN>/): metadata, status, summaries, prefetch, one task."""

@@ -1,0 +1,61 @@
+"""A PNG of pages completed over time (all hosts, and each host), drawn with Pillow."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+from PIL import Image, ImageDraw, ImageFont
+
+COLOURS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2"]
+WIDTH, HEIGHT, MARGIN = 900, 500, 70
+
+
+def draw_progress_chart(points: list[tuple[float, str]], out: Path, title: str) -> Path:
+    """`points`: (finished epoch, host) per page, sorted. Writes `out` (PNG) and returns it."""
+    image = Image.new("RGB", (WIDTH, HEIGHT), "white")
+    draw = ImageDraw.Draw(image)
+    font = ImageFont.load_default()
+    draw.text((MARGIN, 15), title, fill="black", font=font)
+    left, right, top, bottom = MARGIN, WIDTH - 20, 45, HEIGHT - MARGIN
+    draw.line([(left, top), (left, bottom), (right, bottom)], fill="black")
+    if not points:
+        draw.text((left + 20, top + 20), "no pages done yet", fill="black", font=font)
+        image.save(out)
+        return out
+    start, end = points[0][0], max(points[-1][0], points[0][0] + 1)
+    total = len(points)
+
+    def xy(when: float, count: int) -> tuple[float, float]:
+        x = left + (when - start) / (end - start) * (right - left)
+        return x, bottom - count / total * (bottom - top)
+
+    series: dict[str, list[float]] = {"all hosts": [t for t, _ in points]}
+    for when, host in points:
+        series.setdefault(host, []).append(when)
+    if len(series) == 2:  # one host: its line is the total
+        series = {"all hosts": series["all hosts"]}
+    for number, (name, times) in enumerate(series.items()):
+        colour = COLOURS[number % len(COLOURS)]
+        line = [xy(start, 0)] + [xy(t, i + 1) for i, t in enumerate(times)]
+        draw.line(line, fill=colour, width=2)
+        draw.text(
+            (left + 10, top + 5 + 14 * number),
+            f"{name}: {len(times)} pages",
+            fill=colour,
+            font=font,
+        )
+    for fraction in (0.0, 0.5, 1.0):
+        when = start + fraction * (end - start)
+        label = datetime.fromtimestamp(when, UTC).strftime("%m-%d %H:%M")
+        x, _ = xy(when, 0)
+        draw.text((min(x - 30, right - 75), bottom + 8), label, fill="black", font=font)
+        draw.text(
+            (5, bottom - fraction * (bottom - top) - 6),
+            str(round(fraction * total)),
+            fill="black",
+            font=font,
+        )
+    draw.text((left, HEIGHT - 25), "pages completed over time (UTC)", fill="black", font=font)
+    image.save(out)
+    return out

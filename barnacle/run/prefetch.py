@@ -1,0 +1,58 @@
+"""`make prefetch`: every manifest and page image of a run into the shared cache, so OCR can
+run with OFFLINE=1 on compute nodes that have no internet."""
+
+from __future__ import annotations
+
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from pathlib import Path
+
+from tqdm import tqdm
+
+from barnacle.fetch import FetchError
+from barnacle.iiif import IIIFError, ImageRequest, PageImage
+from barnacle.images import ImageCache, fetch_image, size_page_request
+from barnacle.run.layout import read_manifests
+from barnacle.worker.manifest_source import load_manifest
+
+
+def _fetch_page(page: PageImage, request: ImageRequest, cache: ImageCache) -> bool:
+    """True when the image was downloaded, False when it was cached already."""
+    sized = size_page_request(page, request, cache)
+    if sized is None:
+        raise FetchError(page.canvas_id, "canvas has no image")
+    return not fetch_image(sized.url, cache).cache_hit
+
+
+def prefetch(
+    run_dir: Path,
+    cache_dir: Path,
+    size: str = "!3000,3000",
+    max_pages: int | None = None,
+    threads: int = 4,
+    progress: bool = True,
+) -> tuple[Counter[str], list[str]]:
+    """Download what a run needs. Returns (counts, problems); never raises for one bad page."""
+    cache = ImageCache(cache_dir)
+    request = ImageRequest(size=size)
+    counts: Counter[str] = Counter()
+    problems: list[str] = []
+    pages: list[PageImage] = []
+    for row in tqdm(read_manifests(run_dir), desc="manifests", disable=not progress):
+        try:
+            found = load_manifest(row["manifest_url"], cache).pages
+        except (FetchError, IIIFError) as err:
+            counts["manifests failed"] += 1
+            problems.append(str(err))
+            continue
+        counts["manifests"] += 1
+        pages += found[:max_pages] if max_pages else found
+    with ThreadPoolExecutor(max_workers=threads) as pool:
+        jobs = [pool.submit(_fetch_page, page, request, cache) for page in pages]
+        for job in tqdm(as_completed(jobs), total=len(jobs), desc="images", disable=not progress):
+            try:
+                counts["images downloaded" if job.result() else "images already cached"] += 1
+            except (FetchError, IIIFError) as err:
+                counts["images failed"] += 1
+                problems.append(str(err))
+    return counts, problems

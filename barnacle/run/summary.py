@@ -1,0 +1,190 @@
+"""`scripts/summarize`: what a run has done, from its files: summary.json and a table."""
+
+from __future__ import annotations
+
+import json
+import statistics
+from collections import Counter, defaultdict
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from barnacle.listing.manifest_table import manifest_sha1
+from barnacle.run.layout import ocr_dir, read_manifests
+from barnacle.run.page_figures import page_figures
+from barnacle.run.status import RunStatus, run_status
+
+
+def _epoch(text: str) -> float:
+    return datetime.fromisoformat(text).timestamp()
+
+
+def _percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
+
+
+def _errors(path: Path) -> list[dict[str, Any]]:
+    records = []
+    for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
+        try:
+            records.append(json.loads(line))
+        except ValueError:
+            continue
+    return records
+
+
+def _reason(error: dict[str, Any]) -> str:
+    status = error.get("status")
+    kind = str(error.get("kind", "unknown"))
+    return f"{kind} (HTTP {status})" if status else kind
+
+
+def summarize(run_dir: Path, status: RunStatus | None = None) -> dict[str, Any]:
+    """Everything `make summary` reports, as one JSON-able dict."""
+    status = status or run_status(run_dir)
+    folder = ocr_dir(run_dir)
+    # (finished epoch, seconds, host) per page, and per manifest totals.
+    pages: list[tuple[float, float, str]] = []
+    empty = 0
+    per_manifest: dict[str, list[float]] = defaultdict(list)
+    errors_by_reason: Counter[str] = Counter()
+    error_pages = 0
+    failed: list[dict[str, Any]] = []
+    for row in read_manifests(run_dir):
+        url = row["manifest_url"]
+        base = folder / f"{manifest_sha1(url)}.jsonl"
+        complete = base.exists()
+        source = base if complete else base.with_name(base.name + ".part")
+        if source.exists():
+            for record in page_figures(source):
+                seconds = float(record.get("elapsed_ms", 0.0)) / 1000
+                pages.append((_epoch(record["created_at"]), seconds, str(record.get("host", "?"))))
+                per_manifest[url].append(seconds)
+                if record.get("chars", 1) == 0:
+                    empty += 1
+        errors_file = base.with_name(base.name + ".errors.jsonl")
+        if not complete and errors_file.exists():
+            errors = _errors(errors_file)
+            error_pages += sum(1 for e in errors if e.get("canvas_index", -1) >= 0)
+            errors_by_reason.update(_reason(e) for e in errors)
+            failed.append(
+                {
+                    "manifest_url": url,
+                    "output": str(base),
+                    "pages_done": len(per_manifest.get(url, [])),
+                    "errors": len(errors),
+                    "first_error": errors[0].get("message", "") if errors else "",
+                }
+            )
+    seconds = [s for _, s, _ in pages]
+    summary: dict[str, Any] = {
+        "run": run_dir.name,
+        "generated_at": datetime.now(UTC).isoformat(),
+        "manifests": {
+            "total": status.total,
+            **{
+                k: status.counts.get(k, 0)
+                for k in ("complete", "running", "partial", "failed", "not_started")
+            },
+        },
+        "pages": {"done": len(pages), "empty_text": empty, "errors": error_pages},
+        "errors_by_reason": dict(errors_by_reason.most_common()),
+        "failed_manifests": failed,
+    }
+    if pages:
+        start = min(t - s for t, s, _ in pages)
+        end = max(t for t, _, _ in pages)
+        wall_hours = max(end - start, 1e-9) / 3600
+        cpu_hours = sum(seconds) / 3600
+        summary["started_at"] = datetime.fromtimestamp(start, UTC).isoformat()
+        summary["last_page_at"] = datetime.fromtimestamp(end, UTC).isoformat()
+        summary["rates"] = {
+            "wall_hours": round(wall_hours, 4),
+            "pages_per_hour": round(len(pages) / wall_hours, 1),
+            "page_process_hours": round(cpu_hours, 4),
+            "pages_per_cpu_hour": round(len(pages) / cpu_hours, 1) if cpu_hours else None,
+        }
+        summary["page_seconds"] = {
+            "median": round(statistics.median(seconds), 2),
+            "p90": round(_percentile(seconds, 0.9), 2),
+            "max": round(max(seconds), 2),
+        }
+        slowest = sorted(per_manifest.items(), key=lambda kv: -sum(kv[1]) / len(kv[1]))[:10]
+        summary["slowest_manifests"] = [
+            {
+                "manifest_url": url,
+                "pages": len(times),
+                "seconds_per_page": round(sum(times) / len(times), 2),
+            }
+            for url, times in slowest
+        ]
+        hosts: dict[str, list[tuple[float, float]]] = defaultdict(list)
+        for finished, secs, host in pages:
+            hosts[host].append((finished, secs))
+        summary["hosts"] = {
+            host: {
+                "pages": len(items),
+                "pages_per_hour": round(
+                    len(items)
+                    * 3600
+                    / max(max(f for f, _ in items) - min(f - s for f, s in items), 1e-9),
+                    1,
+                ),
+            }
+            for host, items in sorted(hosts.items())
+        }
+    return summary
+
+
+def timeline(run_dir: Path) -> list[tuple[float, str]]:
+    """(finished epoch, host) of every page done, oldest first: for the chart."""
+    folder = ocr_dir(run_dir)
+    points = []
+    for path in folder.glob("*.jsonl*"):
+        if path.name.endswith((".jsonl", ".jsonl.part")):
+            points += [
+                (_epoch(r["created_at"]), str(r.get("host", "?"))) for r in page_figures(path)
+            ]
+    return sorted(points)
+
+
+def summary_lines(summary: dict[str, Any]) -> list[str]:
+    m, p = summary["manifests"], summary["pages"]
+    out = [
+        f"run {summary['run']}",
+        f"  manifests  {m['total']:>8}  complete {m['complete']}, partial {m['partial']}, "
+        f"failed {m['failed']}, queued/running {m['running']}, not started {m['not_started']}",
+        f"  pages done {p['done']:>8}  empty text {p['empty_text']}, page errors {p['errors']}",
+    ]
+    if "rates" in summary:
+        r, s = summary["rates"], summary["page_seconds"]
+        out.append(
+            f"  rate       {r['pages_per_hour']:>8} pages/hour wall-clock, "
+            f"{r['pages_per_cpu_hour']} pages per page-process hour"
+        )
+        out.append(f"  page time  median {s['median']} s, p90 {s['p90']} s, max {s['max']} s")
+        out.append(
+            "  hosts      "
+            + ", ".join(
+                f"{h}: {v['pages']} pages, {v['pages_per_hour']}/h"
+                for h, v in summary["hosts"].items()
+            )
+        )
+        out.append("  slowest manifests (seconds per page):")
+        out += [
+            f"    {x['seconds_per_page']:>8}  {x['pages']:>5} pages  {x['manifest_url']}"
+            for x in summary["slowest_manifests"][:5]
+        ]
+    if summary["errors_by_reason"]:
+        out.append("  errors by reason:")
+        out += [f"    {n:>6}  {reason}" for reason, n in summary["errors_by_reason"].items()]
+    if summary["failed_manifests"]:
+        out.append(
+            f"  manifests to retry ({len(summary['failed_manifests'])}; make resubmit-failed):"
+        )
+        out += [
+            f"    {x['manifest_url']}  ({x['errors']} errors: {x['first_error'][:80]})"
+            for x in summary["failed_manifests"][:10]
+        ]
+    return out

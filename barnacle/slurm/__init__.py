@@ -1,0 +1,24 @@
+"""Submitting manifests.tsv to SLURM as job arrays of `barnacle ocr` (slurm/ocr-array.sbatch)."""
+
+from barnacle.slurm.cluster import DEFAULT_MAX_ARRAY_SIZE, SlurmError, max_array_size
+from barnacle.slurm.plan import ArrayChunk, array_spec, plan_arrays
+from barnacle.slurm.sbatch import SbatchOptions, WorkerEnv, sbatch_args, worker_environment
+from barnacle.slurm.submission import SubmitResult, submit
+from barnacle.slurm.targets import Target, select_targets
+
+__all__ = [
+    "DEFAULT_MAX_ARRAY_SIZE",
+    "ArrayChunk",
+    "SbatchOptions",
+    "SlurmError",
+    "SubmitResult",
+    "Target",
+    "WorkerEnv",
+    "array_spec",
+    "max_array_size",
+    "plan_arrays",
+    "sbatch_args",
+    "select_targets",
+    "submit",
+    "worker_environment",
+]

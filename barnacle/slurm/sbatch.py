@@ -1,0 +1,122 @@
+"""The sbatch command line of one array, and the environment that carries worker options."""
+
+from __future__ import annotations
+
+import os
+import shlex
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+SBATCH_SCRIPT = REPO / "slurm" / "ocr-array.sbatch"
+
+
+@dataclass
+class SbatchOptions:
+    """Resources and placement; each becomes an sbatch option only when set."""
+
+    partition: str | None = None
+    cpus_per_task: int | None = None
+    mem: str | None = None
+    time: str | None = None
+    gres: str | None = None
+    account: str | None = None
+    throttle: int | None = 20  # array tasks running at once; None or 0: no limit
+    job_name: str | None = None  # default barnacle-<RUN>
+    extra: list[str] = field(default_factory=list)  # more sbatch options, as words
+    script: Path = SBATCH_SCRIPT
+    chdir: Path = REPO
+
+
+@dataclass
+class WorkerEnv:
+    """`barnacle ocr` options, passed to each array task as environment variables."""
+
+    barnacle: str | None = None  # the command; default: the barnacle next to this Python
+    model: str | None = None
+    cache_dir: str | None = None
+    max_pages: int | None = None
+    size: str | None = None
+    device: str | None = None
+    threads: int | None = None
+    workers: int | None = None
+    offline: bool = False
+
+    def variables(self) -> dict[str, str]:
+        """Every variable the task script reads; "" means the worker's default."""
+        return {
+            "BARNACLE": self.barnacle or default_barnacle(),
+            "MODEL": self.model or "",
+            "CACHE_DIR": self.cache_dir or "",
+            "MAX_PAGES": "" if self.max_pages is None else str(self.max_pages),
+            "SIZE": self.size or "",
+            "DEVICE": self.device or "",
+            "THREADS": "" if self.threads is None else str(self.threads),
+            "WORKERS": "" if self.workers is None else str(self.workers),
+            "OFFLINE": "1" if self.offline else "",
+        }
+
+
+def default_barnacle() -> str:
+    """`barnacle` in this interpreter's bin folder (the venv), else .venv/bin/barnacle."""
+    beside = Path(sys.executable).parent / "barnacle"
+    if beside.is_file():
+        return str(beside.absolute())
+    return str(REPO / ".venv" / "bin" / "barnacle")
+
+
+def sbatch_args(
+    options: SbatchOptions,
+    *,
+    run_dir: Path,
+    array: str,
+    task_list: Path,
+    offset: int,
+    comment: str,
+) -> list[str]:
+    """sbatch's argument list for one array over task-list lines offset+1..offset+count."""
+    run_dir = run_dir.resolve()
+    args = [
+        "sbatch",
+        "--parsable",
+        f"--job-name={options.job_name or 'barnacle-' + run_dir.name}",
+        f"--array={array}",
+        f"--output={run_dir / 'logs' / '%A_%a.out'}",
+        f"--chdir={options.chdir}",
+        f"--comment={comment}",
+        # Configuration travels in the environment: `--export=VAR=value` lists break on commas.
+        "--export=ALL",
+    ]
+    optional = [
+        ("--partition", options.partition),
+        ("--cpus-per-task", options.cpus_per_task),
+        ("--mem", options.mem),
+        ("--time", options.time),
+        ("--gres", options.gres),
+        ("--account", options.account),
+    ]
+    args += [f"{name}={value}" for name, value in optional if value not in (None, "")]
+    args += options.extra
+    args += [str(options.script), str(task_list), str(offset)]
+    return args
+
+
+def worker_environment(worker: WorkerEnv, base: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The environment for sbatch: `base` (default os.environ) with the worker variables set."""
+    env = dict(os.environ if base is None else base)
+    env.update(worker.variables())
+    return env
+
+
+def shell_command(args: list[str], worker: WorkerEnv) -> str:
+    """The command as one shell line: `VAR=value ... sbatch ...`, quoted for a POSIX shell.
+
+    Every worker variable is set, empty ones too, so an exported MODEL or SIZE cannot leak in.
+    """
+    assignments = [
+        f"{name}={shlex.quote(value) if value else ''}"
+        for name, value in worker.variables().items()
+    ]
+    return " ".join([*assignments, shlex.join(args)])

@@ -1,0 +1,156 @@
+"""Submit the manifests of a run that still need OCR as SLURM job arrays."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from barnacle.listing.manifest_table import read_table
+from barnacle.run.metadata import append_slurm_jobs, slurm_jobs
+from barnacle.slurm.cluster import SlurmError, max_array_size, queued_array_tasks, run_slurm
+from barnacle.slurm.plan import plan_arrays
+from barnacle.slurm.sbatch import (
+    SbatchOptions,
+    WorkerEnv,
+    sbatch_args,
+    shell_command,
+    worker_environment,
+)
+from barnacle.slurm.targets import select_targets, task_list_outputs, write_task_list
+
+
+@dataclass
+class SubmitResult:
+    manifests: int = 0  # rows in manifests.tsv
+    done: int = 0  # outputs already there
+    queued: int = 0  # in an earlier array that is still queued or running
+    submitted: int = 0  # tasks in the new arrays
+    max_array_size: int = 0  # the MaxArraySize the arrays were planned for
+    task_list: Path | None = None
+    job_ids: list[str] = field(default_factory=list)
+    commands: list[str] = field(default_factory=list)  # shell lines (dry run)
+    arrays: list[dict[str, Any]] = field(default_factory=list)
+
+
+def busy_outputs(run_dir: Path, env: Mapping[str, str] | None = None) -> set[Path]:
+    """Outputs of tasks of this run's recorded arrays that squeue still lists (any state)."""
+    jobs = slurm_jobs(run_dir)
+    if not jobs:
+        return set()
+    recorded = {(str(job.get("job_id")), str(job.get("comment"))): job for job in jobs}
+    busy: set[Path] = set()
+    outputs_of: dict[str, list[Path]] = {}
+    for job_id, task_id, _state, comment in queued_array_tasks(env):
+        job = recorded.get((job_id, comment))
+        if job is None:
+            continue
+        task_list = str(job["task_list"])
+        if task_list not in outputs_of:
+            try:
+                outputs_of[task_list] = task_list_outputs(Path(task_list))
+            except OSError:
+                outputs_of[task_list] = []
+        line = int(job.get("offset", 0)) + task_id
+        outputs = outputs_of[task_list]
+        if 1 <= line <= len(outputs):
+            busy.add(outputs[line - 1])
+    return busy
+
+
+def _stamp() -> str:
+    return datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ") + "-" + secrets.token_hex(3)
+
+
+def _job_id(parsable: str) -> str:
+    """`sbatch --parsable` prints `JOBID` or `JOBID;CLUSTER`."""
+    job_id = parsable.strip().splitlines()[-1].split(";")[0].strip() if parsable.strip() else ""
+    if not job_id.isdigit():
+        raise SlurmError(f"sbatch printed no job id: {parsable!r}")
+    return job_id
+
+
+def submit(
+    run_dir: Path,
+    options: SbatchOptions | None = None,
+    worker: WorkerEnv | None = None,
+    *,
+    only_missing: bool = False,
+    dry_run: bool = False,
+    max_array: int | None = None,
+    env: Mapping[str, str] | None = None,
+    say: Callable[[str], None] = print,
+) -> SubmitResult:
+    """Submit every manifest of RUN_DIR/manifests.tsv whose output is missing.
+
+    Tasks of earlier arrays of this run that are still queued or running are never submitted
+    twice: with `only_missing` they are left out, without it submit refuses (SlurmError).
+    `dry_run` prints the sbatch command lines and writes nothing.
+    """
+    options = options or SbatchOptions()
+    worker = worker or WorkerEnv()
+    run_dir = run_dir.resolve()
+    table_path = run_dir / "manifests.tsv"
+    if not table_path.is_file():
+        raise FileNotFoundError(f"{table_path}: no manifests.tsv; run scripts/list-manifests")
+    rows = read_table(table_path)
+    busy = busy_outputs(run_dir, env)
+    if busy and not only_missing:
+        raise SlurmError(
+            f"{len(busy)} tasks of earlier arrays of {run_dir.name} are still queued or running; "
+            "pass --only-missing to submit only the others (or scancel them first)"
+        )
+    targets, done, queued = select_targets(rows, run_dir, busy)
+    result = SubmitResult(manifests=len(rows), done=done, queued=queued)
+    if not targets:
+        return result
+
+    limit = max_array or max_array_size(env)
+    result.max_array_size = limit
+    chunks = plan_arrays(len(targets), limit, options.throttle)
+    stamp = _stamp()
+    task_list = run_dir / "slurm" / f"tasks-{stamp}.tsv"
+    result.task_list = task_list
+    result.submitted = len(targets)
+    sbatch_env = worker_environment(worker, env)
+    if not dry_run:
+        write_task_list(task_list, targets)
+        (run_dir / "logs").mkdir(parents=True, exist_ok=True)  # sbatch does not create it
+        (run_dir / "ocr").mkdir(parents=True, exist_ok=True)
+    for chunk in chunks:
+        comment = f"barnacle:{run_dir.name}:{stamp}:{chunk.offset}"
+        args = sbatch_args(
+            options,
+            run_dir=run_dir,
+            array=chunk.array,
+            task_list=task_list,
+            offset=chunk.offset,
+            comment=comment,
+        )
+        result.commands.append(shell_command(args, worker))
+        if dry_run:
+            say(result.commands[-1])
+            continue
+        done_run = run_slurm(args, env=sbatch_env)
+        if done_run.returncode != 0:
+            raise SlurmError(
+                f"sbatch failed for tasks {chunk.offset + 1}-{chunk.offset + chunk.count} "
+                f"({len(result.job_ids)} arrays submitted before): {done_run.stderr.strip()}"
+            )
+        job_id = _job_id(done_run.stdout)
+        record = {
+            "job_id": job_id,
+            "array": chunk.array,
+            "offset": chunk.offset,
+            "count": chunk.count,
+            "task_list": str(task_list),
+            "comment": comment,
+            "submitted_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        }
+        append_slurm_jobs(run_dir, [record])
+        result.job_ids.append(job_id)
+        result.arrays.append(record)
+    return result

@@ -1,0 +1,73 @@
+"""Which manifests to submit, and the task list that slurm/ocr-array.sbatch reads."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from barnacle.atomic import atomic_write_text
+from barnacle.listing.manifest_table import BASE_COLUMNS, manifest_sha1
+
+
+@dataclass(frozen=True)
+class Target:
+    """One array task: a manifest, its output, and the metadata carried into its records."""
+
+    url: str
+    output: Path
+    metadata: dict[str, str] = field(default_factory=dict)
+    index: str = ""  # its index in manifests.tsv
+
+    def task_line(self) -> str:
+        fields = [self.url, str(self.output)]
+        fields += [f"{key}={value}" for key, value in self.metadata.items()]
+        for text in fields:
+            if any(char in text for char in "\t\r\n"):
+                raise ValueError(f"tab or newline in a task field: {text!r}")
+        return "\t".join(fields)
+
+
+def output_for(run_dir: Path, url: str) -> Path:
+    """The absolute output path of a manifest: RUN_DIR/ocr/<sha1>.jsonl."""
+    return run_dir.resolve() / "ocr" / f"{manifest_sha1(url)}.jsonl"
+
+
+def target_from_row(run_dir: Path, row: dict[str, str]) -> Target:
+    url = row["manifest_url"]
+    metadata = {
+        key: value
+        for key, value in row.items()
+        if key not in BASE_COLUMNS and key and "=" not in key and value
+    }
+    return Target(url, output_for(run_dir, url), metadata, row.get("index", ""))
+
+
+def select_targets(
+    rows: Iterable[dict[str, str]], run_dir: Path, busy: set[Path] | None = None
+) -> tuple[list[Target], int, int]:
+    """(targets to submit, outputs already there, queued or running) for manifests.tsv rows."""
+    busy = busy or set()
+    targets: list[Target] = []
+    done = queued = 0
+    for row in rows:
+        if not row.get("manifest_url"):
+            continue
+        target = target_from_row(run_dir, row)
+        if target.output.exists():
+            done += 1
+        elif target.output in busy:
+            queued += 1
+        else:
+            targets.append(target)
+    return targets, done, queued
+
+
+def write_task_list(path: Path, targets: list[Target]) -> None:
+    atomic_write_text(path, "".join(target.task_line() + "\n" for target in targets))
+
+
+def task_list_outputs(path: Path) -> list[Path]:
+    """The outputs named by a task list, in line order (line 1 first)."""
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return [Path(line.split("\t")[1]) for line in lines if "\t" in line]

@@ -1,0 +1,466 @@
+"""SLURM job arrays: planning, sbatch command lines, the task script, and a real local cluster.
+
+The slow tests start a one-node cluster with slurm/local-cluster (slurm-wlm + munge) and run
+arrays whose tasks call a stand-in for `barnacle ocr` (the real worker is tested elsewhere).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shlex
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from barnacle.listing import manifest_sha1
+from barnacle.run.metadata import append_slurm_jobs, read_metadata
+from barnacle.slurm import (
+    SbatchOptions,
+    plan_arrays,
+    sbatch_args,
+    select_targets,
+    submit,
+)
+from barnacle.slurm import submission as submit_module
+from barnacle.slurm.cluster import parse_max_array_size, parse_queue
+from barnacle.slurm.targets import task_list_outputs
+
+from support.paths import REPO, SHARED
+
+SBATCH = REPO / "slurm" / "ocr-array.sbatch"
+LOCAL_CLUSTER = REPO / "slurm" / "local-cluster"
+NO_CLUSTER = {"SLURM_CONF": "/nonexistent/slurm.conf"}
+
+HOSTILE_URL = (
+    "https://example.org/m/$(touch {tmp}/pwned)/`touch {tmp}/pwned2`/a b'c\"d;e&f|g*?.json"
+)
+
+
+def _run_script(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, *args],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, **(env or {})},
+    )
+
+
+def _stand_in(path: Path) -> Path:
+    """A fake `barnacle`: records its arguments, sleeps, writes --out, exits as told."""
+    path.write_text(
+        f"#!{sys.executable}\n"
+        "import json, os, sys, time\n"
+        "args = sys.argv[1:]\n"
+        "print('stand-in args:', json.dumps(args))\n"
+        "time.sleep(float(os.environ.get('STAND_IN_SLEEP', '0')))\n"
+        "code = int(os.environ.get('STAND_IN_EXIT', '0'))\n"
+        "out = next(a.split('=', 1)[1] for a in args if a.startswith('--out='))\n"
+        "if code == 0:\n"
+        "    with open(out, 'w') as f:\n"
+        "        f.write(json.dumps({'args': args}) + '\\n')\n"
+        "sys.exit(code)\n"
+    )
+    path.chmod(0o755)
+    return path
+
+
+def _make_run(tmp_path: Path, source: Path, name: str, lines: int | None = None) -> Path:
+    """runs/<name>/manifests.tsv from a list (the first `lines` lines) via the stage scripts."""
+    if lines is not None:
+        head = tmp_path / f"{name}{source.suffix}"
+        head.write_text("".join(source.read_text().splitlines(keepends=True)[:lines]))
+        source = head
+    run_dir = tmp_path / "runs" / name
+    done = _run_script(
+        "scripts/fetch-collection", str(source), str(run_dir / "collection.json"), "--no-progress"
+    )
+    assert done.returncode == 0, done.stderr
+    done = _run_script("scripts/list-manifests", str(run_dir / "collection.json"))
+    assert done.returncode == 0, done.stderr
+    return run_dir
+
+
+# ---------------------------------------------------------------- planning and command lines
+
+
+def test_lapidus_size_needs_three_arrays_each_throttled() -> None:
+    chunks = plan_arrays(2853, 1001, 20)
+    assert [(c.offset, c.count) for c in chunks] == [(0, 1000), (1000, 1000), (2000, 853)]
+    assert [c.array for c in chunks] == ["1-1000%20", "1-1000%20", "1-853%20"]
+
+
+def test_plan_edges() -> None:
+    assert [(c.offset, c.count) for c in plan_arrays(12, 5, 2)] == [(0, 4), (4, 4), (8, 4)]
+    assert [c.array for c in plan_arrays(1000, 1001)] == ["1-1000"]
+    assert [c.count for c in plan_arrays(1001, 1001)] == [1000, 1]
+    assert plan_arrays(0, 1001, 5) == []
+    with pytest.raises(ValueError):
+        plan_arrays(3, 1)
+
+
+def test_parse_scontrol_and_squeue() -> None:
+    config = "Configuration data as of ...\nMaxArraySize            = 5\nMaxJobCount = 10000\n"
+    assert parse_max_array_size(config) == 5
+    assert parse_max_array_size("nothing") is None
+    queue = "7|1|RUNNING|barnacle:x:s:0\n7|2|PENDING|barnacle:x:s:0\n9|N/A|RUNNING|(null)\n"
+    assert parse_queue(queue) == [
+        ("7", 1, "RUNNING", "barnacle:x:s:0"),
+        ("7", 2, "PENDING", "barnacle:x:s:0"),
+    ]
+
+
+def test_sbatch_args_only_what_is_set(tmp_path: Path) -> None:
+    common = {
+        "run_dir": tmp_path / "r1",
+        "array": "1-4%2",
+        "task_list": tmp_path / "t.tsv",
+        "offset": 8,
+        "comment": "c",
+    }
+    bare = sbatch_args(SbatchOptions(), **common)
+    assert bare[:2] == ["sbatch", "--parsable"]
+    assert f"--output={(tmp_path / 'r1').resolve()}/logs/%A_%a.out" in bare
+    assert "--export=ALL" in bare and "--array=1-4%2" in bare and "--job-name=barnacle-r1" in bare
+    assert not any(
+        a.startswith(("--partition", "--mem", "--time", "--gres", "--account")) for a in bare
+    )
+    assert bare[-3:] == [str(SBATCH), str(tmp_path / "t.tsv"), "8"]
+    full = sbatch_args(
+        SbatchOptions(
+            partition="gpu",
+            cpus_per_task=4,
+            mem="8G",
+            time="1:00:00",
+            gres="gpu:1",
+            account="lib",
+            extra=["--qos=low"],
+        ),
+        **common,
+    )
+    for option in (
+        "--partition=gpu",
+        "--cpus-per-task=4",
+        "--mem=8G",
+        "--time=1:00:00",
+        "--gres=gpu:1",
+        "--account=lib",
+        "--qos=low",
+    ):
+        assert option in full
+    # Worker options travel in the environment, never in an --export list.
+    assert [a for a in full if a.startswith("--export")] == ["--export=ALL"]
+
+
+def test_select_targets_skips_done_and_busy(tmp_path: Path) -> None:
+    run_dir = tmp_path / "run"
+    urls = [f"https://example.org/{n}/manifest" for n in range(4)]
+    rows = [
+        {
+            "index": str(n + 1),
+            "manifest_url": url,
+            "sha1": manifest_sha1(url),
+            "output": "x",
+            "label": "L",
+            "ark": f"ark:/{n}",
+            "source_metadata_id": "" if n else "99",
+        }
+        for n, url in enumerate(urls)
+    ]
+    (run_dir / "ocr").mkdir(parents=True)
+    (run_dir / "ocr" / f"{manifest_sha1(urls[0])}.jsonl").write_text("{}\n")
+    busy = {(run_dir / "ocr" / f"{manifest_sha1(urls[1])}.jsonl").resolve()}
+    targets, done, queued = select_targets(rows, run_dir, busy)
+    assert (done, queued) == (1, 1)
+    assert [t.url for t in targets] == urls[2:]
+    assert targets[0].metadata == {"ark": "ark:/2"}  # empty values are left out
+    assert targets[0].task_line() == f"{urls[2]}\t{targets[0].output}\tark=ark:/2"
+    assert targets[0].output.is_absolute()
+
+
+def test_metadata_json_append_keeps_other_keys(tmp_path: Path) -> None:
+    (tmp_path / "metadata.json").write_text('{"collection": "x", "slurm_jobs": [{"job_id": "1"}]}')
+    append_slurm_jobs(tmp_path, [{"job_id": "2"}])
+    append_slurm_jobs(tmp_path / "new", [{"job_id": "3"}])
+    data = read_metadata(tmp_path)
+    assert data["collection"] == "x"
+    assert [j["job_id"] for j in data["slurm_jobs"]] == ["1", "2"]
+    assert read_metadata(tmp_path / "new")["slurm_jobs"] == [{"job_id": "3"}]
+
+
+def test_dry_run_on_lapidus_prints_three_commands(tmp_path: Path) -> None:
+    run_dir = _make_run(tmp_path, SHARED / "data/lapidus/manifests.txt", "lapidus")
+    started = time.monotonic()
+    done = _run_script(
+        "scripts/submit-array", str(run_dir), "--dry-run", "--throttle", "25",
+        "--partition", "ocr", "--mem", "6G", "--model", "my model,v2", "--max-pages", "2",
+        "--sbatch-extra", "--qos=low --nice=10",
+        env=NO_CLUSTER,
+    )  # fmt: skip
+    elapsed = time.monotonic() - started
+    assert done.returncode == 0, done.stderr
+    assert elapsed < 10
+    commands = [line for line in done.stdout.splitlines() if " sbatch " in line]
+    assert len(commands) == 3, done.stdout
+    assert "would submit 2853 tasks in 3 arrays" in done.stdout
+    for command, (offset, array) in zip(
+        commands, [(0, "1-1000%25"), (1000, "1-1000%25"), (2000, "1-853%25")], strict=True
+    ):
+        words = shlex.split(command)
+        assignments = dict(w.split("=", 1) for w in words[: words.index("sbatch")])
+        assert assignments["MODEL"] == "my model,v2" and assignments["MAX_PAGES"] == "2"
+        assert assignments["OFFLINE"] == "" and assignments["BARNACLE"].endswith("barnacle")
+        args = words[words.index("sbatch") :]
+        assert f"--array={array}" in args and "--partition=ocr" in args and "--mem=6G" in args
+        assert "--qos=low" in args and "--nice=10" in args
+        assert f"--output={run_dir.resolve()}/logs/%A_%a.out" in args
+        assert args[-3] == str(SBATCH) and args[-1] == str(offset)
+        assert args[-2].startswith(str(run_dir.resolve() / "slurm" / "tasks-"))
+    # A dry run writes nothing.
+    assert not (run_dir / "slurm").exists() and not (run_dir / "metadata.json").exists()
+
+
+def test_resubmission_leaves_out_queued_tasks(tmp_path: Path, monkeypatch) -> None:
+    """A recorded array whose tasks squeue still lists is not submitted again."""
+    run_dir = tmp_path / "run"
+    urls = [f"https://example.org/{n}/manifest" for n in range(3)]
+    run_dir.mkdir()
+    (run_dir / "manifests.tsv").write_text(
+        "index\tmanifest_url\tsha1\toutput\tlabel\n"
+        + "".join(f"{n + 1}\t{u}\t{manifest_sha1(u)}\tx\t\n" for n, u in enumerate(urls))
+    )
+    first = submit(run_dir, dry_run=True, max_array=1001, say=lambda _: None)
+    assert first.submitted == 3
+    task_list = first.task_list
+    assert task_list is not None
+    task_list.parent.mkdir()
+    task_list.write_text(
+        "".join(f"{u}\t{run_dir / 'ocr' / manifest_sha1(u)}.jsonl\n" for u in urls)
+    )
+    append_slurm_jobs(run_dir, [{"job_id": "41", "offset": 0, "count": 3,
+                                 "task_list": str(task_list), "comment": "mark"}])  # fmt: skip
+    # Task 2 is running; task 3 matches the job id but not the comment (an id reused).
+    queue = [("41", 2, "RUNNING", "mark"), ("41", 3, "PENDING", "other")]
+    monkeypatch.setattr(submit_module, "queued_array_tasks", lambda env=None: queue)
+    with pytest.raises(submit_module.SlurmError, match="only-missing"):
+        submit(run_dir, dry_run=True, max_array=1001, say=lambda _: None)
+    again = submit(run_dir, only_missing=True, dry_run=True, max_array=1001, say=lambda _: None)
+    assert (again.submitted, again.queued) == (2, 1)
+    assert task_list_outputs(task_list)[1].name == f"{manifest_sha1(urls[1])}.jsonl"
+
+
+# ---------------------------------------------------------------- the task script, no SLURM
+
+
+def _run_task(
+    tmp_path: Path, lines: list[str], task_id: int, offset: int = 0, **env: str
+) -> subprocess.CompletedProcess[str]:
+    task_list = tmp_path / "tasks.tsv"
+    task_list.write_text("".join(line + "\n" for line in lines))
+    return subprocess.run(
+        ["bash", str(SBATCH), str(task_list), str(offset)],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "SLURM_ARRAY_TASK_ID": str(task_id), **env},
+    )
+
+
+def test_hostile_url_and_metadata_are_never_run_by_a_shell(tmp_path: Path) -> None:
+    stand_in = _stand_in(tmp_path / "fake barnacle")
+    url = HOSTILE_URL.format(tmp=tmp_path)
+    meta = ["ark=$(touch " + str(tmp_path) + "/pwned3)", "note=-x `id` 'q' \"d\" a,b"]
+    output = tmp_path / "out dir" / "o $(x).jsonl"
+    output.parent.mkdir()
+    done = _run_task(
+        tmp_path,
+        ["https://example.org/first\t/dev/null/x", "\t".join([url, str(output), *meta])],
+        task_id=1,
+        offset=1,
+        BARNACLE=str(stand_in),
+        MODEL="m,1 2",
+        SIZE="!3000,3000",
+        OFFLINE="1",
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert not list(tmp_path.glob("pwned*"))
+    args = json.loads(output.read_text())["args"]
+    assert args == [
+        "ocr", f"--out={output}", "--model=m,1 2", "--size=!3000,3000", "--offline",
+        f"--meta={meta[0]}", f"--meta={meta[1]}", "--no-progress", "--", url,
+    ]  # fmt: skip
+    assert done.stdout.splitlines()[-1] == f"barnacle-task OK 2 {url} -> {output}"
+
+
+def test_task_exit_code_and_banner_on_failure(tmp_path: Path) -> None:
+    stand_in = _stand_in(tmp_path / "barnacle")
+    line = f"https://example.org/m\t{tmp_path / 'o.jsonl'}"
+    done = _run_task(tmp_path, [line], 1, BARNACLE=str(stand_in), STAND_IN_EXIT="3")
+    assert done.returncode == 3
+    assert done.stdout.splitlines()[-1] == "barnacle-task FAILED(3) 1 https://example.org/m"
+    missing = _run_task(tmp_path, [line], 2, BARNACLE=str(stand_in))
+    assert missing.returncode == 2 and "FAILED(2) 2" in missing.stdout
+    (tmp_path / "o.jsonl").write_text("done\n")
+    skipped = _run_task(tmp_path, [line], 1, BARNACLE=str(tmp_path / "nonexistent"))
+    assert skipped.returncode == 0 and "already exists" in skipped.stdout
+    assert skipped.stdout.splitlines()[-1].startswith("barnacle-task OK 1 ")
+
+
+@pytest.mark.skipif(shutil.which("shellcheck") is None, reason="shellcheck not installed")
+def test_shell_scripts_are_shellcheck_clean() -> None:
+    done = subprocess.run(
+        ["shellcheck", str(SBATCH), str(LOCAL_CLUSTER)], capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stdout
+
+
+# ---------------------------------------------------------------- a real local cluster
+
+SLURM_BINARIES = ("munged", "slurmctld", "slurmd", "sbatch", "squeue", "scontrol", "scancel")
+
+
+@pytest.fixture(scope="session")
+def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
+    """A one-node cluster with MaxArraySize=5 on its own ports and state folder."""
+    missing = [name for name in SLURM_BINARIES if shutil.which(name) is None]
+    if missing:
+        pytest.skip(f"SLURM not installed ({', '.join(missing)}): apt-get install slurm-wlm munge")
+    state = tmp_path_factory.mktemp("slurm")
+    env = {
+        **os.environ,
+        "BARNACLE_SLURM_DIR": str(state),
+        "MAX_ARRAY_SIZE": "5",
+        "SLURMCTLD_PORT": "16817",
+        "SLURMD_PORT": "16818",
+    }
+    started = subprocess.run(
+        [str(LOCAL_CLUSTER), "start"], env=env, capture_output=True, text=True, timeout=90
+    )
+    assert started.returncode == 0, started.stdout + started.stderr
+    try:
+        yield {"SLURM_CONF": str(state / "etc" / "slurm.conf"), "BARNACLE_SLURM_DIR": str(state)}
+    finally:
+        subprocess.run([str(LOCAL_CLUSTER), "stop"], env=env, timeout=60, check=False)
+
+
+def _squeue_ids(env: dict[str, str]) -> set[str]:
+    done = subprocess.run(
+        ["squeue", "-h", "-r", "-o", "%F"], env={**os.environ, **env}, capture_output=True,
+        text=True, timeout=30, check=True,
+    )  # fmt: skip
+    return set(done.stdout.split())
+
+
+def _wait_gone(job_ids: list[str], env: dict[str, str], timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while _squeue_ids(env) & set(job_ids):
+        assert time.monotonic() < deadline, f"jobs {job_ids} still queued after {timeout} s"
+        time.sleep(0.5)
+
+
+def _submitted_ids(stdout: str) -> list[str]:
+    line = next(line for line in stdout.splitlines() if line.startswith("submitted "))
+    return line.split("job ids ", 1)[1].split(" (", 1)[0].split()
+
+
+@pytest.mark.slow
+def test_local_cluster_status(cluster: dict[str, str]) -> None:
+    env = {**os.environ, **cluster}
+    done = subprocess.run([str(LOCAL_CLUSTER), "status"], env=env, capture_output=True, text=True)
+    assert done.returncode == 0 and "MaxArraySize: 5" in done.stdout, done.stdout
+    again = subprocess.run([str(LOCAL_CLUSTER), "start"], env=env, capture_output=True, text=True)
+    assert again.returncode == 0 and "already running" in again.stdout
+
+
+@pytest.mark.slow
+def test_twelve_tasks_in_three_arrays_all_complete(tmp_path: Path, cluster: dict[str, str]) -> None:
+    run_dir = _make_run(tmp_path, SHARED / "data/lapidus/lapidus_lar.csv", "twelve", lines=13)
+    stand_in = _stand_in(tmp_path / "barnacle")
+    done = _run_script(
+        "scripts/submit-array", str(run_dir), "--barnacle", str(stand_in), "--throttle", "2",
+        "--max-pages", "1", env=cluster,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    job_ids = _submitted_ids(done.stdout)
+    assert len(job_ids) == 3 and "12 tasks in 3 arrays" in done.stdout
+    _wait_gone(job_ids, cluster)
+
+    rows = (run_dir / "manifests.tsv").read_text().splitlines()[1:]
+    assert len(rows) == 12
+    for row in rows:
+        assert (run_dir / "ocr" / f"{row.split(chr(9))[2]}.jsonl").is_file()
+    logs = sorted((run_dir / "logs").glob("*.out"))
+    assert len(logs) == 12
+    assert {log.name.split("_")[0] for log in logs} == set(job_ids)
+    texts = [log.read_text() for log in logs]
+    assert all(text.splitlines()[-1].startswith("barnacle-task OK ") for text in texts)
+    first = next(text for text in texts if "barnacle-task OK 1 " in text)
+    assert "--meta=ark=ark:/88435/dckk91g0036" in first and "--max-pages=1" in first
+    recorded = read_metadata(run_dir)["slurm_jobs"]
+    assert [job["job_id"] for job in recorded] == job_ids
+    assert [(job["offset"], job["count"]) for job in recorded] == [(0, 4), (4, 4), (8, 4)]
+    again = _run_script("scripts/submit-array", str(run_dir), "--only-missing", env=cluster)
+    assert "nothing to submit (12 done" in again.stdout, again.stdout + again.stderr
+
+
+@pytest.mark.slow
+def test_failed_task_banner_and_exit_code(tmp_path: Path, cluster: dict[str, str]) -> None:
+    run_dir = _make_run(tmp_path, SHARED / "data/lapidus/manifests.txt", "failing", lines=2)
+    stand_in = _stand_in(tmp_path / "barnacle")
+    done = _run_script(
+        "scripts/submit-array", str(run_dir), "--barnacle", str(stand_in),
+        env={**cluster, "STAND_IN_EXIT": "3"},
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    (job_id,) = _submitted_ids(done.stdout)
+    _wait_gone([job_id], cluster)
+    logs = sorted((run_dir / "logs").glob(f"{job_id}_*.out"))
+    assert len(logs) == 2
+    for log in logs:
+        assert log.read_text().splitlines()[-1].startswith("barnacle-task FAILED(3) ")
+    shown = subprocess.run(
+        ["scontrol", "show", "job", f"{job_id}_1"], env={**os.environ, **cluster},
+        capture_output=True, text=True, timeout=30,
+    )  # fmt: skip
+    assert "ExitCode=3:0" in shown.stdout, shown.stdout + shown.stderr
+    assert not list((run_dir / "ocr").glob("*.jsonl"))
+
+
+@pytest.mark.slow
+def test_resubmission_while_running_submits_nothing(
+    tmp_path: Path, cluster: dict[str, str]
+) -> None:
+    run_dir = _make_run(tmp_path, SHARED / "data/lapidus/manifests.txt", "busy", lines=3)
+    stand_in = _stand_in(tmp_path / "barnacle")
+    slow = {**cluster, "STAND_IN_SLEEP": "60"}
+    done = _run_script(
+        "scripts/submit-array", str(run_dir), "--barnacle", str(stand_in), "--throttle", "1",
+        env=slow,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    job_ids = _submitted_ids(done.stdout)
+    try:
+        refused = _run_script("scripts/submit-array", str(run_dir), env=slow)
+        assert refused.returncode == 1 and "--only-missing" in refused.stderr
+        again = _run_script("scripts/submit-array", str(run_dir), "--only-missing", env=slow)
+        assert again.returncode == 0, again.stderr
+        assert "nothing to submit (0 done, 3 queued or running, of 3)" in again.stdout
+    finally:
+        subprocess.run(["scancel", *job_ids], env={**os.environ, **cluster}, timeout=30)
+    _wait_gone(job_ids, cluster)
+    # Cancelled, so nothing is queued any more: the missing ones go again.
+    fast = _run_script(
+        "scripts/submit-array", str(run_dir), "--only-missing", "--barnacle", str(stand_in),
+        env=cluster,
+    )  # fmt: skip
+    assert "submitted 3 tasks in 1 arrays" in fast.stdout, fast.stdout + fast.stderr
+    _wait_gone(_submitted_ids(fast.stdout), cluster)
+    assert len(list((run_dir / "ocr").glob("*.jsonl"))) == 3
