@@ -406,8 +406,20 @@ def _add_worker_options(p: argparse.ArgumentParser) -> None:
     _add_http_options(p)
 
 
+def _exit_on_sigterm() -> None:
+    """scancel and timeouts send SIGTERM: exit through `finally` blocks (lock released,
+    output flushed) instead of dying where we stand."""
+    import signal
+
+    def handler(signum: int, frame: object) -> None:
+        raise SystemExit(128 + signum)
+
+    signal.signal(signal.SIGTERM, handler)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    _exit_on_sigterm()
     try:
         return int(args.func(args))
     except KeyboardInterrupt:

@@ -13,7 +13,6 @@ import shutil
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -323,32 +322,6 @@ def test_shell_scripts_are_shellcheck_clean() -> None:
 
 
 # ---------------------------------------------------------------- a real local cluster
-
-SLURM_BINARIES = ("munged", "slurmctld", "slurmd", "sbatch", "squeue", "scontrol", "scancel")
-
-
-@pytest.fixture(scope="session")
-def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
-    """A one-node cluster with MaxArraySize=5 on its own ports and state folder."""
-    missing = [name for name in SLURM_BINARIES if shutil.which(name) is None]
-    if missing:
-        pytest.skip(f"SLURM not installed ({', '.join(missing)}): apt-get install slurm-wlm munge")
-    state = tmp_path_factory.mktemp("slurm")
-    env = {
-        **os.environ,
-        "BARNACLE_SLURM_DIR": str(state),
-        "MAX_ARRAY_SIZE": "5",
-        "SLURMCTLD_PORT": "16817",
-        "SLURMD_PORT": "16818",
-    }
-    started = subprocess.run(
-        [str(LOCAL_CLUSTER), "start"], env=env, capture_output=True, text=True, timeout=90
-    )
-    assert started.returncode == 0, started.stdout + started.stderr
-    try:
-        yield {"SLURM_CONF": str(state / "etc" / "slurm.conf"), "BARNACLE_SLURM_DIR": str(state)}
-    finally:
-        subprocess.run([str(LOCAL_CLUSTER), "stop"], env=env, timeout=60, check=False)
 
 
 def _squeue_ids(env: dict[str, str]) -> set[str]:

@@ -9,14 +9,46 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from barnacle.atomic import atomic_write_text
 from barnacle.listing.manifest_table import manifest_sha1
 from barnacle.run.layout import ocr_dir, read_manifests
 from barnacle.run.page_figures import page_figures
 from barnacle.run.status import RunStatus, run_status
 
+Page = tuple[float, float, str, bool]  # finished (epoch), seconds, host, empty text
+CACHE_DIR = ".summary-cache"
+
 
 def _epoch(text: str) -> float:
     return datetime.fromisoformat(text).timestamp()
+
+
+def _read_pages(path: Path) -> list[Page]:
+    return [
+        (_epoch(r["created_at"]), float(r.get("elapsed_ms", 0.0)) / 1000,
+         str(r.get("host", "?")), r.get("chars", 1) == 0)
+        for r in page_figures(path)
+    ]  # fmt: skip
+
+
+def pages_of(path: Path, cache: Path | None = None) -> list[Page]:
+    """The figures of every page in `path`. A finished `.jsonl` never changes, so its figures
+    are kept in `cache` (keyed by size and mtime) and later summaries do not read it again."""
+    if cache is None or not path.name.endswith(".jsonl"):
+        return _read_pages(path)
+    stat = path.stat()
+    stamp = [stat.st_size, stat.st_mtime_ns]
+    cached = cache / f"{path.name}.json"
+    try:
+        data = json.loads(cached.read_text())
+        if data["stamp"] == stamp:
+            return [tuple(page) for page in data["pages"]]  # type: ignore[misc]
+    except (OSError, ValueError, KeyError):
+        pass
+    pages = _read_pages(path)
+    cache.mkdir(parents=True, exist_ok=True)
+    atomic_write_text(cached, json.dumps({"stamp": stamp, "pages": pages}))
+    return pages
 
 
 def _percentile(values: list[float], fraction: float) -> float:
@@ -44,9 +76,8 @@ def summarize(run_dir: Path, status: RunStatus | None = None) -> dict[str, Any]:
     """Everything `make summary` reports, as one JSON-able dict."""
     status = status or run_status(run_dir)
     folder = ocr_dir(run_dir)
-    # (finished epoch, seconds, host) per page, and per manifest totals.
-    pages: list[tuple[float, float, str]] = []
-    empty = 0
+    cache = run_dir / CACHE_DIR
+    pages: list[Page] = []
     per_manifest: dict[str, list[float]] = defaultdict(list)
     errors_by_reason: Counter[str] = Counter()
     error_pages = 0
@@ -57,12 +88,9 @@ def summarize(run_dir: Path, status: RunStatus | None = None) -> dict[str, Any]:
         complete = base.exists()
         source = base if complete else base.with_name(base.name + ".part")
         if source.exists():
-            for record in page_figures(source):
-                seconds = float(record.get("elapsed_ms", 0.0)) / 1000
-                pages.append((_epoch(record["created_at"]), seconds, str(record.get("host", "?"))))
-                per_manifest[url].append(seconds)
-                if record.get("chars", 1) == 0:
-                    empty += 1
+            found = pages_of(source, cache)
+            pages += found
+            per_manifest[url] = [seconds for _, seconds, _, _ in found]
         errors_file = base.with_name(base.name + ".errors.jsonl")
         if not complete and errors_file.exists():
             errors = _errors(errors_file)
@@ -77,7 +105,8 @@ def summarize(run_dir: Path, status: RunStatus | None = None) -> dict[str, Any]:
                     "first_error": errors[0].get("message", "") if errors else "",
                 }
             )
-    seconds = [s for _, s, _ in pages]
+    seconds = [s for _, s, _, _ in pages]
+    empty = sum(1 for page in pages if page[3])
     summary: dict[str, Any] = {
         "run": run_dir.name,
         "generated_at": datetime.now(UTC).isoformat(),
@@ -93,8 +122,8 @@ def summarize(run_dir: Path, status: RunStatus | None = None) -> dict[str, Any]:
         "failed_manifests": failed,
     }
     if pages:
-        start = min(t - s for t, s, _ in pages)
-        end = max(t for t, _, _ in pages)
+        start = min(t - s for t, s, _, _ in pages)
+        end = max(t for t, _, _, _ in pages)
         wall_hours = max(end - start, 1e-9) / 3600
         cpu_hours = sum(seconds) / 3600
         summary["started_at"] = datetime.fromtimestamp(start, UTC).isoformat()
@@ -120,7 +149,7 @@ def summarize(run_dir: Path, status: RunStatus | None = None) -> dict[str, Any]:
             for url, times in slowest
         ]
         hosts: dict[str, list[tuple[float, float]]] = defaultdict(list)
-        for finished, secs, host in pages:
+        for finished, secs, host, _ in pages:
             hosts[host].append((finished, secs))
         summary["hosts"] = {
             host: {
@@ -139,13 +168,10 @@ def summarize(run_dir: Path, status: RunStatus | None = None) -> dict[str, Any]:
 
 def timeline(run_dir: Path) -> list[tuple[float, str]]:
     """(finished epoch, host) of every page done, oldest first: for the chart."""
-    folder = ocr_dir(run_dir)
     points = []
-    for path in folder.glob("*.jsonl*"):
+    for path in ocr_dir(run_dir).glob("*.jsonl*"):
         if path.name.endswith((".jsonl", ".jsonl.part")):
-            points += [
-                (_epoch(r["created_at"]), str(r.get("host", "?"))) for r in page_figures(path)
-            ]
+            points += [(t, host) for t, _, host, _ in pages_of(path, run_dir / CACHE_DIR)]
     return sorted(points)
 
 

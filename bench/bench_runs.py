@@ -1,0 +1,141 @@
+"""Run-level benchmark: `make status` and `make summary` on a synthetic run of 2,853 manifests
+and 500,000 page records (targets: under 2 s and under 10 s), and the overhead of one array
+task from its start to its first page (imports, model load, manifest).
+
+    .venv/bin/python bench/bench_runs.py [--manifests 2853] [--pages 500000] [--keep DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from barnacle.listing.manifest_table import ManifestTable, manifest_sha1, write_table
+from barnacle.sample.serve import serve_sample
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def _record_template() -> str:
+    """A realistic record (30 lines of text with geometry) with holes for what varies."""
+    lines = [
+        {"text": "Lorem ipsum dolor sit amet, consectetur adipiscing elit sed do",
+         "baseline": [[120, 200 + 60 * i], [1800, 202 + 60 * i]],
+         "boundary": [[120 + 80 * k, 170 + 60 * i + (k % 3)] for k in range(20)]
+         + [[1800 - 80 * k, 210 + 60 * i] for k in range(20)],
+         "confidence": 0.93}
+        for i in range(30)
+    ]  # fmt: skip
+    record = {
+        "created_at": "@CREATED@", "page_key": "@KEY@", "canvas_index": -999, "engine": "kraken",
+        "model": {"ref": "barnacle-demo", "resolved": "/models/demo.safetensors",
+                  "sha256": "ab" * 32},
+        "manifest_url": "@URL@", "canvas_id": "@URL@/canvas/@I@",
+        "image_url": "https://iiif.example.org/iiif/2/x/full/!3000,3000/0/default.jpg",
+        "elapsed_ms": -888.0, "source_metadata_id": "99106449843506421",
+        "ark": "ark:/88435/dckk91g0036", "canvas_label": "p. @I@", "metadata": {},
+        "engine_version": "7.1.1", "barnacle_version": "0.1.0", "git_commit": "c" * 40,
+        "container": None, "host": "@HOST@",
+        "slurm": {"job_id": "123", "array_job_id": "120", "array_task_id": "3"},
+        "image": {"sha256": "d" * 64, "width": 2000, "height": 3000, "bytes": 900000,
+                  "cache_hit": False},
+        "lines": 30, "chars": -777,
+        "timings_ms": {"fetch": 800.0, "decode": 60.0, "segment": 21000.0, "recognise": 1600.0},
+        "text": "\n".join(line["text"] for line in lines), "ocr_lines": lines,
+    }  # fmt: skip
+    return json.dumps(record, separators=(",", ":"))
+
+
+def make_synthetic_run(run_dir: Path, manifests: int, pages: int) -> None:
+    template = _record_template()
+    urls = [f"https://figgy.example.org/concern/scanned_resources/{i:05d}/manifest"
+            for i in range(manifests)]  # fmt: skip
+    rows = [{"index": str(i + 1), "manifest_url": url, "sha1": manifest_sha1(url),
+             "output": str(run_dir / "ocr" / f"{manifest_sha1(url)}.jsonl"), "label": ""}
+            for i, url in enumerate(urls)]  # fmt: skip
+    write_table(ManifestTable(["index", "manifest_url", "sha1", "output", "label"], rows),
+                run_dir / "manifests.tsv")  # fmt: skip
+    (run_dir / "ocr").mkdir(parents=True)
+    start = datetime(2026, 1, 20, 10, tzinfo=UTC)
+    per = pages // manifests
+    done = 0
+    for number, url in enumerate(urls):
+        count = per + (1 if number < pages - per * manifests else 0)
+        # 2% of manifests unfinished (.part), the rest complete.
+        name = f"{manifest_sha1(url)}.jsonl" + (".part" if number % 50 == 7 else "")
+        with (run_dir / "ocr" / name).open("w") as handle:
+            for page in range(count):
+                when = start + timedelta(seconds=done * 0.5)
+                line = (template.replace("@CREATED@", when.isoformat())
+                        .replace("@KEY@", f"{url}|{page}").replace("@URL@", url)
+                        .replace("@I@", str(page)).replace("@HOST@", f"node{number % 50:02d}")
+                        .replace("-999", str(page)).replace("-888.0", str(20000.0 + page))
+                        .replace("-777", "0" if page % 40 == 0 else "1900"))  # fmt: skip
+                handle.write(line + "\n")
+                done += 1
+
+
+def timed(command: list[str]) -> float:
+    started = time.perf_counter()
+    subprocess.run(command, cwd=REPO, check=True, capture_output=True)
+    return time.perf_counter() - started
+
+
+def task_overhead(workdir: Path) -> tuple[float, float]:
+    """(seconds from the task's start to its first page, seconds of that page)."""
+    with serve_sample(REPO / "data" / "sample") as base:
+        out = workdir / "one.jsonl"
+        out.unlink(missing_ok=True)
+        started = time.perf_counter()
+        subprocess.run(
+            [sys.executable, "-m", "barnacle", "ocr", f"{base}/manifests/book1.json", "--out",
+             str(out), "--max-pages", "1", "--workers", "1", "--cache-dir", str(workdir / "c"),
+             "--no-progress"], check=True, capture_output=True,
+        )  # fmt: skip
+        total = time.perf_counter() - started
+    page = json.loads(out.read_text().splitlines()[0])["elapsed_ms"] / 1000
+    return total - page, page
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--manifests", type=int, default=2853)
+    parser.add_argument("--pages", type=int, default=500_000)
+    parser.add_argument("--keep", help="build the synthetic run here and keep it")
+    args = parser.parse_args()
+    root = Path(args.keep or tempfile.mkdtemp(prefix="barnacle-bench-"))
+    run_dir = root / "synthetic"
+    try:
+        if not (run_dir / "manifests.tsv").exists():
+            started = time.perf_counter()
+            make_synthetic_run(run_dir, args.manifests, args.pages)
+            size = sum(p.stat().st_size for p in (run_dir / "ocr").iterdir()) / 2**30
+            print(f"synthetic run: {args.manifests} manifests, {args.pages} page records, "
+                  f"{size:.2f} GiB, made in {time.perf_counter() - started:.0f} s")  # fmt: skip
+        barnacle = [sys.executable, "-m", "barnacle"]
+        status_s = timed([*barnacle, "status", str(run_dir)])
+        shutil.rmtree(run_dir / ".summary-cache", ignore_errors=True)
+        first_s = timed([*barnacle, "summarize", str(run_dir)])
+        again_s = timed([*barnacle, "summarize", str(run_dir)])
+        summary = json.loads((run_dir / "summary.json").read_text())
+        print(f"make status:  {status_s:6.2f} s  (target < 2 s)")
+        print(f"make summary: {first_s:6.2f} s the first time, {again_s:.2f} s again (finished "
+              f"files cached; target < 10 s; {summary['pages']['done']} pages, "
+              f"{summary['manifests']['partial']} partial manifests)")  # fmt: skip
+        overhead, page = task_overhead(root)
+        print(f"array task overhead (start to first page: imports, model, manifest): "
+              f"{overhead:.1f} s, against {page:.1f} s for the page itself")  # fmt: skip
+    finally:
+        if not args.keep:
+            shutil.rmtree(root, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

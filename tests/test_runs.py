@@ -1,0 +1,150 @@
+"""Make-driven runs on the bundled sample collection: `make run` locally and as real SLURM
+arrays on the local one-node cluster, resubmission after scancel, status and summary."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from barnacle.run.page_figures import page_figures
+from barnacle.sample.serve import serve_sample
+
+from support.paths import REPO, SHARED
+
+
+@pytest.fixture(scope="module")
+def sample_url() -> Iterator[str]:
+    with serve_sample(REPO / "data" / "sample") as base:
+        yield f"{base}/collection.json"
+
+
+def _make(*args: str, env: dict[str, str] | None = None, timeout: float = 600) -> str:
+    done = subprocess.run(
+        ["make", "--no-print-directory", *args], cwd=REPO, capture_output=True, text=True,
+        timeout=timeout, env={**os.environ, **(env or {})},
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    return done.stdout
+
+
+def _records(run_dir: Path) -> dict[str, list[dict]]:
+    return {
+        path.name: [json.loads(line) for line in path.read_text().splitlines()]
+        for path in sorted((run_dir / "ocr").glob("*.jsonl"))
+    }
+
+
+def _wait_idle(env: dict[str, str], timeout: float = 400) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        queue = subprocess.run(
+            ["squeue", "-h", "-r", "-o", "%i"], env={**os.environ, **env}, capture_output=True,
+            text=True, check=True,
+        ).stdout.split()  # fmt: skip
+        if not queue:
+            return
+        assert time.monotonic() < deadline, f"jobs still queued: {queue}"
+        time.sleep(1)
+
+
+def test_lapidus_dry_run_chunks_and_throttles(tmp_path: Path) -> None:
+    env = {"SLURM_CONF": "/nonexistent/slurm.conf"}  # no cluster: MaxArraySize 1001 assumed
+    source = SHARED / "data/lapidus/manifests.txt"
+    started = time.monotonic()
+    out = _make("submit-array", f"RUNS_DIR={tmp_path}", "RUN=lapidus", f"COLLECTION={source}",
+                "DRY_RUN=1", "THROTTLE=50", "CPUS=2", "MEM=8G", env=env)  # fmt: skip
+    assert time.monotonic() - started < 60
+    commands = [line for line in out.splitlines() if " sbatch " in f" {line}"]
+    assert len(commands) == 3
+    for spec in ("--array=1-1000%50", "--array=1-853%50"):
+        assert any(spec in line for line in commands), out
+    assert all("--cpus-per-task=2" in line and "--mem=8G" in line for line in commands)
+    assert not (tmp_path / "lapidus" / "ocr").exists() or not any(
+        (tmp_path / "lapidus" / "ocr").iterdir()
+    )
+
+
+@pytest.mark.slow
+def test_run_slurm_then_local_same_pages(
+    cluster: dict[str, str], sample_url: str, tmp_path: Path
+) -> None:
+    common = [f"RUNS_DIR={tmp_path}", f"COLLECTION={sample_url}", "MAX_PAGES=1",
+              f"CACHE_DIR={tmp_path / 'cache'}"]  # fmt: skip
+    _make("run", "RUN=slurm", "EXECUTOR=slurm", "CPUS=1", "THROTTLE=2", *common, env=cluster)
+    _wait_idle(cluster)
+    slurm_dir = tmp_path / "slurm"
+    records = _records(slurm_dir)
+    assert len(records) == 3 and all(len(pages) == 1 for pages in records.values())
+    first = next(iter(records.values()))[0]
+    assert first["slurm"]["array_job_id"] and first["slurm"]["array_task_id"]
+    metadata = json.loads((slurm_dir / "metadata.json").read_text())
+    assert metadata["slurm_jobs"] and metadata["model"]["sha256"] == first["model"]["sha256"]
+    assert metadata["make_variables"]["EXECUTOR"] == "slurm" and metadata["started_at"]
+    assert "3  complete" in _make("status", "RUN=slurm", *common, env=cluster)
+    _make("summary", "RUN=slurm", *common, env=cluster)
+    summary = json.loads((slurm_dir / "summary.json").read_text())
+    assert summary["manifests"]["complete"] == 3 and summary["pages"]["done"] == 3
+    assert summary["pages"]["empty_text"] == sum(
+        1 for pages in records.values() for page in pages if not page["text"]
+    )
+    assert (slurm_dir / "progress.png").stat().st_size > 1000
+    # The same collection built here with make -j2: the same pages and the same text.
+    _make("run", "RUN=local", "EXECUTOR=local", "JOBS=2", *common)
+    local = _records(tmp_path / "local")
+    assert local.keys() == records.keys()
+    for name, pages in records.items():
+        assert [(p["page_key"], p["text"]) for p in pages] == [
+            (p["page_key"], p["text"]) for p in local[name]
+        ]
+    # Rerunning does nothing: every target exists.
+    assert "run-task" not in _make("run", "RUN=local", "EXECUTOR=local", *common)
+
+
+@pytest.mark.slow
+def test_scancel_then_resubmit_failed_completes_each_page_once(
+    cluster: dict[str, str], sample_url: str, tmp_path: Path
+) -> None:
+    common = [
+        f"RUNS_DIR={tmp_path}",
+        "RUN=cancel",
+        f"COLLECTION={sample_url}",
+        "MAX_PAGES=2",
+        f"CACHE_DIR={tmp_path / 'cache'}",
+        "EXECUTOR=slurm",
+        "CPUS=1",
+        "THROTTLE=1",
+    ]
+    _make("run", *common, env=cluster)
+    run_dir = tmp_path / "cancel"
+    deadline = time.monotonic() + 300
+    while not any(path.read_text().count("\n") >= 1 for path in (run_dir / "ocr").glob("*.part")):
+        assert time.monotonic() < deadline, "no page finished"
+        time.sleep(0.5)
+    running = subprocess.run(
+        ["squeue", "-h", "-r", "-t", "RUNNING", "-o", "%i"], env={**os.environ, **cluster},
+        capture_output=True, text=True, check=True,
+    ).stdout.split()  # fmt: skip
+    assert running, "a task should be running"
+    subprocess.run(["scancel", running[0]], env={**os.environ, **cluster}, check=True)
+    _wait_idle(cluster)
+    status = _make("status", *common, env=cluster)
+    assert "3  complete" not in status
+    # Nothing queued now: resubmit only what is missing; twice in a row submits once.
+    first = _make("resubmit-failed", *common, env=cluster)
+    second = _make("resubmit-failed", *common, env=cluster)
+    assert "nothing to submit" in second, second
+    assert "nothing to submit" not in first
+    _wait_idle(cluster)
+    records = _records(run_dir)
+    assert len(records) == 3
+    for pages in records.values():
+        keys = [page["page_key"] for page in pages]
+        assert len(keys) == len(set(keys)) == 2
+    assert "3  complete" in _make("status", *common, env=cluster)
+    assert sum(1 for path in (run_dir / "ocr").glob("*.jsonl") for _ in page_figures(path)) == 6
