@@ -40,6 +40,16 @@ def _records(run_dir: Path) -> dict[str, list[dict]]:
     }
 
 
+def _some_part_has_a_page(run_dir: Path) -> bool:
+    for path in (run_dir / "ocr").glob("*.part"):
+        try:
+            if path.read_text().count("\n") >= 1:
+                return True
+        except FileNotFoundError:  # renamed to .jsonl just now
+            continue
+    return False
+
+
 def _wait_idle(env: dict[str, str], timeout: float = 400) -> None:
     deadline = time.monotonic() + timeout
     while True:
@@ -118,14 +128,15 @@ def test_scancel_then_resubmit_failed_completes_each_page_once(
         f"CACHE_DIR={tmp_path / 'cache'}",
         "EXECUTOR=slurm",
         "CPUS=1",
+        "WORKERS=1",
         "THROTTLE=1",
     ]
     _make("run", *common, env=cluster)
     run_dir = tmp_path / "cancel"
     deadline = time.monotonic() + 300
-    while not any(path.read_text().count("\n") >= 1 for path in (run_dir / "ocr").glob("*.part")):
+    while not _some_part_has_a_page(run_dir):
         assert time.monotonic() < deadline, "no page finished"
-        time.sleep(0.5)
+        time.sleep(0.1)
     running = subprocess.run(
         ["squeue", "-h", "-r", "-t", "RUNNING", "-o", "%i"], env={**os.environ, **cluster},
         capture_output=True, text=True, check=True,

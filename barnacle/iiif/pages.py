@@ -26,6 +26,30 @@ class PageImage(BaseModel):
         return self.resource_url
 
 
+NO_SERVICE = "canvas has no image service; using the image resource's own URL"
+
+
+def canvas_page(
+    index: int,
+    canvas_id: str | None,
+    label: str,
+    size: tuple[int | None, int | None],
+    images: list[tuple[ImageService | None, str | None]],
+) -> PageImage:
+    """The page for a canvas whose painted images are `images` (service, resource URL), in
+    document order: the first with an image service; else the first resource URL, with a
+    warning; else a page without an image."""
+    common = {"index": index, "canvas_id": canvas_id or f"canvas-{index}", "label": label,
+              "width": size[0], "height": size[1]}  # fmt: skip
+    for service, url in images:
+        if service is not None:
+            return PageImage(**common, service=service, resource_url=url)
+    for _, url in images:
+        if url:
+            return PageImage(**common, resource_url=url, warning=NO_SERVICE)
+    return PageImage(**common, warning="canvas has no image")
+
+
 class ManifestPages(BaseModel):
     """A manifest reduced to its label and pages, with notes about what was assumed."""
 

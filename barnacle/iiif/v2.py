@@ -8,7 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from barnacle.iiif.image_api import ImageService
 from barnacle.iiif.labels import best_label
-from barnacle.iiif.pages import ManifestPages, MemberRef, PageImage
+from barnacle.iiif.pages import ManifestPages, MemberRef, PageImage, canvas_page
 
 
 class _V2(BaseModel):
@@ -40,43 +40,16 @@ class Canvas(_V2):
     images: list[ImageAnnotation] = []
 
     def page(self, index: int) -> PageImage:
-        label = best_label(self.label)
-        ident = self.id or f"canvas-{index}"
+        images: list[tuple[ImageService | None, str | None]] = []
         for annotation in self.images:
             resource = annotation.resource
             if resource is None:
                 continue
             if resource.service is None and resource.default:
                 resource = ImageResource.model_validate(resource.default)
-            service = ImageService.from_json(resource.service)
-            if service is not None:
-                return PageImage(
-                    index=index,
-                    canvas_id=ident,
-                    label=label,
-                    width=self.width,
-                    height=self.height,
-                    service=service,
-                    resource_url=resource.id,
-                )
-            if resource.id:
-                return PageImage(
-                    index=index,
-                    canvas_id=ident,
-                    label=label,
-                    width=self.width,
-                    height=self.height,
-                    resource_url=resource.id,
-                    warning="canvas has no image service; using the image resource's own URL",
-                )
-        return PageImage(
-            index=index,
-            canvas_id=ident,
-            label=label,
-            width=self.width,
-            height=self.height,
-            warning="canvas has no image",
-        )
+            images.append((ImageService.from_json(resource.service), resource.id))
+        size = (self.width, self.height)
+        return canvas_page(index, self.id, best_label(self.label), size, images)
 
 
 class Sequence(_V2):

@@ -8,7 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from barnacle.iiif.image_api import ImageService
 from barnacle.iiif.labels import best_label
-from barnacle.iiif.pages import ManifestPages, MemberRef, PageImage
+from barnacle.iiif.pages import ManifestPages, MemberRef, PageImage, canvas_page
 
 
 class _V3(BaseModel):
@@ -56,43 +56,14 @@ class Canvas(_V3):
     items: list[AnnotationPage] = []
 
     def page(self, index: int) -> PageImage:
-        label = best_label(self.label)
-        ident = self.id or f"canvas-{index}"
-        fallback: Body | None = None
-        for annotation_page in self.items:
-            for annotation in annotation_page.items:
-                for body in annotation.bodies():
-                    service = ImageService.from_json(body.service)
-                    if service is not None:
-                        return PageImage(
-                            index=index,
-                            canvas_id=ident,
-                            label=label,
-                            width=self.width,
-                            height=self.height,
-                            service=service,
-                            resource_url=body.id,
-                        )
-                    if fallback is None and body.id:
-                        fallback = body
-        if fallback is not None:
-            return PageImage(
-                index=index,
-                canvas_id=ident,
-                label=label,
-                width=self.width,
-                height=self.height,
-                resource_url=fallback.id,
-                warning="canvas has no image service; using the image resource's own URL",
-            )
-        return PageImage(
-            index=index,
-            canvas_id=ident,
-            label=label,
-            width=self.width,
-            height=self.height,
-            warning="canvas has no image",
-        )
+        images = [
+            (ImageService.from_json(body.service), body.id)
+            for annotation_page in self.items
+            for annotation in annotation_page.items
+            for body in annotation.bodies()
+        ]
+        size = (self.width, self.height)
+        return canvas_page(index, self.id, best_label(self.label), size, images)
 
 
 class Manifest(_V3):

@@ -180,10 +180,13 @@ class _Run:
         log.warning("page %d failed (%s): %s", plan.page.index, kind, message)
         self.writer.write_error(record)
 
-    def record(
-        self, plan: PagePlan, fetched: _Fetched, result: dict[str, Any], started: float
-    ) -> None:
+    def record(self, plan: PagePlan, fetched: _Fetched, result: dict[str, Any]) -> None:
         ocr = result["ocr"]
+        # The page's own work (fetch, decode, segment, recognise), not its time in the queue.
+        work_ms = (
+            fetched.image.fetch_ms + result["decode_ms"]
+            + ocr["timings_ms"]["segment"] + ocr["timings_ms"]["recognise"]
+        )  # fmt: skip
         meta = dict(self.options.metadata)
         provenance = self.provenance
         page = PageRecord(
@@ -194,7 +197,7 @@ class _Run:
             canvas_id=plan.page.canvas_id,
             canvas_label=plan.page.label,
             image_url=fetched.url,
-            elapsed_ms=round((time.perf_counter() - started) * 1000, 1),
+            elapsed_ms=round(work_ms, 1),
             text=ocr["text"],
             source_metadata_id=meta.pop("source_metadata_id", None) or None,
             ark=meta.pop("ark", None) or None,
@@ -225,6 +228,17 @@ class _Run:
         self.writer.write(page)
         self.done += 1
 
+    def _write(self, plan: PagePlan, kind: str, payload: Any) -> None:
+        if kind == "error":
+            self.error(plan, *payload)
+            return
+        fetched, result = payload
+        if result["ok"]:
+            self.record(plan, fetched, result)
+        else:
+            self.error(plan, result["stage"], result["kind"], result["message"],
+                       result["status"], fetched.url)  # fmt: skip
+
     def run(self, todo: list[PagePlan], model_path: Path) -> None:
         """Fetch ahead in threads, OCR in processes, write in canvas order."""
         options = self.options
@@ -241,7 +255,6 @@ class _Run:
             max_workers=max(1, options.prefetch), thread_name_prefix="fetch"
         )
         ocr_pool = _page_executor(workers, model_path, options)
-        started: dict[int, float] = {}
         fetching: deque[tuple[int, Future[_Fetched]]] = deque()
         ocring: dict[int, tuple[_Fetched, Future[dict[str, Any]]]] = {}
         finished: dict[int, tuple[str, Any]] = {}  # position -> ("ok"|"error", payload)
@@ -249,61 +262,50 @@ class _Run:
         try:
             while next_write < len(todo):
                 while next_fetch < len(todo) and len(fetching) + len(ocring) < window:
-                    started[next_fetch] = time.perf_counter()
                     future = fetch_pool.submit(_fetch, todo[next_fetch], self.request, self.cache)
                     fetching.append((next_fetch, future))
                     next_fetch += 1
-                # Hand fetched images to the page processes in canvas order.
-                while fetching and fetching[0][1].done() and len(ocring) < workers + 1:
+                for position, (fetched, job) in list(ocring.items()):
+                    if job.done():
+                        del ocring[position]
+                        finished[position] = ("ok", (fetched, job.result()))
+                # Write what is ready first: a single inline page process blocks in submit.
+                while next_write in finished:
+                    self._write(todo[next_write], *finished.pop(next_write))
+                    next_write += 1
+                    bar.update(1)
+                # Hand the next fetched image (canvas order) to a page process.
+                if fetching and fetching[0][1].done() and len(ocring) < workers + 1:
                     position, future = fetching.popleft()
                     try:
                         fetched = future.result()
                     except FetchError as err:
                         kind = getattr(err, "kind", "http")
-                        finished[position] = (
-                            "error",
-                            ("fetch", kind, str(err), err.status, err.url),
-                        )
-                        continue
+                        error = ("fetch", kind, str(err), err.status, err.url)
+                        finished[position] = ("error", error)
                     except IIIFError as err:
-                        finished[position] = (
-                            "error",
-                            ("fetch", "bad_request", str(err), None, None),
-                        )
-                        continue
-                    job = ocr_pool.submit(ocr_image, str(fetched.image.path), fetched.url)
-                    ocring[position] = (fetched, job)
-                for position, (fetched, job) in list(ocring.items()):
-                    if job.done():
-                        del ocring[position]
-                        finished[position] = ("ok", (fetched, job.result()))
-                while next_write in finished:
-                    kind, payload = finished.pop(next_write)
-                    plan = todo[next_write]
-                    if kind == "ok":
-                        fetched, result = payload
-                        if result["ok"]:
-                            self.record(plan, fetched, result, started[next_write])
-                        else:
-                            self.error(
-                                plan,
-                                result["stage"],
-                                result["kind"],
-                                result["message"],
-                                result["status"],
-                                fetched.url,
-                            )
+                        error = ("fetch", "bad_request", str(err), None, None)
+                        finished[position] = ("error", error)
                     else:
-                        self.error(plan, *payload)
-                    next_write += 1
-                    bar.update(1)
-                pending = [f for _, f in fetching] + [job for _, job in ocring.values()]
-                if pending and next_write not in finished:
+                        job = ocr_pool.submit(ocr_image, str(fetched.image.path), fetched.url)
+                        ocring[position] = (fetched, job)
+                    continue
+                # Sleep until the next image in order arrives (if a process could take it) or
+                # a page process finishes; done futures elsewhere would make this spin.
+                pending = [job for _, job in ocring.values()]
+                if fetching and len(ocring) < workers + 1:
+                    pending.append(fetching[0][1])
+                if pending:
                     wait(pending, timeout=1.0, return_when=FIRST_COMPLETED)
+        except BaseException:
+            # Interrupted (SIGTERM, a page process died): do not wait for pages in flight.
+            ocr_pool.shutdown(wait=False, cancel_futures=True)
+            raise
+        else:
+            ocr_pool.shutdown(wait=True)
         finally:
             bar.close()
             fetch_pool.shutdown(wait=False, cancel_futures=True)
-            ocr_pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _not_started(manifest_url: str, out: Path, message: str, begun: float) -> ProcessingResult:
@@ -425,8 +427,14 @@ def process_manifest(
         )
         return result
     except BrokenProcessPool as err:
-        return _not_started(
-            manifest_url, out, f"a page process died ({err}); rerun to resume", begun
+        message = f"a page process died ({err}), out of memory perhaps; rerun to resume"
+        log.error("%s: %s", manifest_url, message)
+        return ProcessingResult(
+            manifest_url=manifest_url,
+            out=out,
+            status="page_errors",
+            message=message,
+            elapsed_s=time.monotonic() - begun,
         )
     finally:
         lock.release()
