@@ -12,10 +12,15 @@ from pathlib import Path
 
 import pytest
 
+from barnacle.iiif import ImageRequest
+from barnacle.images import ImageCache, size_page_request
 from barnacle.run.page_figures import page_figures
 from barnacle.sample.serve import serve_sample
+from barnacle.worker.manifest_source import load_manifest
 
 from support.paths import REPO, SHARED
+from support.scripted_server import ScriptedServer
+from support.small_book import serve_book
 
 
 @pytest.fixture(scope="module")
@@ -159,3 +164,20 @@ def test_scancel_then_resubmit_failed_completes_each_page_once(
         assert len(keys) == len(set(keys)) == 2
     assert "3  complete" in _make("status", *common, env=cluster)
     assert sum(1 for path in (run_dir / "ocr").glob("*.jsonl") for _ in page_figures(path)) == 6
+
+
+def test_prefetch_fills_the_cache_for_offline_runs(server: ScriptedServer, tmp_path: Path) -> None:
+    urls = [serve_book(server, "a", 2), serve_book(server, "b", 1)]
+    listing = tmp_path / "list.txt"
+    listing.write_text("\n".join(urls) + "\n")
+    _make("list-manifests", f"RUNS_DIR={tmp_path}", "RUN=p", f"COLLECTION={listing}")
+    cache = tmp_path / "cache"
+    first = _make("prefetch", f"RUNS_DIR={tmp_path}", "RUN=p", f"CACHE_DIR={cache}")
+    assert "3 images downloaded" in first and "2 manifests" in first
+    again = _make("prefetch", f"RUNS_DIR={tmp_path}", "RUN=p", f"CACHE_DIR={cache}")
+    assert "3 images already cached" in again
+    assert sum(1 for path, _ in server.log if path.endswith(".jpg")) == 3
+    offline = ImageCache(cache, offline=True)
+    pages = load_manifest(urls[0], offline).pages
+    sized = size_page_request(pages[1], ImageRequest(), offline)
+    assert sized is not None and offline.get(sized.url) is not None
