@@ -9,6 +9,7 @@ from PIL import Image, ImageDraw, ImageFont
 
 COLOURS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2"]
 WIDTH, HEIGHT, MARGIN = 900, 500, 70
+MAX_HOST_LINES = 6
 
 
 def draw_progress_chart(points: list[tuple[float, str]], out: Path, title: str) -> Path:
@@ -30,11 +31,13 @@ def draw_progress_chart(points: list[tuple[float, str]], out: Path, title: str) 
         x = left + (when - start) / (end - start) * (right - left)
         return x, bottom - count / total * (bottom - top)
 
-    series: dict[str, list[float]] = {"all hosts": [t for t, _ in points]}
+    by_host: dict[str, list[float]] = {}
     for when, host in points:
-        series.setdefault(host, []).append(when)
-    if len(series) == 2:  # one host: its line is the total
-        series = {"all hosts": series["all hosts"]}
+        by_host.setdefault(host, []).append(when)
+    busiest = sorted(by_host.items(), key=lambda item: -len(item[1]))
+    series: dict[str, list[float]] = {"all hosts": [t for t, _ in points]}
+    if len(busiest) > 1:  # one host: its line is the total
+        series.update(busiest[:MAX_HOST_LINES])
     for number, (name, times) in enumerate(series.items()):
         colour = COLOURS[number % len(COLOURS)]
         line = [xy(start, 0)] + [xy(t, i + 1) for i, t in enumerate(times)]
@@ -45,6 +48,9 @@ def draw_progress_chart(points: list[tuple[float, str]], out: Path, title: str) 
             fill=colour,
             font=font,
         )
+    if len(busiest) > MAX_HOST_LINES:
+        more = f"... and {len(busiest) - MAX_HOST_LINES} more hosts"
+        draw.text((left + 10, top + 5 + 14 * len(series)), more, fill="black", font=font)
     for fraction in (0.0, 0.5, 1.0):
         when = start + fraction * (end - start)
         label = datetime.fromtimestamp(when, UTC).strftime("%m-%d %H:%M")

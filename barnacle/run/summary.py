@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 import statistics
 from collections import Counter, defaultdict
+from concurrent.futures import ProcessPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -31,24 +33,49 @@ def _read_pages(path: Path) -> list[Page]:
     ]  # fmt: skip
 
 
+def _stamp(path: Path) -> list[int]:
+    stat = path.stat()
+    return [stat.st_size, stat.st_mtime_ns]
+
+
+def _cached(path: Path, cache: Path) -> list[Page] | None:
+    try:
+        data = json.loads((cache / f"{path.name}.json").read_text())
+        if data["stamp"] == _stamp(path):
+            return [tuple(page) for page in data["pages"]]  # type: ignore[misc]
+    except (OSError, ValueError, KeyError):
+        pass
+    return None
+
+
+def _store(path: Path, cache: Path, pages: list[Page]) -> None:
+    cache.mkdir(parents=True, exist_ok=True)
+    atomic_write_text(
+        cache / f"{path.name}.json", json.dumps({"stamp": _stamp(path), "pages": pages})
+    )
+
+
 def pages_of(path: Path, cache: Path | None = None) -> list[Page]:
     """The figures of every page in `path`. A finished `.jsonl` never changes, so its figures
     are kept in `cache` (keyed by size and mtime) and later summaries do not read it again."""
     if cache is None or not path.name.endswith(".jsonl"):
         return _read_pages(path)
-    stat = path.stat()
-    stamp = [stat.st_size, stat.st_mtime_ns]
-    cached = cache / f"{path.name}.json"
-    try:
-        data = json.loads(cached.read_text())
-        if data["stamp"] == stamp:
-            return [tuple(page) for page in data["pages"]]  # type: ignore[misc]
-    except (OSError, ValueError, KeyError):
-        pass
-    pages = _read_pages(path)
-    cache.mkdir(parents=True, exist_ok=True)
-    atomic_write_text(cached, json.dumps({"stamp": stamp, "pages": pages}))
+    pages = _cached(path, cache)
+    if pages is None:
+        pages = _read_pages(path)
+        _store(path, cache, pages)
     return pages
+
+
+def warm_cache(paths: list[Path], cache: Path) -> None:
+    """Read the finished files not cached yet, on every CPU (the first summary of a big run)."""
+    todo = [path for path in paths if _cached(path, cache) is None]
+    if len(todo) < 8:
+        return
+    workers = max(1, len(os.sched_getaffinity(0)))
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        for path, pages in zip(todo, pool.map(_read_pages, todo, chunksize=16), strict=True):
+            _store(path, cache, pages)
 
 
 def _percentile(values: list[float], fraction: float) -> float:
@@ -82,7 +109,10 @@ def summarize(run_dir: Path, status: RunStatus | None = None) -> dict[str, Any]:
     errors_by_reason: Counter[str] = Counter()
     error_pages = 0
     failed: list[dict[str, Any]] = []
-    for row in read_manifests(run_dir):
+    rows = read_manifests(run_dir)
+    finished = [folder / f"{manifest_sha1(row['manifest_url'])}.jsonl" for row in rows]
+    warm_cache([path for path in finished if path.exists()], cache)
+    for row in rows:
         url = row["manifest_url"]
         base = folder / f"{manifest_sha1(url)}.jsonl"
         complete = base.exists()
