@@ -25,6 +25,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 from tqdm import tqdm
 
+from barnacle.atomic import atomic_write_text
 from barnacle.fetch import FetchError
 from barnacle.iiif import IIIFError, ImageRequest
 from barnacle.images import FetchedImage, ImageCache, ImageError, fetch_image, size_page_request
@@ -323,9 +324,7 @@ def _manifest_error(
     out: Path, manifest_url: str, message: str, kind: str, status: int | None
 ) -> None:
     """A manifest that cannot be read is recorded next to its output, for summaries."""
-    from barnacle.records.provenance import current_provenance as prov
-
-    provenance = prov()
+    provenance = current_provenance()
     record = PageError(
         page_key=f"{manifest_url}|manifest",
         canvas_index=-1,
@@ -340,8 +339,6 @@ def _manifest_error(
         host=provenance.host,
         slurm=provenance.slurm,
     )
-    from barnacle.atomic import atomic_write_text
-
     atomic_write_text(errors_path(out), record.model_dump_json() + "\n")
 
 
@@ -352,10 +349,7 @@ def process_manifest(
     options = options or WorkerOptions()
     begun = time.monotonic()
     out = Path(out)
-    if not options.resume:
-        for path in (out, part_path(out), errors_path(out)):
-            path.unlink(missing_ok=True)
-    elif out.exists():
+    if options.resume and out.exists():
         pages = len(repair_and_read_keys(out))
         return ProcessingResult(
             manifest_url=manifest_url,
@@ -386,6 +380,9 @@ def process_manifest(
     try:
         if lock.took_over:
             log.warning("took over a stale lock: %s", lock.took_over)
+        if not options.resume:  # only now that no other worker can be writing them
+            for path in (out, part_path(out), errors_path(out)):
+                path.unlink(missing_ok=True)
         try:
             pages = load_manifest(manifest_url, ImageCache(options.cache_dir, options.offline))
         except (FetchError, IIIFError) as err:
