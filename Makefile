@@ -85,6 +85,10 @@ lint: $(STAMP) ## ruff check and format check of the package, scripts, tests and
 bench: $(STAMP) ## listing benchmark: seconds and manifests/second
 	$(PY) bench/bench_listing.py
 
+.PHONY: bench-runs
+bench-runs: $(STAMP) ## run benchmark: status and summary on 500,000 synthetic records, task overhead
+	$(PY) bench/bench_runs.py
+
 .PHONY: bench-worker
 bench-worker: $(STAMP) ## worker benchmark: stage times, pages/hour vs kraken CLI and the bare limit
 	$(PY) bench/bench_worker.py

@@ -170,3 +170,26 @@ def test_bad_command_lines_fail_fast_with_a_fix() -> None:
     assert done.returncode == 1 and "no such file" in done.stderr and "Traceback" not in done.stderr
     done = _run_script("scripts/list-manifests", "nowhere.json")
     assert done.returncode == 2 and "run scripts/fetch-collection first" in done.stderr
+
+
+def test_collection_nested_fifty_deep(server: ScriptedServer) -> None:
+    for depth in range(50):
+        children = [f"d{depth + 1}"] if depth < 49 else []
+        server.route(f"/d{depth}.json", docs.v2_collection(f"d{depth}", [f"m{depth}"], children))
+    snapshot = fetch_snapshot(server.url("/d0.json"), progress=False)
+    assert len(snapshot.entries) == 50 and snapshot.collections_visited == 50
+
+
+def test_manifest_with_100000_canvases_plans_quickly() -> None:
+    import time
+
+    from barnacle.iiif import ImageRequest, parse_manifest
+    from barnacle.worker.plan import plan_pages
+
+    canvas = docs.v3_canvas("x")
+    doc = docs.v3_manifest("big", [dict(canvas, id=f"{{base}}/c/{i}") for i in range(100_000)])
+    started = time.monotonic()
+    pages = parse_manifest(doc).pages()
+    plan = plan_pages("http://h/big.json", pages, "0" * 64, ImageRequest())
+    assert len(plan) == 100_000 and len({p.page_key for p in plan}) == 100_000
+    assert time.monotonic() - started < 60
