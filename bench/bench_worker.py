@@ -132,8 +132,11 @@ def run_cli(images: list[Path], model: Path, workdir: Path) -> float:
 
 
 def _bare_process(model: str, images: list[str], queue: multiprocessing.Queue) -> None:
+    import warnings
+
     from PIL import Image
 
+    warnings.filterwarnings("ignore", message=r".*`srun` command is available")
     engine = KrakenEngine(model, threads=1)
     queue.put(("ready", time.perf_counter()))
     for path in images:
@@ -143,8 +146,9 @@ def _bare_process(model: str, images: list[str], queue: multiprocessing.Queue) -
     queue.put(("done", time.perf_counter()))
 
 
-def run_bare(images: list[Path], model: Path, cpus: int) -> float:
-    """Models loaded first (not timed, as a long-running worker amortises them), then pages."""
+def run_bare(images: list[Path], model: Path, cpus: int) -> tuple[float, float]:
+    """(seconds from launch to the last page, of which loading until all processes were
+    ready): timed like the worker, which also starts its page processes and loads models."""
     context = multiprocessing.get_context("spawn")
     queue: multiprocessing.Queue = context.Queue()
     shares = [[str(p) for p in images[i::cpus]] for i in range(cpus)]
@@ -153,6 +157,7 @@ def run_bare(images: list[Path], model: Path, cpus: int) -> float:
         for share in shares
         if share
     ]
+    launched = time.perf_counter()
     for proc in procs:
         proc.start()
     events = [queue.get() for _ in range(2 * len(procs))]
@@ -160,7 +165,7 @@ def run_bare(images: list[Path], model: Path, cpus: int) -> float:
         proc.join()
     ready = max(t for kind, t in events if kind == "ready")
     done = max(t for kind, t in events if kind == "done")
-    return done - ready
+    return done - launched, ready - launched
 
 
 def _per_hour(pages: int, seconds: float) -> float:
@@ -224,7 +229,8 @@ def main() -> None:
                 args.cpus,
             )
         print("(c) bare in-process limit: one 1-thread process per CPU, images on disk")
-        bare_s = run_bare(local, model, args.cpus)
+        bare_s, bare_start_s = run_bare(local, model, args.cpus)
+        print(f"    start-up (imports, models) {bare_start_s:.1f} s of {bare_s:.1f} s")
         cli_s = None
         if not args.skip_cli:
             print("(b) one kraken CLI process per page, one page at a time")
