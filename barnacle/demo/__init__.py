@@ -1,0 +1,9 @@
+"""Synthetic book pages and the project's small demo recognition model.
+
+Modules:
+
+* :mod:`barnacle.demo.texts` -- deterministic text in French, English and Latin.
+* :mod:`barnacle.demo.render` -- book-like page images with known lines.
+* :mod:`barnacle.demo.training_data` -- PAGE XML training data for ``ketos``.
+* :mod:`barnacle.demo.evaluate` -- CER through kraken's full inference path.
+"""
