@@ -123,16 +123,20 @@ def test_bad_manifest_and_missing_model_cannot_start(
 def test_offline_uses_cache_only(server: ScriptedServer, tmp_path: Path) -> None:
     url = serve_book(server, "book", 1)
     out = tmp_path / "book.jsonl"
-    empty = process_manifest(
-        url, out, _options(tmp_path, offline=True, cache_dir=tmp_path / "empty")
-    )
-    assert empty.exit_code == 3
-    assert {e["kind"] for e in _records(errors_path(out))} == {"offline_miss"}
-    assert process_manifest(url, out, _options(tmp_path)).exit_code == 0
+    cache = tmp_path / "cache"
+    # Nothing cached: not even the manifest can be read, and it says what to do.
+    empty = process_manifest(url, out, _options(tmp_path, offline=True))
+    assert empty.exit_code == 4 and "make prefetch" in empty.message
+    assert process_manifest(url, out, _options(tmp_path)).exit_code == 0  # fills the cache
     images_before = sum(1 for path, _ in server.log if path.endswith(".jpg"))
     offline = process_manifest(url, out, _options(tmp_path, offline=True, resume=False))
     assert offline.exit_code == 0 and offline.pages_done == 1
     assert sum(1 for path, _ in server.log if path.endswith(".jpg")) == images_before
+    for image in cache.rglob("*.img"):
+        image.unlink()
+    missing = process_manifest(url, out, _options(tmp_path, offline=True, resume=False))
+    assert missing.exit_code == 3
+    assert {e["kind"] for e in _records(errors_path(out))} == {"offline_miss"}
 
 
 def test_torn_last_line_is_dropped_and_redone(tmp_path: Path) -> None:
