@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from barnacle.atomic import atomic_write_text
-from barnacle.listing.manifest_table import BASE_COLUMNS, manifest_sha1
+from barnacle.listing.manifest_table import BASE_COLUMNS, output_path
 
 
 @dataclass(frozen=True)
@@ -30,7 +30,7 @@ class Target:
 
 def output_for(run_dir: Path, url: str) -> Path:
     """The absolute output path of a manifest: RUN_DIR/ocr/<sha1>.jsonl."""
-    return run_dir.resolve() / "ocr" / f"{manifest_sha1(url)}.jsonl"
+    return output_path(run_dir.resolve(), url)
 
 
 def target_from_row(run_dir: Path, row: dict[str, str]) -> Target:
