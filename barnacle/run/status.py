@@ -20,7 +20,6 @@ STATES = ("complete", "running", "partial", "failed", "not_started")
 @dataclass
 class RunStatus:
     counts: Counter[str] = field(default_factory=Counter)
-    by_state: dict[str, list[str]] = field(default_factory=dict)  # state -> manifest URLs
 
     @property
     def total(self) -> int:
@@ -67,5 +66,4 @@ def run_status(run_dir: Path, busy: set[Path] | None = None) -> RunStatus:
         else:
             state = "not_started"
         status.counts[state] += 1
-        status.by_state.setdefault(state, []).append(url)
     return status

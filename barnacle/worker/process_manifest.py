@@ -309,12 +309,15 @@ class _Run:
             fetch_pool.shutdown(wait=False, cancel_futures=True)
 
 
-def _not_started(manifest_url: str, out: Path, message: str, begun: float) -> ProcessingResult:
+def _stopped(
+    manifest_url: str, out: Path, message: str, begun: float, status: Status = "not_started"
+) -> ProcessingResult:
+    """The result of a run that ended before its pages were done."""
     log.error("%s: %s", manifest_url, message)
     return ProcessingResult(
         manifest_url=manifest_url,
         out=out,
-        status="not_started",
+        status=status,
         message=message,
         elapsed_s=time.monotonic() - begun,
     )
@@ -363,20 +366,14 @@ def process_manifest(
     try:
         ref, model_path = resolve_model(options.model)
     except ModelNotFound as err:
-        return _not_started(manifest_url, out, str(err), begun)
+        return _stopped(manifest_url, out, str(err), begun)
     identity = ModelIdentity.of(model_path)
     model = ModelRef(ref=ref, resolved=str(model_path), sha256=identity.sha256)
     try:
         lock = ManifestLock(out)
         lock.acquire()
     except LockedError as err:
-        return ProcessingResult(
-            manifest_url=manifest_url,
-            out=out,
-            status="locked",
-            message=str(err),
-            elapsed_s=time.monotonic() - begun,
-        )
+        return _stopped(manifest_url, out, str(err), begun, "locked")
     try:
         if lock.took_over:
             log.warning("took over a stale lock: %s", lock.took_over)
@@ -389,7 +386,7 @@ def process_manifest(
             kind = "manifest_http" if isinstance(err, FetchError) else "manifest_invalid"
             status = err.status if isinstance(err, FetchError) else None
             _manifest_error(out, manifest_url, str(err), kind, status)
-            return _not_started(manifest_url, out, f"cannot read the manifest: {err}", begun)
+            return _stopped(manifest_url, out, f"cannot read the manifest: {err}", begun)
         for note in pages.notes:
             log.info("%s: %s", manifest_url, note)
         request = ImageRequest(size=options.size)
@@ -398,7 +395,7 @@ def process_manifest(
             _manifest_error(
                 out, manifest_url, "the manifest has no canvases", "manifest_empty", None
             )
-            return _not_started(manifest_url, out, "the manifest has no canvases", begun)
+            return _stopped(manifest_url, out, "the manifest has no canvases", begun)
         done_keys = set(repair_and_read_keys(part_path(out)))
         todo = [page for page in plan if page.page_key not in done_keys]
         writer = RecordWriter(out)
@@ -425,13 +422,6 @@ def process_manifest(
         return result
     except BrokenProcessPool as err:
         message = f"a page process died ({err}), out of memory perhaps; rerun to resume"
-        log.error("%s: %s", manifest_url, message)
-        return ProcessingResult(
-            manifest_url=manifest_url,
-            out=out,
-            status="page_errors",
-            message=message,
-            elapsed_s=time.monotonic() - begun,
-        )
+        return _stopped(manifest_url, out, message, begun, "page_errors")
     finally:
         lock.release()
