@@ -30,7 +30,12 @@ THROTTLE   ?= 20#                          SLURM array tasks running at once (th
 ACCOUNT    ?=#                             SLURM --account
 SBATCH_EXTRA ?=#                           more sbatch options, e.g. --qos=low
 DRY_RUN    ?=#                             1: print the sbatch commands instead of submitting
+CONTAINER  ?=#                             image (podman/docker) or .sif (apptainer) the SLURM tasks run in
+CONTAINER_RUNTIME ?= none#                 none (host venv), apptainer, singularity, podman or docker
+IMAGE      ?= localhost/barnacle:latest#   tag that make image builds
+SIF        ?= build/barnacle.sif#          file that make sif builds
 SAMPLE_PORT ?= 8182#                       port of the bundled sample IIIF server (make demo)
+SOAK_MANIFESTS ?= 200#                     manifests in make bench-soak (about 9 minutes per 50 here)
 PYTEST_ARGS ?=#                            extra arguments for pytest, e.g. -k listing
 
 export COLLECTION
@@ -48,9 +53,10 @@ SUBMIT_ARGS = $(WORKER_ARGS:--no-progress=) $(if $(WORKERS),--workers=$(WORKERS)
   $(if $(MEM),--mem=$(call shq,$(MEM))) $(if $(TIME),--time=$(call shq,$(TIME))) \
   $(if $(GRES),--gres=$(call shq,$(GRES))) --throttle=$(THROTTLE) \
   $(if $(ACCOUNT),--account=$(call shq,$(ACCOUNT))) \
-  $(if $(SBATCH_EXTRA),--sbatch-extra=$(call shq,$(SBATCH_EXTRA))) $(if $(DRY_RUN),--dry-run)
+  $(if $(SBATCH_EXTRA),--sbatch-extra=$(call shq,$(SBATCH_EXTRA))) $(if $(DRY_RUN),--dry-run) \
+  $(if $(CONTAINER),--container=$(call shq,$(CONTAINER))) --container-runtime=$(call shq,$(CONTAINER_RUNTIME))
 RUN_VARS = $(foreach v,COLLECTION EXECUTOR JOBS MODEL CACHE_DIR MAX_PAGES SIZE DEVICE THREADS WORKERS OFFLINE \
-  PARTITION CPUS MEM TIME GRES THROTTLE ACCOUNT SBATCH_EXTRA,--set=$(v)=$(call shq,$($(v))))
+  PARTITION CPUS MEM TIME GRES THROTTLE ACCOUNT SBATCH_EXTRA CONTAINER CONTAINER_RUNTIME,--set=$(v)=$(call shq,$($(v))))
 
 PY       := $(VENV)/bin/python
 STAMP    := $(VENV)/.barnacle-installed
@@ -76,10 +82,14 @@ test-fast: $(STAMP) ## run the fast tests only (skips those marked slow)
 
 PY_SOURCES = barnacle tests bench $(shell grep -l '^\#!.*python' scripts/*)
 
+SHELL_SOURCES = $(shell grep -l '^\#!.*\(ba\)\?sh' scripts/* slurm/* containers/* .ci/run 2>/dev/null)
+
 .PHONY: lint
-lint: $(STAMP) ## ruff check and format check of the package, scripts, tests and benchmarks
+lint: $(STAMP) ## ruff (package, scripts, tests, benchmarks), shellcheck (shell scripts), hadolint
 	$(VENV)/bin/ruff check $(PY_SOURCES)
 	$(VENV)/bin/ruff format --check $(PY_SOURCES)
+	shellcheck $(SHELL_SOURCES)
+	$(VENV)/bin/hadolint containers/Dockerfile
 
 .PHONY: bench
 bench: $(STAMP) ## listing benchmark: seconds and manifests/second
@@ -88,6 +98,10 @@ bench: $(STAMP) ## listing benchmark: seconds and manifests/second
 .PHONY: bench-runs
 bench-runs: $(STAMP) ## run benchmark: status and summary on 500,000 synthetic records, task overhead
 	$(PY) bench/bench_runs.py
+
+.PHONY: bench-soak
+bench-soak: $(STAMP) ## soak: SOAK_MANIFESTS tiny manifests through a fault-injecting proxy and SLURM
+	$(PY) bench/bench_soak.py --manifests=$(SOAK_MANIFESTS)
 
 .PHONY: bench-worker
 bench-worker: $(STAMP) ## worker benchmark: stage times, pages/hour vs kraken CLI and the bare limit
@@ -111,7 +125,10 @@ $(RUN_DIR)/manifests.tsv: $(RUN_DIR)/collection.json
 .PHONY: run
 run: | $(STAMP) ## fetch COLLECTION, list its manifests, OCR every one not yet done (EXECUTOR)
 	@test -n "$(COLLECTION)" -o -f $(RUN_DIR)/collection.json || { echo "Set COLLECTION=<url or file>, e.g. make run COLLECTION=lapidus_lar.csv RUN=lapidus" >&2; exit 2; }
-	$(PY) -m barnacle run-info $(RUN_DIR) --start $(if $(MODEL),--model=$(call shq,$(MODEL))) $(RUN_VARS)
+	@test "$(EXECUTOR)" = slurm -o -z "$(CONTAINER)" || { echo "CONTAINER runs through SLURM only: add EXECUTOR=slurm (make slurm-start for a local cluster), or leave CONTAINER unset" >&2; exit 2; }
+	$(if $(CONTAINER),image=$$(containers/image-id $(call shq,$(CONTAINER_RUNTIME)) $(call shq,$(CONTAINER))) || exit 2; )\
+	  $(PY) -m barnacle run-info $(RUN_DIR) --start $(if $(MODEL),--model=$(call shq,$(MODEL))) \
+	  $(if $(CONTAINER),--container="$$image") $(RUN_VARS)
 	@$(MAKE) --no-print-directory $(MANIFESTS)
 	@$(MAKE) --no-print-directory run-$(EXECUTOR)
 
@@ -157,6 +174,17 @@ slurm-start: ## start munge, slurmctld and slurmd here (then export the SLURM_CO
 	slurm/local-cluster start
 slurm-stop: ## cancel its jobs and stop the local cluster
 	slurm/local-cluster stop
+
+##@ Containers (containers/; CONTAINER=... CONTAINER_RUNTIME=... to run SLURM tasks in one)
+.PHONY: image
+image: ## build the worker image IMAGE with podman (a Debian base from debootstrap if needed)
+	containers/build-image $(call shq,$(IMAGE))
+
+.PHONY: sif
+sif: ## build the Apptainer image SIF from IMAGE (needs apptainer; builds the image first)
+	@test -n "$$APPTAINER" || command -v apptainer >/dev/null || { echo "apptainer is not installed here: make sif APPTAINER=containers/apptainer-in-podman (Debian sid's apptainer in podman), or on a machine with apptainer" >&2; exit 2; }
+	@$(MAKE) --no-print-directory image
+	containers/build-sif $(call shq,$(IMAGE)) $(call shq,$(SIF))
 
 ##@ Demo
 .PHONY: demo

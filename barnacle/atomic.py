@@ -6,6 +6,8 @@ import os
 import tempfile
 from pathlib import Path
 
+from barnacle.oserrors import with_path
+
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:
     """Write `data` to `path` so readers see the old file or the whole new one, never a part."""
@@ -17,6 +19,9 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, path)
+    except OSError as err:  # disk full, say: a failed write() names no file
+        Path(tmp).unlink(missing_ok=True)
+        raise with_path(err, path)  # noqa: B904 - with_path chains it
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise

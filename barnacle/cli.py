@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from barnacle import __version__
 from barnacle.atomic import atomic_write_text
+from barnacle.display import printable
 from barnacle.fetch import FetchError, HttpSettings, get_session
 
 EXIT_OK = 0
@@ -23,7 +24,7 @@ if TYPE_CHECKING:
 
 
 def _fail(message: str, code: int = EXIT_USAGE) -> int:
-    print(f"barnacle: error: {message}", file=sys.stderr)
+    print(f"barnacle: error: {printable(message)}", file=sys.stderr)
     return code
 
 
@@ -38,7 +39,11 @@ def _add_http_options(parser: argparse.ArgumentParser) -> None:
         metavar="S",
         help="seconds between requests to one host (env BARNACLE_MIN_INTERVAL; default 0)",
     )
-    group.add_argument("--retries", type=int, help="retries on 429/5xx/timeouts (default 5)")
+    group.add_argument(
+        "--retries",
+        type=int,
+        help="retries on 429/5xx, resets, timeouts, truncated bodies (default 5)",
+    )
 
 
 def _configure_http(args: argparse.Namespace) -> None:
@@ -57,7 +62,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
     if args.json:
         print(report.model_dump_json(indent=2))
     else:
-        print("\n".join(report.lines()))
+        print("\n".join(printable(line) for line in report.lines()))
     return EXIT_OK if report.ok else EXIT_INVALID
 
 
@@ -72,10 +77,10 @@ def cmd_fetch_collection(args: argparse.Namespace) -> int:
     out = Path(args.out)
     atomic_write_text(out, snapshot.model_dump_json(indent=1) + "\n")
     for warning in snapshot.warnings:
-        print(f"warning: {warning}", file=sys.stderr)
+        print(f"warning: {printable(warning)}", file=sys.stderr)
     print(
         f"{len(snapshot.entries)} manifest references from {snapshot.source_kind} "
-        f"{args.source} -> {out}"
+        f"{printable(args.source)} -> {out}"
     )
     return EXIT_OK
 
@@ -99,7 +104,7 @@ def cmd_list_manifests(args: argparse.Namespace) -> int:
     table = build_table(snapshot, run_dir)
     write_table(table, out)
     for problem in table.invalid:
-        print(f"invalid: {problem}", file=sys.stderr)
+        print(f"invalid: {printable(problem)}", file=sys.stderr)
     print(
         f"{len(table.rows)} manifests -> {out} "
         f"({table.duplicates} duplicates dropped, {len(table.invalid)} invalid)"
@@ -148,10 +153,10 @@ def _worker_options(args: argparse.Namespace) -> WorkerOptions | str:
 
 def _report(result: ProcessingResult) -> int:
     print(
-        f"{result.status}: {result.manifest_url} -> {result.out} "
+        f"{result.status}: {printable(result.manifest_url)} -> {result.out} "
         f"({result.pages_done} done, {result.pages_skipped} already done, "
         f"{result.pages_failed} failed, of {result.pages_total}; {result.elapsed_s:.1f} s)"
-        + (f"\n  {result.message}" if result.message else ""),
+        + (f"\n  {printable(result.message)}" if result.message else ""),
         file=sys.stderr if result.exit_code else sys.stdout,
     )
     return result.exit_code
@@ -276,7 +281,7 @@ def cmd_run_info(args: argparse.Namespace) -> int:
         fields.update(
             started_at=now,
             git_commit=git_commit(),
-            container=container_id(),
+            container=args.container or container_id(),
             barnacle_version=__version__,
             engine="kraken",
             engine_version=kraken_version(),
@@ -332,6 +337,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="OCR one manifest into one JSONL file. Exit codes: 0 complete; "
         "3 finished with page errors (output stays .part, errors in OUT.errors.jsonl); "
         "4 could not start (bad manifest, missing model); 5 another worker holds the manifest; "
+        "6 stopped because a write failed (disk full): free space and rerun to resume; "
         "2 bad command line.",
     )
     p.add_argument("manifest", metavar="MANIFEST", help="manifest URL")
@@ -370,6 +376,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--start", action="store_true", help="set started_at to now")
     p.add_argument("--end", action="store_true", help="set finished_at to now, and the counts")
     p.add_argument("--model", help="the model the run uses (default: the demo model)")
+    p.add_argument("--container", help="the image the tasks run in (containers/image-id), if any")
     p.add_argument(
         "--set",
         type=_meta_pair,
@@ -424,6 +431,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(args.func(args))
     except KeyboardInterrupt:
         return _fail("interrupted", 130)
+    except OSError as err:  # disk full, permissions: one line that names the file
+        from barnacle.oserrors import describe_os_error
+
+        return _fail(describe_os_error(err), EXIT_INVALID)
 
 
 if __name__ == "__main__":

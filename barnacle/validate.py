@@ -56,7 +56,7 @@ def _load(source: str, get: Callable[[str], Any]) -> Any:
         raise FetchError(source, "no such file; give an http(s) URL or a path to a .json file")
     try:
         return json.loads(path.read_text(encoding="utf-8-sig"))
-    except (ValueError, UnicodeDecodeError) as err:
+    except (ValueError, UnicodeDecodeError, RecursionError) as err:
         raise FetchError(source, f"not valid JSON ({err})") from err
 
 

@@ -77,3 +77,27 @@ def test_unreachable_server_and_bad_schemes() -> None:
     for url in ("file:///etc/passwd", "ftp://example.org/x.json", "notaurl"):
         with pytest.raises(FetchError, match="http"):
             get_json(url)
+
+
+def test_retry_settings_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    env = {"BARNACLE_RETRIES": "2", "BARNACLE_BACKOFF": "0.5", "BARNACLE_READ_TIMEOUT": "7",
+           "BARNACLE_CONNECT_TIMEOUT": "3"}  # fmt: skip
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    settings = HttpSettings.from_env(retries=None, contact="x")
+    assert (settings.retries, settings.backoff, settings.read_timeout) == (2, 0.5, 7.0)
+    assert (settings.connect_timeout, settings.contact) == (3.0, "x")
+    assert HttpSettings.from_env(retries=4).retries == 4  # the command line wins
+    # 403 once and undecodable bodies twice, never more than `retries`; backoff doubles.
+    assert [settings.retry_limit(k) for k in ("status", "forbidden", "corrupt")] == [2, 1, 2]
+    assert [settings.backoff_delay(n) for n in range(3)] == [0.5, 1.0, 2.0]
+
+
+def test_retry_after_as_seconds_or_http_date() -> None:
+    from barnacle.fetch.retrying import retry_after_seconds
+
+    now = 1445412480.0  # Wed, 21 Oct 2015 07:28:00 GMT
+    assert retry_after_seconds("120") == 120.0
+    assert retry_after_seconds("Wed, 21 Oct 2015 07:29:00 GMT", now=now) == 60.0
+    assert retry_after_seconds("Wed, 21 Oct 2015 07:27:00 GMT", now=now) == 0.0
+    assert retry_after_seconds("soon") is None and retry_after_seconds(None) is None

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from barnacle.listing import SourceError, build_table, fetch_snapshot, manifest_sha1, read_table
+from barnacle.listing.walk import walk_collection
 
 from support import iiif_docs as docs
 from support.paths import REPO, SHARED
@@ -50,6 +51,24 @@ def test_v2_paged_collection_first_next(server: ScriptedServer) -> None:
         "b.json",
         "c.json",
     ]
+
+
+def test_endless_paging_stops_at_the_limit_with_a_warning() -> None:
+    """A server whose `next` links never end, each to a new URL: no cycle, but a bound."""
+    base = "http://127.0.0.1:9"
+
+    def endless_page(url: str) -> dict:
+        n = int(url.rsplit("/p", 1)[1].removesuffix(".json"))
+        page = docs.v2_collection(f"p{n}", [f"m{n}"])
+        page["next"] = f"{base}/p{n + 1}.json"
+        return json.loads(json.dumps(page).replace("{base}", base))
+
+    top = endless_page(f"{base}/p0.json")
+    entries, visited, warnings = walk_collection(
+        f"{base}/p0.json", top, endless_page, progress=False, max_collections=50
+    )
+    assert visited == 50 and len(entries) == 50
+    assert any("looks endless" in w and "limit 50" in w for w in warnings)
 
 
 def test_cycle_is_detected_not_followed(server: ScriptedServer) -> None:

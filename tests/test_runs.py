@@ -18,6 +18,7 @@ from barnacle.run.page_figures import page_figures
 from barnacle.sample.serve import serve_sample
 from barnacle.worker.manifest_source import load_manifest
 
+from support.make_runs import make, run_records, wait_idle
 from support.paths import REPO, SHARED
 from support.scripted_server import ScriptedServer
 from support.small_book import serve_book
@@ -27,22 +28,6 @@ from support.small_book import serve_book
 def sample_url() -> Iterator[str]:
     with serve_sample(REPO / "data" / "sample") as base:
         yield f"{base}/collection.json"
-
-
-def _make(*args: str, env: dict[str, str] | None = None, timeout: float = 600) -> str:
-    done = subprocess.run(
-        ["make", "--no-print-directory", *args], cwd=REPO, capture_output=True, text=True,
-        timeout=timeout, env={**os.environ, **(env or {})},
-    )  # fmt: skip
-    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
-    return done.stdout
-
-
-def _records(run_dir: Path) -> dict[str, list[dict]]:
-    return {
-        path.name: [json.loads(line) for line in path.read_text().splitlines()]
-        for path in sorted((run_dir / "ocr").glob("*.jsonl"))
-    }
 
 
 def _some_part_has_a_page(run_dir: Path) -> bool:
@@ -55,24 +40,11 @@ def _some_part_has_a_page(run_dir: Path) -> bool:
     return False
 
 
-def _wait_idle(env: dict[str, str], timeout: float = 400) -> None:
-    deadline = time.monotonic() + timeout
-    while True:
-        queue = subprocess.run(
-            ["squeue", "-h", "-r", "-o", "%i"], env={**os.environ, **env}, capture_output=True,
-            text=True, check=True,
-        ).stdout.split()  # fmt: skip
-        if not queue:
-            return
-        assert time.monotonic() < deadline, f"jobs still queued: {queue}"
-        time.sleep(1)
-
-
 def test_lapidus_dry_run_chunks_and_throttles(tmp_path: Path) -> None:
     env = {"SLURM_CONF": "/nonexistent/slurm.conf"}  # no cluster: MaxArraySize 1001 assumed
     source = SHARED / "data/lapidus/manifests.txt"
     started = time.monotonic()
-    out = _make("submit-array", f"RUNS_DIR={tmp_path}", "RUN=lapidus", f"COLLECTION={source}",
+    out = make("submit-array", f"RUNS_DIR={tmp_path}", "RUN=lapidus", f"COLLECTION={source}",
                 "DRY_RUN=1", "THROTTLE=50", "CPUS=2", "MEM=8G", env=env)  # fmt: skip
     assert time.monotonic() - started < 60
     commands = [line for line in out.splitlines() if " sbatch " in f" {line}"]
@@ -91,18 +63,18 @@ def test_run_slurm_then_local_same_pages(
 ) -> None:
     common = [f"RUNS_DIR={tmp_path}", f"COLLECTION={sample_url}", "MAX_PAGES=1",
               f"CACHE_DIR={tmp_path / 'cache'}"]  # fmt: skip
-    _make("run", "RUN=slurm", "EXECUTOR=slurm", "CPUS=1", "THROTTLE=2", *common, env=cluster)
-    _wait_idle(cluster)
+    make("run", "RUN=slurm", "EXECUTOR=slurm", "CPUS=1", "THROTTLE=2", *common, env=cluster)
+    wait_idle(cluster)
     slurm_dir = tmp_path / "slurm"
-    records = _records(slurm_dir)
+    records = run_records(slurm_dir)
     assert len(records) == 3 and all(len(pages) == 1 for pages in records.values())
     first = next(iter(records.values()))[0]
     assert first["slurm"]["array_job_id"] and first["slurm"]["array_task_id"]
     metadata = json.loads((slurm_dir / "metadata.json").read_text())
     assert metadata["slurm_jobs"] and metadata["model"]["sha256"] == first["model"]["sha256"]
     assert metadata["make_variables"]["EXECUTOR"] == "slurm" and metadata["started_at"]
-    assert "3  complete" in _make("status", "RUN=slurm", *common, env=cluster)
-    _make("summary", "RUN=slurm", *common, env=cluster)
+    assert "3  complete" in make("status", "RUN=slurm", *common, env=cluster)
+    make("summary", "RUN=slurm", *common, env=cluster)
     summary = json.loads((slurm_dir / "summary.json").read_text())
     assert summary["manifests"]["complete"] == 3 and summary["pages"]["done"] == 3
     assert summary["pages"]["empty_text"] == sum(
@@ -110,15 +82,15 @@ def test_run_slurm_then_local_same_pages(
     )
     assert (slurm_dir / "progress.png").stat().st_size > 1000
     # The same collection built here with make -j2: the same pages and the same text.
-    _make("run", "RUN=local", "EXECUTOR=local", "JOBS=2", *common)
-    local = _records(tmp_path / "local")
+    make("run", "RUN=local", "EXECUTOR=local", "JOBS=2", *common)
+    local = run_records(tmp_path / "local")
     assert local.keys() == records.keys()
     for name, pages in records.items():
         assert [(p["page_key"], p["text"]) for p in pages] == [
             (p["page_key"], p["text"]) for p in local[name]
         ]
     # Rerunning does nothing: every target exists.
-    assert "run-task" not in _make("run", "RUN=local", "EXECUTOR=local", *common)
+    assert "run-task" not in make("run", "RUN=local", "EXECUTOR=local", *common)
 
 
 @pytest.mark.slow
@@ -136,7 +108,7 @@ def test_scancel_then_resubmit_failed_completes_each_page_once(
         "WORKERS=1",
         "THROTTLE=1",
     ]
-    _make("run", *common, env=cluster)
+    make("run", *common, env=cluster)
     run_dir = tmp_path / "cancel"
     deadline = time.monotonic() + 300
     while not _some_part_has_a_page(run_dir):
@@ -148,21 +120,21 @@ def test_scancel_then_resubmit_failed_completes_each_page_once(
     ).stdout.split()  # fmt: skip
     assert running, "a task should be running"
     subprocess.run(["scancel", running[0]], env={**os.environ, **cluster}, check=True)
-    _wait_idle(cluster)
-    status = _make("status", *common, env=cluster)
+    wait_idle(cluster)
+    status = make("status", *common, env=cluster)
     assert "3  complete" not in status
     # Nothing queued now: resubmit only what is missing; twice in a row submits once.
-    first = _make("resubmit-failed", *common, env=cluster)
-    second = _make("resubmit-failed", *common, env=cluster)
+    first = make("resubmit-failed", *common, env=cluster)
+    second = make("resubmit-failed", *common, env=cluster)
     assert "nothing to submit" in second, second
     assert "nothing to submit" not in first
-    _wait_idle(cluster)
-    records = _records(run_dir)
+    wait_idle(cluster)
+    records = run_records(run_dir)
     assert len(records) == 3
     for pages in records.values():
         keys = [page["page_key"] for page in pages]
         assert len(keys) == len(set(keys)) == 2
-    assert "3  complete" in _make("status", *common, env=cluster)
+    assert "3  complete" in make("status", *common, env=cluster)
     assert sum(1 for path in (run_dir / "ocr").glob("*.jsonl") for _ in page_figures(path)) == 6
 
 
@@ -170,11 +142,11 @@ def test_prefetch_fills_the_cache_for_offline_runs(server: ScriptedServer, tmp_p
     urls = [serve_book(server, "a", 2), serve_book(server, "b", 1)]
     listing = tmp_path / "list.txt"
     listing.write_text("\n".join(urls) + "\n")
-    _make("list-manifests", f"RUNS_DIR={tmp_path}", "RUN=p", f"COLLECTION={listing}")
+    make("list-manifests", f"RUNS_DIR={tmp_path}", "RUN=p", f"COLLECTION={listing}")
     cache = tmp_path / "cache"
-    first = _make("prefetch", f"RUNS_DIR={tmp_path}", "RUN=p", f"CACHE_DIR={cache}")
+    first = make("prefetch", f"RUNS_DIR={tmp_path}", "RUN=p", f"CACHE_DIR={cache}")
     assert "3 images downloaded" in first and "2 manifests" in first
-    again = _make("prefetch", f"RUNS_DIR={tmp_path}", "RUN=p", f"CACHE_DIR={cache}")
+    again = make("prefetch", f"RUNS_DIR={tmp_path}", "RUN=p", f"CACHE_DIR={cache}")
     assert "3 images already cached" in again
     assert sum(1 for path, _ in server.log if path.endswith(".jpg")) == 3
     offline = ImageCache(cache, offline=True)

@@ -19,7 +19,7 @@ import pytest
 
 from barnacle.records import PageError, PageRecord
 from barnacle.worker import WorkerOptions, process_manifest
-from barnacle.worker.lock import LockedError, ManifestLock, lock_path
+from barnacle.worker.lock import LockedError, ManifestLock, lock_path, pid_namespace
 from barnacle.worker.output_files import errors_path, part_path, repair_and_read_keys
 
 from support.paths import REPO
@@ -156,13 +156,16 @@ def test_lock_refuses_a_live_holder_and_takes_over_a_dead_one(tmp_path: Path) ->
     dead = subprocess.run(
         [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True
     )
-    lock_path(out).write_text(
-        json.dumps({"host": socket.gethostname(), "pid": int(dead.stdout), "started": 0})
-    )
+    here = {"host": socket.gethostname(), "pidns": pid_namespace(), "started": 0}
+    lock_path(out).write_text(json.dumps({**here, "pid": int(dead.stdout)}))
     lock = ManifestLock(out)
     lock.acquire()
     assert lock.took_over and "gone" in lock.took_over
     lock.release()
+    # The same pid number in another PID namespace (a container) says nothing: the lock holds.
+    lock_path(out).write_text(json.dumps({**here, "pid": int(dead.stdout), "pidns": 1}))
+    with pytest.raises(LockedError, match="another worker"):
+        ManifestLock(out).acquire()
     lock_path(out).write_text(json.dumps({"host": "other-node", "pid": 1, "started": 0}))
     os.utime(lock_path(out), (time.time() - 3600, time.time() - 3600))
     with ManifestLock(out, stale_after=600) as stale:

@@ -1,7 +1,8 @@
 """HTTP for the whole process: one session, retries, pacing, clear errors. Knows no IIIF."""
 
-from barnacle.fetch.errors import FetchError
+from barnacle.fetch.errors import FetchError, RetryKind
 from barnacle.fetch.get_json import get_json
+from barnacle.fetch.retrying import RetryLog, get_with_retries
 from barnacle.fetch.session import BarnacleSession, HttpSettings, get_session
 from barnacle.fetch.urls import check_fetchable, url_problem
 
@@ -9,8 +10,11 @@ __all__ = [
     "BarnacleSession",
     "FetchError",
     "HttpSettings",
+    "RetryKind",
+    "RetryLog",
     "check_fetchable",
     "get_json",
     "get_session",
+    "get_with_retries",
     "url_problem",
 ]

@@ -8,46 +8,90 @@ from typing import Any
 import requests
 
 from barnacle.fetch.errors import FetchError
+from barnacle.fetch.retrying import RetryLog, get_with_retries, network_error
 from barnacle.fetch.session import BarnacleSession, get_session
 from barnacle.fetch.urls import check_fetchable
 
+MARKUP_STARTS = (b"<!doctype", b"<html", b"<?xml", b"<head", b"<body")
 
-def _snippet(text: str, limit: int = 80) -> str:
-    text = " ".join(text.split())
+
+def snippet(data: bytes, limit: int = 80) -> str:
+    """The start of a body as one short line of text, for error messages."""
+    text = " ".join(data[:1000].decode("utf-8", "replace").split())
     return text[:limit] + ("..." if len(text) > limit else "")
 
 
-def get_json(url: str, session: BarnacleSession | None = None, max_bytes: int = 64 << 20) -> Any:
-    """GET `url` and decode JSON, raising FetchError with the URL and status on any problem."""
+def error_body(response: requests.Response, limit: int = 1000) -> bytes:
+    """The first bytes of an error answer's body; nothing if even that cannot be read."""
+    try:
+        return response.raw.read(limit, decode_content=True) or b""
+    except Exception:  # noqa: BLE001 - only for the message; the status says what happened
+        return b""
+
+
+def status_error(url: str, response: requests.Response) -> FetchError:
+    """The FetchError for an answer with a 4xx/5xx status (get_with_retries adds how often
+    it was retried)."""
+    body = snippet(error_body(response))
+    return FetchError(url, f"{response.reason or 'error'}: {body}", response.status_code)
+
+
+def read_body(url: str, response: requests.Response, max_bytes: int) -> bytes:
+    """The whole body, at most `max_bytes`; a body that breaks off raises a retryable error."""
+    chunks: list[bytes] = []
+    total = 0
+    try:
+        for chunk in response.iter_content(1 << 16):
+            total += len(chunk)
+            if total > max_bytes:
+                raise FetchError(url, f"response is larger than {max_bytes} bytes", 200)
+            chunks.append(chunk)
+    except requests.exceptions.RequestException as err:
+        broken = network_error(url, err)
+        broken.reason = f"body broke off after {total} bytes: {broken.reason}"
+        raise broken from err
+    return b"".join(chunks)
+
+
+def get_json(
+    url: str,
+    session: BarnacleSession | None = None,
+    max_bytes: int = 64 << 20,
+    retry_log: RetryLog | None = None,
+) -> Any:
+    """GET `url` and decode JSON, raising FetchError with the URL and status on any problem.
+
+    429/5xx, dropped connections and bodies that break off are retried; so is a JSON body
+    that does not parse (a truncated document), but not an HTML page: that is what the
+    server means to send (a login or error page). Retries are added to `retry_log`.
+    """
     check_fetchable(url)
     session = session or get_session()
-    try:
-        response = session.get(url, headers={"Accept": "application/ld+json, application/json"})
-    except requests.exceptions.RetryError as err:
-        raise FetchError(url, f"gave up after {session.settings.retries} retries ({err})") from err
-    except requests.exceptions.Timeout as err:
-        raise FetchError(url, "the server did not answer in time (timeout)") from err
-    except requests.exceptions.ConnectionError as err:
-        raise FetchError(url, f"could not connect ({type(err).__name__})") from err
-    except requests.exceptions.RequestException as err:
-        raise FetchError(url, str(err)) from err
-    with response:
+
+    def read(response: requests.Response) -> Any:
         status = response.status_code
         if status >= 400:
-            retried = " after retries" if status in (429, 500, 502, 503, 504) else ""
-            raise FetchError(
-                url, f"{response.reason or 'error'}{retried}: {_snippet(response.text)}", status
-            )
-        body = response.content
-        if len(body) > max_bytes:
-            raise FetchError(url, f"response is larger than {max_bytes} bytes", status)
-        content_type = response.headers.get("Content-Type", "")
+            raise status_error(url, response)
+        body = read_body(url, response, max_bytes)
         try:
             return json.loads(body)
+        except RecursionError as err:  # hostile: [[[[...]]]] thousands deep
+            raise FetchError(url, "JSON nested too deeply to read", status) from err
         except (ValueError, UnicodeDecodeError) as err:
+            content_type = response.headers.get("Content-Type", "")
             kind = content_type.split(";")[0] or "an unknown content type"
+            markup = body.lstrip()[:15].lower().startswith(MARKUP_STARTS) or "html" in kind
             raise FetchError(
                 url,
-                f"expected JSON but got {kind}: {_snippet(body.decode('utf-8', 'replace'))}",
+                f"expected JSON but got {kind}: {snippet(body)}",
                 status,
+                retry=None if markup else "corrupt",
             ) from err
+
+    return get_with_retries(
+        session,
+        url,
+        read,
+        headers={"Accept": "application/ld+json, application/json"},
+        log=retry_log,
+    )

@@ -1,5 +1,10 @@
-"""The one HTTP session of a process: timeouts, retries that honour Retry-After,
-an honest User-Agent and a minimum interval between requests to the same host."""
+"""The one HTTP session of a process: timeouts, an honest User-Agent, a minimum interval
+between requests to the same host, and the retry settings that `get_with_retries` applies.
+
+Retrying is not left to urllib3: its Retry sees neither a body that breaks off half way nor
+one that arrives whole but cannot be used, and it does not say what retrying cost. The loop
+in `barnacle.fetch.retrying` does, and counts each retry.
+"""
 
 from __future__ import annotations
 
@@ -12,12 +17,22 @@ from urllib.parse import urlsplit
 
 import requests
 from requests.adapters import HTTPAdapter
-from urllib3.util.retry import Retry
 
 from barnacle import __version__
+from barnacle.fetch.errors import RetryKind
 
 RETRY_STATUSES = (429, 500, 502, 503, 504)
 DEFAULT_CONTACT = "https://github.com/barnacle-ocr/barnacle"
+
+# Environment variables read by HttpSettings.from_env, and the setting each one sets.
+ENV_SETTINGS: dict[str, tuple[str, type]] = {
+    "BARNACLE_CONTACT": ("contact", str),
+    "BARNACLE_MIN_INTERVAL": ("min_interval", float),
+    "BARNACLE_RETRIES": ("retries", int),
+    "BARNACLE_BACKOFF": ("backoff", float),
+    "BARNACLE_CONNECT_TIMEOUT": ("connect_timeout", float),
+    "BARNACLE_READ_TIMEOUT": ("read_timeout", float),
+}
 
 
 @dataclass(frozen=True)
@@ -25,21 +40,23 @@ class HttpSettings:
     """How politely and how stubbornly to talk to IIIF servers."""
 
     connect_timeout: float = 10.0
-    read_timeout: float = 60.0
-    retries: int = 5
-    backoff: float = 1.0  # seconds; doubled on each retry
-    max_retry_after: float = 120.0  # a longer Retry-After is capped at this
+    read_timeout: float = 60.0  # seconds of silence, before the headers or within a body
+    retries: int = 5  # 429, 5xx, connection errors, resets and timeouts (also mid-body)
+    forbidden_retries: int = 1  # 403: some servers refuse a client for a while when throttling
+    corrupt_retries: int = 2  # a body that arrived whole but cannot be used (truncated image)
+    backoff: float = 1.0  # seconds before the first retry; doubled on each further retry
+    max_retry_after: float = 120.0  # a longer Retry-After (or backoff) is capped at this
     min_interval: float = 0.0  # seconds between two requests to the same host
     contact: str = ""
 
     @classmethod
     def from_env(cls, **overrides: Any) -> HttpSettings:
-        """Defaults, then BARNACLE_CONTACT / BARNACLE_MIN_INTERVAL from the environment."""
+        """Defaults, then the BARNACLE_* variables of ENV_SETTINGS, then `overrides`
+        (None values ignored)."""
         values: dict[str, Any] = {}
-        if os.environ.get("BARNACLE_CONTACT"):
-            values["contact"] = os.environ["BARNACLE_CONTACT"]
-        if os.environ.get("BARNACLE_MIN_INTERVAL"):
-            values["min_interval"] = float(os.environ["BARNACLE_MIN_INTERVAL"])
+        for name, (field, kind) in ENV_SETTINGS.items():
+            if os.environ.get(name):
+                values[field] = kind(os.environ[name])
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)
 
@@ -47,20 +64,18 @@ class HttpSettings:
     def user_agent(self) -> str:
         return f"barnacle/{__version__} (+{self.contact or DEFAULT_CONTACT})"
 
+    def retry_limit(self, kind: RetryKind) -> int:
+        """How many times a failure of this kind is retried."""
+        if kind == "forbidden":
+            return min(self.retries, self.forbidden_retries)
+        if kind == "corrupt":
+            return min(self.retries, self.corrupt_retries)
+        return self.retries
 
-class _CappedRetry(Retry):
-    """urllib3's Retry, but a server's Retry-After cannot make us wait for hours."""
-
-    max_retry_after: float = 120.0
-
-    def get_retry_after(self, response: Any) -> float | None:
-        value = super().get_retry_after(response)
-        return None if value is None else min(value, self.max_retry_after)
-
-    def new(self, **kw: Any) -> _CappedRetry:
-        retry = super().new(**kw)
-        retry.max_retry_after = self.max_retry_after
-        return retry
+    def backoff_delay(self, retry: int) -> float:
+        """Seconds to wait before retry number `retry` (0 for the first) when the server
+        gave no Retry-After."""
+        return min(self.backoff * 2**retry, self.max_retry_after)
 
 
 class _HostPacer:
@@ -84,24 +99,13 @@ class _HostPacer:
 
 
 class BarnacleSession(requests.Session):
-    """A requests session with Barnacle's timeouts, retries and pacing built in."""
+    """A requests session with Barnacle's timeouts and pacing built in. Each `get` is one
+    attempt; `barnacle.fetch.get_with_retries` retries with these settings."""
 
     def __init__(self, settings: HttpSettings) -> None:
         super().__init__()
         self.settings = settings
-        retry = _CappedRetry(
-            total=settings.retries,
-            connect=settings.retries,
-            read=settings.retries,
-            status=settings.retries,
-            backoff_factor=settings.backoff,
-            status_forcelist=RETRY_STATUSES,
-            allowed_methods=frozenset({"GET", "HEAD"}),
-            respect_retry_after_header=True,
-            raise_on_status=False,
-        )
-        retry.max_retry_after = settings.max_retry_after
-        adapter = HTTPAdapter(max_retries=retry, pool_maxsize=16)
+        adapter = HTTPAdapter(max_retries=0, pool_maxsize=16)
         self.mount("http://", adapter)
         self.mount("https://", adapter)
         self.headers["User-Agent"] = settings.user_agent

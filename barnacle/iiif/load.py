@@ -66,3 +66,21 @@ def parse_manifest(data: Any) -> Manifest:
     if not isinstance(resource, (v2.Manifest, v3.Manifest)):
         raise IIIFError("expected a Manifest but this is a Collection")
     return resource
+
+
+def first_canvases(data: Any, limit: int) -> Any:
+    """`data` (a manifest's JSON) with only its first `limit` canvases (v3 `items`, or the
+    first sequence's `canvases` in v2), so a page limit spares validating the rest of a
+    huge manifest. Anything else comes back as it is, for validation to judge."""
+    if not isinstance(data, dict) or limit < 1:
+        return data
+    items = data.get("items")
+    if isinstance(items, list) and len(items) > limit:
+        return {**data, "items": items[:limit]}
+    sequences = data.get("sequences")
+    if isinstance(sequences, list) and sequences and isinstance(sequences[0], dict):
+        canvases = sequences[0].get("canvases")
+        if isinstance(canvases, list) and len(canvases) > limit:
+            first = {**sequences[0], "canvases": canvases[:limit]}
+            return {**data, "sequences": [first, *sequences[1:]]}
+    return data

@@ -15,15 +15,18 @@ from barnacle.images.info import (
     size_page_request,
     size_request,
 )
+from barnacle.images.page_image import PageImageResult, fetch_page_image
 
 __all__ = [
     "MAX_IMAGE_BYTES",
     "FetchedImage",
     "ImageCache",
     "ImageError",
+    "PageImageResult",
     "SizedRequest",
     "clear_info_memo",
     "fetch_image",
+    "fetch_page_image",
     "get_image_info",
     "open_image",
     "set_max_image_pixels",

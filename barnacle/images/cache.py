@@ -2,6 +2,8 @@
 many processes on many nodes: files appear only complete and verified, by atomic rename.
 
 Layout: `<root>/<aa>/<sha256(url)><suffix>`, where `aa` is the first two hex digits.
+A download in progress is `.<sha256(url)><suffix>.<random>.<pid@pidns@host>.part` beside it;
+one left by a killed writer is removed by the next download of the same URL.
 """
 
 from __future__ import annotations
@@ -9,15 +11,21 @@ from __future__ import annotations
 import hashlib
 import os
 import secrets
+import time
 from collections.abc import Callable
 from contextlib import suppress
 from pathlib import Path
 from typing import BinaryIO
 
 from barnacle.images.errors import ImageError
+from barnacle.oserrors import owner_is_gone, owner_tag, with_path
 
 IMAGE_SUFFIX = ".img"
 INFO_SUFFIX = ".info.json"
+TEMP_SUFFIX = ".part"
+# A download writes its temporary file at least once per read timeout (60 s), so one left
+# untouched this long belongs to a writer that died, on whatever host.
+STALE_TEMP_S = 3600.0
 
 
 def url_key(url: str) -> str:
@@ -72,10 +80,15 @@ class ImageCache:
         each rename is atomic and both files are complete.
         """
         final = self.path_for(url, suffix)
-        final.parent.mkdir(parents=True, exist_ok=True)
-        temp = final.parent / f".{final.name}.{os.getpid()}.{secrets.token_hex(4)}.part"
-        # O_EXCL: never write into someone else's file; mode 0o666 lets the umask decide sharing
-        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+        try:
+            final.parent.mkdir(parents=True, exist_ok=True)
+            remove_dead_temps(final)
+            unique = f"{secrets.token_hex(4)}.{owner_tag()}"
+            temp = final.parent / f".{final.name}.{unique}{TEMP_SUFFIX}"
+            # O_EXCL: never write into another's file; mode 0o666 lets the umask decide sharing
+            fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+        except OSError as err:
+            raise with_path(err, final)  # noqa: B904 - with_path chains it
         try:
             with os.fdopen(fd, "wb") as handle:
                 write(handle)
@@ -83,6 +96,10 @@ class ImageCache:
                 os.fsync(handle.fileno())
             verify(temp)
             os.replace(temp, final)
+        except OSError as err:  # disk full, say: a write() error names no file
+            with suppress(FileNotFoundError):
+                temp.unlink()
+            raise with_path(err, temp)  # noqa: B904 - with_path chains it
         except BaseException:
             with suppress(FileNotFoundError):
                 temp.unlink()
@@ -96,3 +113,29 @@ class ImageCache:
             handle.write(data)
 
         return self.put(url, write, verify, suffix)
+
+
+def remove_dead_temps(final: Path) -> list[Path]:
+    """Remove the temporary files of `final` left by writers that died (killed mid-download):
+    those of a process of this host that is gone, and any untouched for STALE_TEMP_S.
+    Only a download of the same URL looks, so a cache of millions is never walked."""
+    prefix = f".{final.name}."
+    removed: list[Path] = []
+    try:
+        entries = list(os.scandir(final.parent))
+    except FileNotFoundError:
+        return removed
+    now = time.time()
+    for entry in entries:
+        name = entry.name
+        if not (name.startswith(prefix) and name.endswith(TEMP_SUFFIX)):
+            continue
+        owner = name[len(prefix) : -len(TEMP_SUFFIX)].partition(".")[2]
+        try:
+            dead = owner_is_gone(owner) or now - entry.stat().st_mtime > STALE_TEMP_S
+            if dead:
+                os.unlink(entry.path)
+                removed.append(Path(entry.path))
+        except FileNotFoundError:
+            continue  # its writer renamed or removed it meanwhile
+    return removed

@@ -8,6 +8,7 @@ to 20000**2, so it is pulled back down before each decode.
 
 from __future__ import annotations
 
+import re
 import warnings
 from pathlib import Path
 
@@ -28,12 +29,24 @@ def set_max_image_pixels(limit: int) -> None:
     Image.MAX_IMAGE_PIXELS = limit
 
 
+BOMB_FIX = "decompression bomb guard; if the image is genuine, raise --max-image-pixels"
+
+
 def _bomb(url: str, width: int, height: int, limit: int) -> ImageError:
     return ImageError(
         url,
         f"image is {width}x{height} = {width * height} pixels, above the limit of {limit} "
-        "(decompression bomb guard; raise barnacle.images.decode.MAX_IMAGE_PIXELS if genuine)",
+        f"({BOMB_FIX})",
         kind="bomb",
+    )
+
+
+def _pillow_bomb(url: str, err: Exception, limit: int) -> ImageError:
+    """Pillow refuses at open (before the size is ours) an image of over twice its limit."""
+    found = re.search(r"\((\d+) pixels\)", str(err))
+    pixels = f"{found.group(1)} pixels" if found else f"too many pixels ({err})"
+    return ImageError(
+        url, f"image is {pixels}, above the limit of {limit} ({BOMB_FIX})", kind="bomb"
     )
 
 
@@ -59,9 +72,7 @@ def open_image(path: Path, url: str, *, load: bool = True) -> Image.Image:
     except ImageError:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as err:
-        raise ImageError(
-            url, f"refused as a decompression bomb by Pillow ({err}); limit {limit}", kind="bomb"
-        ) from err
+        raise _pillow_bomb(url, err, Image.MAX_IMAGE_PIXELS or limit) from err
     except UnidentifiedImageError as err:
         raise ImageError(url, "not an image format Pillow can read", kind="corrupt") from err
     except (OSError, SyntaxError, ValueError) as err:

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Literal
 
-from barnacle.fetch.errors import FetchError
+from barnacle.fetch.errors import FetchError, RetryKind
 
 ImageErrorKind = Literal[
     "http",  # the server answered 4xx/5xx (after retries for 429/5xx)
-    "network",  # no answer: connection refused, timeout, retries exhausted
+    "network",  # no answer, or a body that broke off: refused, reset, timeout (after retries)
     "not_image",  # an HTML/JSON/text page where an image was expected
-    "corrupt",  # bytes Pillow cannot decode, or a truncated image
+    "corrupt",  # bytes Pillow cannot decode, or a truncated image (retried, then reported)
     "too_large",  # more bytes than the download cap
     "bomb",  # more pixels than MAX_IMAGE_PIXELS (decompression bomb guard)
     "offline_miss",  # --offline and the image is not in the cache
@@ -29,6 +29,7 @@ class ImageError(FetchError):
         message: str,
         status: int | None = None,
         kind: ImageErrorKind = "http",
+        retry: RetryKind | None = None,
     ) -> None:
-        super().__init__(url, message, status)
+        super().__init__(url, message, status, retry)
         self.kind: ImageErrorKind = kind

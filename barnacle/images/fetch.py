@@ -11,7 +11,9 @@ import requests
 from pydantic import BaseModel
 
 from barnacle.fetch.errors import FetchError
-from barnacle.fetch.session import RETRY_STATUSES, BarnacleSession, get_session
+from barnacle.fetch.get_json import error_body, snippet, status_error
+from barnacle.fetch.retrying import RetryLog, describe_network_error, get_with_retries
+from barnacle.fetch.session import BarnacleSession, get_session
 from barnacle.fetch.urls import check_fetchable
 from barnacle.hashing import file_sha256
 from barnacle.images.cache import ImageCache, offline_miss
@@ -36,44 +38,21 @@ class FetchedImage(BaseModel):
     cache_hit: bool
 
 
-def _snippet(data: bytes, limit: int = 80) -> str:
-    text = " ".join(data[:1000].decode("utf-8", "replace").split())
-    return text[:limit] + ("..." if len(text) > limit else "")
-
-
 def _looks_like_markup(head: bytes) -> bool:
     start = head.lstrip()[:15].lower()
     return start.startswith((b"<!doctype", b"<html", b"<?xml", b"{", b"["))
 
 
-def _open_response(url: str, session: BarnacleSession) -> requests.Response:
-    try:
-        return session.get(url, stream=True, headers={"Accept": "image/*"})
-    except requests.exceptions.RetryError as err:
-        raise ImageError(
-            url, f"gave up after {session.settings.retries} retries ({err})", kind="network"
-        ) from err
-    except requests.exceptions.Timeout as err:
-        raise ImageError(
-            url, "the server did not answer in time (timeout)", kind="network"
-        ) from err
-    except requests.exceptions.ConnectionError as err:
-        raise ImageError(url, f"could not connect ({type(err).__name__})", kind="network") from err
-    except requests.exceptions.RequestException as err:
-        raise ImageError(url, str(err), kind="network") from err
-
-
 def _check_response(url: str, response: requests.Response, max_bytes: int) -> None:
     status = response.status_code
     if status >= 400:
-        retried = " after retries" if status in RETRY_STATUSES else ""
-        body = response.raw.read(1000, decode_content=True) or b""
-        raise ImageError(url, f"{response.reason or 'error'}{retried}: {_snippet(body)}", status)
+        error = status_error(url, response)
+        raise ImageError(url, error.reason, status)
     content_type = response.headers.get("Content-Type", "").split(";")[0].strip().lower()
     if content_type.startswith(_TEXT_TYPES):
-        body = response.raw.read(1000, decode_content=True) or b""
+        body = error_body(response)
         raise ImageError(
-            url, f"expected an image but got {content_type}: {_snippet(body)}", status, "not_image"
+            url, f"expected an image but got {content_type}: {snippet(body)}", status, "not_image"
         )
     length = response.headers.get("Content-Length", "")
     if length.isdigit() and int(length) > max_bytes:
@@ -96,7 +75,7 @@ def _stream_into(
                 if _looks_like_markup(chunk):
                     raise ImageError(
                         url,
-                        f"expected an image but got a text page: {_snippet(chunk)}",
+                        f"expected an image but got a text page: {snippet(chunk)}",
                         response.status_code,
                         "not_image",
                     )
@@ -113,12 +92,15 @@ def _stream_into(
     except requests.exceptions.RequestException as err:
         raise ImageError(
             url,
-            f"download broke off after {total} bytes ({type(err).__name__})",
+            f"download broke off after {total} bytes ({describe_network_error(err)})",
             response.status_code,
             "network",
+            retry="network",
         ) from err
     if total == 0:
-        raise ImageError(url, "the server sent an empty body", response.status_code, "corrupt")
+        raise ImageError(
+            url, "the server sent an empty body", response.status_code, "corrupt", "corrupt"
+        )
     return total, digest.hexdigest()
 
 
@@ -141,12 +123,15 @@ def fetch_image(
     cache: ImageCache,
     session: BarnacleSession | None = None,
     max_bytes: int = MAX_IMAGE_BYTES,
+    retry_log: RetryLog | None = None,
 ) -> FetchedImage:
     """The cached image for `url`, downloading it first unless it is cached already.
 
-    Raises ImageError (a FetchError) naming the URL for HTTP errors after retries, text
-    pages instead of images, oversized, undecodable or truncated bodies, images above
-    MAX_IMAGE_PIXELS, and (offline) images missing from the cache.
+    Retried (HttpSettings): 429/5xx, a 403 once, no answer, a body that breaks off (reset,
+    read timeout) and a body that arrives whole but does not decode (truncated); the retries
+    are added to `retry_log`. Raises ImageError (a FetchError) naming the URL for HTTP errors
+    after retries, text pages instead of images, oversized, undecodable or truncated bodies,
+    images above MAX_IMAGE_PIXELS, and (offline) images missing from the cache.
     """
     started = time.perf_counter()
     existing = cache.get(url)
@@ -161,18 +146,31 @@ def fetch_image(
     session = session or get_session()
     got: dict[str, int | str] = {}
 
-    response = _open_response(url, session)
-    with response:
+    def attempt(response: requests.Response) -> Path:
         _check_response(url, response, max_bytes)
 
         def write(handle: BinaryIO) -> None:
             got["bytes"], got["sha256"] = _stream_into(url, response, handle, max_bytes)
 
         def verify(path: Path) -> None:
-            with open_image(path, url) as image:
-                got["width"], got["height"] = image.size
+            try:
+                with open_image(path, url) as image:
+                    got["width"], got["height"] = image.size
+            except ImageError as err:
+                if err.kind == "corrupt":  # truncated on the way, perhaps: worth another try
+                    err.retry = "corrupt"
+                raise
 
-        path = cache.put(url, write, verify)
+        return cache.put(url, write, verify)
+
+    try:
+        path = get_with_retries(session, url, attempt, headers={"Accept": "image/*"}, log=retry_log)
+    except ImageError:
+        raise
+    except FetchError as err:  # no answer at all
+        failed = ImageError(url, err.reason, err.status, "network")
+        failed.retries, failed.retry_lost_ms = err.retries, err.retry_lost_ms
+        raise failed from err
     return FetchedImage(
         url=url,
         path=path,

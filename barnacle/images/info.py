@@ -14,6 +14,7 @@ from pydantic import BaseModel, ValidationError
 
 from barnacle.fetch.errors import FetchError
 from barnacle.fetch.get_json import get_json
+from barnacle.fetch.retrying import RetryLog
 from barnacle.fetch.session import BarnacleSession
 from barnacle.iiif.image_api import ImageInfo, ImageRequest, ImageService, clamp_size
 from barnacle.iiif.pages import PageImage
@@ -53,7 +54,10 @@ def _verify_json(path: Path) -> None:
 
 
 def _load_info(
-    service: ImageService, cache: ImageCache | None, session: BarnacleSession | None
+    service: ImageService,
+    cache: ImageCache | None,
+    session: BarnacleSession | None,
+    retry_log: RetryLog | None,
 ) -> ImageInfo:
     url = service.info_url
     if cache is not None and (cached := cache.get(url, INFO_SUFFIX)) is not None:
@@ -63,7 +67,7 @@ def _load_info(
             pass  # a cached document we cannot use: fetch it again (or fall back offline)
     if cache is not None and cache.offline:
         raise FetchError(url, "not in the cache and running offline")
-    data = get_json(url, session=session)
+    data = get_json(url, session=session, retry_log=retry_log)
     info = _parse_info(url, data)
     if cache is not None:
         cache.put_bytes(url, json.dumps(data).encode(), _verify_json, INFO_SUFFIX)
@@ -74,17 +78,19 @@ def get_image_info(
     service: ImageService,
     cache: ImageCache | None = None,
     session: BarnacleSession | None = None,
+    retry_log: RetryLog | None = None,
 ) -> ImageInfo:
     """The service's info.json as ImageInfo; fetched at most once per process (failures too).
 
-    Raises FetchError (with the info.json URL) when it cannot be fetched or parsed.
+    Raises FetchError (with the info.json URL) when it cannot be fetched or parsed. Retries
+    of the one fetch are added to `retry_log`.
     """
     url = service.info_url
     with _memo_lock:
         known = _memo.get(url)
     if known is None:
         try:
-            known = _load_info(service, cache, session)
+            known = _load_info(service, cache, session, retry_log)
         except FetchError as err:
             known = err
         offline_miss = isinstance(known, FetchError) and cache is not None and cache.offline
@@ -103,6 +109,7 @@ def size_request(
     request: ImageRequest,
     cache: ImageCache | None = None,
     session: BarnacleSession | None = None,
+    retry_log: RetryLog | None = None,
 ) -> SizedRequest:
     """`request` with its size clamped to the service's info.json limits (never upscaled).
 
@@ -110,7 +117,7 @@ def size_request(
     A malformed `request.size` raises IIIFError.
     """
     try:
-        info = get_image_info(service, cache, session)
+        info = get_image_info(service, cache, session, retry_log)
     except FetchError as err:
         return SizedRequest(
             url=request.url(service),
@@ -130,11 +137,12 @@ def size_page_request(
     request: ImageRequest,
     cache: ImageCache | None = None,
     session: BarnacleSession | None = None,
+    retry_log: RetryLog | None = None,
 ) -> SizedRequest | None:
     """The URL to fetch for a page: clamped through its image service, or the plain
     resource URL when it has none (noted). None when the page has no image at all."""
     if page.service is not None:
-        return size_request(page.service, request, cache, session)
+        return size_request(page.service, request, cache, session, retry_log)
     if page.resource_url:
         return SizedRequest(
             url=page.resource_url,

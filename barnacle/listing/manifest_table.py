@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -11,6 +12,7 @@ from barnacle.fetch import url_problem
 from barnacle.listing.snapshot import CollectionSnapshot
 
 BASE_COLUMNS = ["index", "manifest_url", "sha1", "output", "label"]
+COMPUTED_COLUMNS = ("index", "manifest_url", "sha1", "output")  # an input column cannot set these
 
 
 def manifest_sha1(url: str) -> str:
@@ -31,7 +33,12 @@ class ManifestTable:
 
 
 def _clean(value: str) -> str:
-    return " ".join(value.split())
+    """One line for a TSV cell: any run of whitespace (tabs, newlines, line separators) is a
+    space, and other control characters (NUL, escape, ...) go."""
+    text = " ".join(value.split())
+    if text.isprintable():
+        return text
+    return "".join(ch for ch in text if unicodedata.category(ch) != "Cc")
 
 
 def build_table(snapshot: CollectionSnapshot, run_dir: Path) -> ManifestTable:
@@ -52,8 +59,9 @@ def build_table(snapshot: CollectionSnapshot, run_dir: Path) -> ManifestTable:
             duplicates += 1
             continue
         seen.add(url)
-        for key in entry.metadata:
-            if key not in metadata_columns and key not in BASE_COLUMNS:
+        metadata = {_clean(key): _clean(value) for key, value in entry.metadata.items()}
+        for key in metadata:
+            if key and key not in metadata_columns and key not in BASE_COLUMNS:
                 metadata_columns.append(key)
         row = {
             "index": str(len(rows) + 1),
@@ -62,7 +70,10 @@ def build_table(snapshot: CollectionSnapshot, run_dir: Path) -> ManifestTable:
             "output": str(output_path(run_dir, url)),
             "label": _clean(entry.label)[:500],
         }
-        row.update({key: _clean(value) for key, value in entry.metadata.items()})
+        # A `label` column names the manifest; `sha1` or `output` columns must never choose
+        # where the output goes (make builds runs/<RUN>/ocr/<sha1 column>.jsonl).
+        row.update({k: v for k, v in metadata.items() if k and k not in COMPUTED_COLUMNS})
+        row["label"] = row["label"][:500]
         rows.append(row)
     return ManifestTable(BASE_COLUMNS + metadata_columns, rows, duplicates, invalid)
 
@@ -78,8 +89,9 @@ def write_table(table: ManifestTable, path: Path) -> None:
 
 
 def read_table(path: Path) -> list[dict[str, str]]:
-    """The rows of a `manifests.tsv`, as dicts keyed by column name."""
-    lines = path.read_text(encoding="utf-8").splitlines()
+    """The rows of a `manifests.tsv`, as dicts keyed by column name. Lines end at "\n" only:
+    a label may hold other characters that str.splitlines would break at."""
+    lines = [line.removesuffix("\r") for line in path.read_text(encoding="utf-8").split("\n")]
     if not lines:
         return []
     columns = lines[0].split("\t")

@@ -114,7 +114,7 @@ def fetch_snapshot(
     if suffix == ".json":
         try:
             data = json.loads(path.read_text(encoding="utf-8-sig"))
-        except (ValueError, UnicodeDecodeError) as err:
+        except (ValueError, UnicodeDecodeError, RecursionError) as err:
             raise SourceError(f"{source}: not valid JSON ({err})") from err
         return _from_iiif(source, data, get, "json-file", progress)
     raise SourceError(f"{source}: unknown file type {suffix!r}; use .json, .txt or .csv")

@@ -16,15 +16,23 @@ from barnacle.iiif.v3 import Collection as CollectionV3
 from barnacle.listing.snapshot import SnapshotEntry
 
 JsonGetter = Callable[[str], Any]
+# Collection documents (sub-collections and v2 pages) read at most: a server whose `next`
+# links never end, each to a new URL, is not a cycle, and must not keep the walk going forever.
+MAX_COLLECTIONS = 100_000
 
 
 def walk_collection(
-    root_url: str, root: dict[str, Any], get_json: JsonGetter, progress: bool = True
+    root_url: str,
+    root: dict[str, Any],
+    get_json: JsonGetter,
+    progress: bool = True,
+    max_collections: int = MAX_COLLECTIONS,
 ) -> tuple[list[SnapshotEntry], int, list[str]]:
     """All manifests under the collection `root` (already fetched from `root_url`).
 
     Returns (entries in document order, collections visited, warnings). A sub-collection
     that cannot be fetched or parsed is a warning, not a failure; one seen before is a cycle.
+    After `max_collections` documents the walk stops with a warning that says so.
     """
     entries: list[SnapshotEntry] = []
     warnings: list[str] = []
@@ -35,6 +43,12 @@ def walk_collection(
     bar = tqdm(desc="collections", unit=" coll", disable=not progress, leave=False)
     try:
         while stack:
+            if visited >= max_collections:
+                warnings.append(
+                    f"stopped after {visited} collection documents, {len(stack)} links not "
+                    f"followed: the collection looks endless (limit {max_collections})"
+                )
+                break
             url, data = stack.pop()
             if data is None:
                 try:

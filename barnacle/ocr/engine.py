@@ -6,6 +6,7 @@ nothing of manifests, URLs or files other than the model files.
 
 from __future__ import annotations
 
+import logging
 import time
 from importlib import resources
 from pathlib import Path
@@ -98,6 +99,9 @@ class KrakenEngine:
             if not path.is_file():
                 raise OcrError(f"{role} model {path} not found (train or copy one there first)")
 
+        # torch warns at import when triton (torch.compile's GPU kernel compiler, left out of
+        # our image) is missing; inference never uses it.
+        logging.getLogger("torch.utils.flop_counter").setLevel(logging.ERROR)
         import torch
 
         torch.set_num_threads(threads)

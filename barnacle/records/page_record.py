@@ -87,6 +87,34 @@ class PageRecord(BaseModel):
     lines: int
     chars: int
     timings_ms: Timings
+    retries: int = Field(
+        default=0,
+        description=(
+            "HTTP retries this page needed, its info.json and image together: each a failed "
+            "attempt tried again after a wait (429, 5xx, a 403 once, a connection refused or "
+            "reset, a read timeout, a body that broke off or arrived truncated). 0 when every "
+            "request worked the first time"
+        ),
+    )
+    retry_lost_ms: float = Field(
+        default=0.0,
+        description=(
+            "Milliseconds lost to those retries: the failed attempts plus the waits before "
+            "each retry (exponential backoff, or the server's Retry-After, capped)"
+        ),
+    )
+    retry_reasons: list[str] = Field(
+        default_factory=list,
+        description="Why each retry happened, in order, e.g. 'HTTP 503', 'connection reset'",
+    )
+    notes: list[str] = Field(
+        default_factory=list,
+        description=(
+            "What was worked around for this page: info.json unavailable (size not clamped), "
+            "an info.json that disagrees with the image the server sent, a size the server "
+            "refused and 'max' fetched instead"
+        ),
+    )
     text: str
     ocr_lines: list[OcrLine] = Field(default_factory=list)
 
@@ -107,5 +135,14 @@ class PageError(BaseModel):
     status: int | None = None
     message: str
     hint: str = ""
+    retries: int = Field(
+        default=0, description="HTTP retries made for this page before giving up (see PageRecord)"
+    )
+    retry_lost_ms: float = Field(
+        default=0.0, description="Milliseconds lost to those retries: failed attempts and waits"
+    )
+    retry_reasons: list[str] = Field(
+        default_factory=list, description="Why each retry happened, in order"
+    )
     host: str
     slurm: SlurmIds = Field(default_factory=SlurmIds)

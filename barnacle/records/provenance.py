@@ -35,8 +35,16 @@ def git_commit() -> str | None:
 
 
 def container_id() -> str | None:
-    """The container image the worker runs in, if any (set by our images and by Apptainer)."""
-    for name in ("BARNACLE_CONTAINER", "APPTAINER_CONTAINER", "SINGULARITY_CONTAINER"):
+    """The container image the worker runs in, None on the host. In order: BARNACLE_CONTAINER
+    (IMAGE@sha256:ID, set by slurm/ocr-array.sbatch from containers/image-id), Apptainer's .sif
+    path, then BARNACLE_IMAGE, which our Dockerfile bakes in (name, version and commit) for
+    runs that do not pass the id."""
+    for name in (
+        "BARNACLE_CONTAINER",
+        "APPTAINER_CONTAINER",
+        "SINGULARITY_CONTAINER",
+        "BARNACLE_IMAGE",
+    ):
         if os.environ.get(name):
             return os.environ[name]
     return None

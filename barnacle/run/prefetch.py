@@ -11,17 +11,16 @@ from tqdm import tqdm
 
 from barnacle.fetch import FetchError
 from barnacle.iiif import IIIFError, ImageRequest, PageImage
-from barnacle.images import ImageCache, fetch_image, size_page_request
+from barnacle.images import ImageCache, fetch_page_image
 from barnacle.run.layout import read_manifests
 from barnacle.worker.manifest_source import load_manifest
 
 
 def _fetch_page(page: PageImage, request: ImageRequest, cache: ImageCache) -> bool:
-    """True when the image was downloaded, False when it was cached already."""
-    sized = size_page_request(page, request, cache)
-    if sized is None:
-        raise FetchError(page.canvas_id, "canvas has no image")
-    return not fetch_image(sized.url, cache).cache_hit
+    """True when the image was downloaded, False when it was cached already. The same
+    fetch as the worker's (info.json, then the image or its `max` fallback), so an offline
+    run finds what it will ask for."""
+    return not fetch_page_image(page, request, cache).image.cache_hit
 
 
 def prefetch(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from barnacle.listing.manifest_table import BASE_COLUMNS
+from barnacle.listing.manifest_table import BASE_COLUMNS, manifest_sha1
 from barnacle.run.layout import ocr_dir, read_manifests
 from barnacle.worker import ProcessingResult, WorkerOptions, process_manifest
 
@@ -16,8 +16,11 @@ class UnknownManifest(LookupError):
 def run_task(run_dir: Path, sha1: str, options: WorkerOptions) -> ProcessingResult:
     """OCR the manifests.tsv row with this sha1 into runs/<RUN>/ocr/<sha1>.jsonl, carrying the
     row's metadata columns (source_metadata_id, ark, ...) into every record."""
+    if len(sha1) != 40 or any(ch not in "0123456789abcdef" for ch in sha1):
+        raise UnknownManifest(f"{sha1!r} is not the SHA1 of a manifest URL (40 hex digits)")
     for row in read_manifests(run_dir):
-        if row.get("sha1") == sha1:
+        # The SHA1 of the row's URL, not its sha1 cell: the output path is never read from a file.
+        if row.get("manifest_url") and manifest_sha1(row["manifest_url"]) == sha1:
             metadata = {k: v for k, v in row.items() if k not in BASE_COLUMNS and v}
             options = options.model_copy(update={"metadata": metadata | options.metadata})
             out = ocr_dir(run_dir) / f"{sha1}.jsonl"

@@ -43,6 +43,9 @@ class WorkerEnv:
     threads: int | None = None
     workers: int | None = None
     offline: bool = False
+    container: str | None = None  # image (podman/docker) or .sif file (apptainer/singularity)
+    container_runtime: str = "none"  # none, apptainer, singularity, podman or docker
+    gres: str | None = None  # the array's --gres: a GPU there adds the runtime's GPU flags
 
     def variables(self) -> dict[str, str]:
         """Every variable the task script reads; "" means the worker's default."""
@@ -56,6 +59,9 @@ class WorkerEnv:
             "THREADS": "" if self.threads is None else str(self.threads),
             "WORKERS": "" if self.workers is None else str(self.workers),
             "OFFLINE": "1" if self.offline else "",
+            "CONTAINER": self.container or "",
+            "CONTAINER_RUNTIME": self.container_runtime or "none",
+            "GRES": self.gres or "",
         }
 
 

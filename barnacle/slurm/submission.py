@@ -12,6 +12,7 @@ from typing import Any
 from barnacle.listing.manifest_table import read_table
 from barnacle.run.metadata import append_slurm_jobs, slurm_jobs
 from barnacle.slurm.cluster import SlurmError, max_array_size, queued_array_tasks, run_slurm
+from barnacle.slurm.container import check_container
 from barnacle.slurm.plan import plan_arrays
 from barnacle.slurm.sbatch import (
     SbatchOptions,
@@ -92,6 +93,10 @@ def submit(
     """
     options = options or SbatchOptions()
     worker = worker or WorkerEnv()
+    if not dry_run:
+        image = check_container(worker.container_runtime, worker.container)
+        if image:
+            say(f"array tasks run in {worker.container_runtime} container {image}")
     run_dir = run_dir.resolve()
     table_path = run_dir / "manifests.tsv"
     if not table_path.is_file():

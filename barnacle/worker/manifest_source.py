@@ -3,22 +3,32 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 from barnacle.fetch import FetchError, get_json
 from barnacle.iiif import ManifestPages, parse_manifest
+from barnacle.iiif.load import first_canvases
 from barnacle.images import ImageCache
 
 MANIFEST_SUFFIX = ".manifest.json"
 
 
-def _verify(path: Path) -> None:
-    json.loads(path.read_bytes())
+def _same_size(size: int) -> Callable[[Path], None]:
+    """The check of a cached copy: all of it reached the disk (the bytes are from json.dumps,
+    so parsing them again, twice the memory of a huge manifest, would prove nothing more)."""
+
+    def verify(path: Path) -> None:
+        written = path.stat().st_size
+        if written != size:
+            raise OSError(f"{path}: {written} bytes written of {size}")
+
+    return verify
 
 
-def load_manifest(url: str, cache: ImageCache) -> ManifestPages:
-    """The manifest's pages: from the network (and then into the cache), or offline from the
-    cache. Raises FetchError or IIIFError with the URL."""
+def load_manifest(url: str, cache: ImageCache, max_pages: int | None = None) -> ManifestPages:
+    """The manifest's pages (only the first `max_pages`, when given): from the network (and
+    then into the cache), or offline from the cache. Raises FetchError or IIIFError."""
     if cache.offline:
         path = cache.get(url, MANIFEST_SUFFIX)
         if path is None:
@@ -30,5 +40,9 @@ def load_manifest(url: str, cache: ImageCache) -> ManifestPages:
         data = json.loads(path.read_bytes())
     else:
         data = get_json(url)
-        cache.put_bytes(url, json.dumps(data).encode(), _verify, MANIFEST_SUFFIX)
+        copy = json.dumps(data).encode()
+        cache.put_bytes(url, copy, _same_size(len(copy)), MANIFEST_SUFFIX)
+        del copy
+    if max_pages:
+        data = first_canvases(data, max_pages)
     return parse_manifest(data).pages()

@@ -9,17 +9,24 @@ DEMO_MODEL_NAME = "barnacle-demo"
 MODELS_DIR = Path(__file__).resolve().parents[2] / "data" / "models"
 
 
+def models_dir() -> Path:
+    """Where the demo model is: BARNACLE_MODELS_DIR (the container image sets it), else
+    data/models in the checkout."""
+    return Path(os.environ.get("BARNACLE_MODELS_DIR") or MODELS_DIR)
+
+
 class ModelNotFound(FileNotFoundError):
     pass
 
 
 def demo_model_path() -> Path:
     """The project's own small demo model (data/models/barnacle-demo.*)."""
-    for candidate in sorted(MODELS_DIR.glob(f"{DEMO_MODEL_NAME}.*")):
+    folder = models_dir()
+    for candidate in sorted(folder.glob(f"{DEMO_MODEL_NAME}.*")):
         if candidate.suffix in (".safetensors", ".mlmodel"):
             return candidate
     raise ModelNotFound(
-        f"the demo model is missing from {MODELS_DIR}; remake it with scripts/train-demo-model "
+        f"the demo model is missing from {folder}; remake it with scripts/train-demo-model "
         "or pass --model PATH"
     )
 

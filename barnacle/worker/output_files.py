@@ -10,14 +10,34 @@ from __future__ import annotations
 import json
 import logging
 import os
+from contextlib import suppress
 from pathlib import Path
 from typing import IO
 
 from pydantic import BaseModel
 
 from barnacle.atomic import atomic_write_bytes
+from barnacle.oserrors import with_path
 
 log = logging.getLogger(__name__)
+
+
+# Characters that JSON leaves raw in strings but that many line readers (Python's
+# str.splitlines, JavaScript) take for line ends; escaped, a record is always one line.
+_LINE_BREAKERS = (
+    (b"\xc2\x85", b"\\u0085"),
+    (b"\xe2\x80\xa8", b"\\u2028"),
+    (b"\xe2\x80\xa9", b"\\u2029"),
+)
+
+
+def jsonl_line(record: BaseModel) -> bytes:
+    """`record` as one JSONL line (UTF-8), which every line reader sees as one line."""
+    data = record.model_dump_json().encode("utf-8")
+    for raw, escaped in _LINE_BREAKERS:
+        if raw in data:
+            data = data.replace(raw, escaped)
+    return data + b"\n"
 
 
 def part_path(out: Path) -> Path:
@@ -70,31 +90,51 @@ def repair_and_read_keys(path: Path) -> list[str]:
     return keys
 
 
+def append_line(handle: IO[bytes], path: Path, line: bytes, sync: bool) -> None:
+    """Append `line` (unbuffered `handle` on `path`) whole or not at all.
+
+    A write that fails part-way (disk full: the kernel writes what fits, then refuses) is cut
+    back off, so the file never ends in a torn line; the error raised names `path`.
+    """
+    fd = handle.fileno()
+    start = os.lseek(fd, 0, os.SEEK_END)
+    try:
+        rest = memoryview(line)
+        while rest:
+            rest = rest[os.write(fd, rest) :]
+        if sync:
+            os.fsync(fd)
+    except OSError as err:
+        with suppress(OSError):
+            os.ftruncate(fd, start)
+        raise with_path(err, path)  # noqa: B904 - with_path chains it
+
+
 class RecordWriter:
-    """Appends records to `<out>.part`, one write of one whole line each, flushed and fsynced."""
+    """Appends records to `<out>.part`, one write of one whole line each, fsynced.
+
+    A write that fails (disk full) leaves the file as it was and raises an OSError naming it.
+    """
 
     def __init__(self, out: Path) -> None:
         self.out = out
         self.part = part_path(out)
         self.errors = errors_path(out)
-        out.parent.mkdir(parents=True, exist_ok=True)
-        self._handle: IO[bytes] = self.part.open("ab")
+        try:
+            out.parent.mkdir(parents=True, exist_ok=True)
+            self._handle: IO[bytes] = self.part.open("ab", buffering=0)
+        except OSError as err:
+            raise with_path(err, self.part)  # noqa: B904 - with_path chains it
         self._errors: IO[bytes] | None = None
 
-    @staticmethod
-    def _line(record: BaseModel) -> bytes:
-        return record.model_dump_json().encode("utf-8") + b"\n"
-
     def write(self, record: BaseModel) -> None:
-        self._handle.write(self._line(record))
-        self._handle.flush()
-        os.fsync(self._handle.fileno())
+        append_line(self._handle, self.part, jsonl_line(record), sync=True)
 
     def write_error(self, record: BaseModel) -> None:
         if self._errors is None:
-            self._errors = self.errors.open("wb")  # this run's errors replace the last run's
-        self._errors.write(self._line(record))
-        self._errors.flush()
+            # this run's errors replace the last run's
+            self._errors = self.errors.open("wb", buffering=0)
+        append_line(self._errors, self.errors, jsonl_line(record), sync=False)
 
     def close(self) -> None:
         self._handle.close()
@@ -102,7 +142,8 @@ class RecordWriter:
             self._errors.close()
 
     def finish(self) -> None:
-        """Every page is done: `<out>.part` becomes `<out>` in one rename."""
+        """Every page is done: `<out>.part` becomes `<out>` in one rename. The last run's
+        errors go first, so a crash in between never leaves a complete `<out>` beside them."""
         self.close()
-        os.replace(self.part, self.out)
         self.errors.unlink(missing_ok=True)
+        os.replace(self.part, self.out)

@@ -29,8 +29,18 @@ def plan_pages(
     request: ImageRequest,
     max_pages: int | None = None,
 ) -> list[PagePlan]:
+    """The pages to OCR, each under a key of its own: a canvas id that a manifest repeats
+    (a broken manifest) is keyed as `<canvas id>#<canvas index>` after its first use, so each
+    of those canvases is done once, not one twice and the others never."""
     chosen = pages.pages[:max_pages] if max_pages else pages.pages
-    return [
-        PagePlan(page=page, page_key=page_key(manifest_url, page.canvas_id, model_sha256, request))
-        for page in chosen
-    ]
+    plan: list[PagePlan] = []
+    seen: set[str] = set()
+    for page in chosen:
+        canvas = page.canvas_id
+        while canvas in seen:
+            canvas = f"{canvas}#{page.index}"
+        seen.add(canvas)
+        plan.append(
+            PagePlan(page=page, page_key=page_key(manifest_url, canvas, model_sha256, request))
+        )
+    return plan

@@ -3,6 +3,7 @@ in threads, OCR them in page processes, and write records in canvas order from o
 
 from __future__ import annotations
 
+import glob
 import logging
 import multiprocessing
 import os
@@ -25,18 +26,32 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 from tqdm import tqdm
 
-from barnacle.atomic import atomic_write_text
-from barnacle.fetch import FetchError
+from barnacle.atomic import atomic_write_bytes
+from barnacle.display import printable
+from barnacle.fetch import FetchError, RetryLog
 from barnacle.iiif import IIIFError, ImageRequest
-from barnacle.images import FetchedImage, ImageCache, ImageError, fetch_image, size_page_request
+from barnacle.images import FetchedImage, ImageCache, fetch_page_image
 from barnacle.ocr.identity import ModelIdentity
+from barnacle.oserrors import describe_os_error
 from barnacle.records import ImageFacts, ModelRef, OcrLine, PageError, PageRecord, Timings
 from barnacle.records.provenance import current_provenance
 from barnacle.worker.error_hints import hint_for
-from barnacle.worker.lock import LockedError, ManifestLock
+from barnacle.worker.lock import (
+    STALE_AFTER_S,
+    LockedError,
+    ManifestLock,
+    lock_is_stale,
+    lock_path,
+)
 from barnacle.worker.manifest_source import load_manifest
 from barnacle.worker.model_ref import ModelNotFound, resolve_model
-from barnacle.worker.output_files import RecordWriter, errors_path, part_path, repair_and_read_keys
+from barnacle.worker.output_files import (
+    RecordWriter,
+    errors_path,
+    jsonl_line,
+    part_path,
+    repair_and_read_keys,
+)
 from barnacle.worker.page_process import init_engine, ocr_image
 from barnacle.worker.plan import PagePlan, plan_pages
 
@@ -46,14 +61,17 @@ EXIT_COMPLETE = 0
 EXIT_PAGE_ERRORS = 3
 EXIT_NOT_STARTED = 4
 EXIT_LOCKED = 5
+EXIT_STOPPED = 6  # the system refused a write (disk full, permissions): rerun once fixed
 
-Status = Literal["complete", "page_errors", "not_started", "locked"]
+Status = Literal["complete", "page_errors", "not_started", "locked", "stopped"]
 EXIT_CODES: dict[Status, int] = {
     "complete": EXIT_COMPLETE,
     "page_errors": EXIT_PAGE_ERRORS,
     "not_started": EXIT_NOT_STARTED,
     "locked": EXIT_LOCKED,
+    "stopped": EXIT_STOPPED,
 }
+MAX_LABEL_CHARS = 1000  # a canvas label longer than this is cut in the records
 
 
 def default_workers() -> int:
@@ -127,15 +145,40 @@ def _page_executor(workers: int, model_path: Path, options: WorkerOptions) -> Ex
 class _Fetched(BaseModel):
     url: str
     image: FetchedImage
+    retry: RetryLog
+    notes: list[str] = []
 
 
-def _fetch(plan: PagePlan, request: ImageRequest, cache: ImageCache) -> _Fetched:
-    sized = size_page_request(plan.page, request, cache)
-    if sized is None:
-        raise ImageError(plan.page.canvas_id, "canvas has no image to OCR", kind="not_image")
-    if sized.note:
-        log.info("%s: %s", plan.page.canvas_id, sized.note)
-    return _Fetched(url=sized.url, image=fetch_image(sized.url, cache))
+class _FetchFailed(BaseModel):
+    """A page whose image could not be had, with what retrying it cost."""
+
+    kind: str
+    message: str
+    status: int | None
+    url: str | None
+    retry: RetryLog
+
+
+def _fetch(plan: PagePlan, request: ImageRequest, cache: ImageCache) -> _Fetched | _FetchFailed:
+    retry = RetryLog()
+    try:
+        got = fetch_page_image(plan.page, request, cache, retry_log=retry)
+    except FetchError as err:
+        kind = getattr(err, "kind", "http")
+        return _FetchFailed(
+            kind=kind, message=str(err), status=err.status, url=err.url, retry=retry
+        )
+    except IIIFError as err:
+        return _FetchFailed(
+            kind="bad_request", message=str(err), status=None, url=None, retry=retry
+        )
+    for note in got.notes:
+        log.info("%s: %s", plan.page.canvas_id, note)
+    if retry.retries:
+        log.info(
+            "%s: %d retries (%s)", plan.page.canvas_id, retry.retries, ", ".join(retry.reasons)
+        )
+    return _Fetched(url=got.url, image=got.image, retry=retry, notes=got.notes)
 
 
 class _Run:
@@ -162,8 +205,10 @@ class _Run:
         message: str,
         status: int | None,
         image_url: str | None,
+        retry: RetryLog | None = None,
     ) -> None:
         self.failed += 1
+        retry = retry or RetryLog()
         record = PageError(
             page_key=plan.page_key,
             canvas_index=plan.page.index,
@@ -175,6 +220,9 @@ class _Run:
             status=status,
             message=message,
             hint=hint_for(kind, status),
+            retries=retry.retries,
+            retry_lost_ms=round(retry.lost_ms, 1),
+            retry_reasons=retry.reasons,
             host=self.provenance.host,
             slurm=self.provenance.slurm,
         )
@@ -196,7 +244,7 @@ class _Run:
             model=self.model,
             manifest_url=self.manifest_url,
             canvas_id=plan.page.canvas_id,
-            canvas_label=plan.page.label,
+            canvas_label=short_label(plan.page.label),
             image_url=fetched.url,
             elapsed_ms=round(work_ms, 1),
             text=ocr["text"],
@@ -224,6 +272,10 @@ class _Run:
                 segment=round(ocr["timings_ms"]["segment"], 1),
                 recognise=round(ocr["timings_ms"]["recognise"], 1),
             ),
+            retries=fetched.retry.retries,
+            retry_lost_ms=round(fetched.retry.lost_ms, 1),
+            retry_reasons=fetched.retry.reasons,
+            notes=fetched.notes,
             ocr_lines=[OcrLine.model_validate(line) for line in ocr["lines"]],
         )
         self.writer.write(page)
@@ -238,7 +290,7 @@ class _Run:
             self.record(plan, fetched, result)
         else:
             self.error(plan, result["stage"], result["kind"], result["message"],
-                       result["status"], fetched.url)  # fmt: skip
+                       result["status"], fetched.url, fetched.retry)  # fmt: skip
 
     def run(self, todo: list[PagePlan], model_path: Path) -> None:
         """Fetch ahead in threads, OCR in processes, write in canvas order."""
@@ -256,7 +308,7 @@ class _Run:
             max_workers=max(1, options.prefetch), thread_name_prefix="fetch"
         )
         ocr_pool = _page_executor(workers, model_path, options)
-        fetching: deque[tuple[int, Future[_Fetched]]] = deque()
+        fetching: deque[tuple[int, Future[_Fetched | _FetchFailed]]] = deque()
         ocring: dict[int, tuple[_Fetched, Future[dict[str, Any]]]] = {}
         finished: dict[int, tuple[str, Any]] = {}  # position -> ("ok"|"error", payload)
         next_fetch = next_write = 0
@@ -278,14 +330,10 @@ class _Run:
                 # Hand the next fetched image (canvas order) to a page process.
                 if fetching and fetching[0][1].done() and len(ocring) < workers + 1:
                     position, future = fetching.popleft()
-                    try:
-                        fetched = future.result()
-                    except FetchError as err:
-                        kind = getattr(err, "kind", "http")
-                        error = ("fetch", kind, str(err), err.status, err.url)
-                        finished[position] = ("error", error)
-                    except IIIFError as err:
-                        error = ("fetch", "bad_request", str(err), None, None)
+                    fetched = future.result()
+                    if isinstance(fetched, _FetchFailed):
+                        error = ("fetch", fetched.kind, fetched.message, fetched.status,
+                                 fetched.url, fetched.retry)  # fmt: skip
                         finished[position] = ("error", error)
                     else:
                         job = ocr_pool.submit(ocr_image, str(fetched.image.path), fetched.url)
@@ -309,11 +357,35 @@ class _Run:
             fetch_pool.shutdown(wait=False, cancel_futures=True)
 
 
+def short_label(label: str) -> str:
+    """A label as records carry it: at most MAX_LABEL_CHARS characters."""
+    if len(label) <= MAX_LABEL_CHARS:
+        return label
+    return label[: MAX_LABEL_CHARS - 1] + "\u2026"
+
+
+def _tidy_complete(out: Path) -> None:
+    """A complete `out` needs no errors file and no lock: remove those a worker killed
+    between its rename and its clean-up left behind (a live worker's lock stays)."""
+    errors_path(out).unlink(missing_ok=True)
+    lock = lock_path(out)
+    if lock.exists() and lock_is_stale(lock, STALE_AFTER_S)[0]:
+        lock.unlink(missing_ok=True)
+
+
+def _remove_dead_temps(out: Path) -> None:
+    """The temporary files of atomic rewrites of `<out>.part` and `<out>.errors.jsonl` that a
+    killed worker left (only the lock holder writes those: called with the lock held)."""
+    for name in (part_path(out).name, errors_path(out).name):
+        for temp in out.parent.glob(f".{glob.escape(name)}.*.tmp"):
+            temp.unlink(missing_ok=True)
+
+
 def _stopped(
     manifest_url: str, out: Path, message: str, begun: float, status: Status = "not_started"
 ) -> ProcessingResult:
     """The result of a run that ended before its pages were done."""
-    log.error("%s: %s", manifest_url, message)
+    log.error("%s: %s", printable(manifest_url), printable(message))
     return ProcessingResult(
         manifest_url=manifest_url,
         out=out,
@@ -342,7 +414,7 @@ def _manifest_error(
         host=provenance.host,
         slurm=provenance.slurm,
     )
-    atomic_write_text(errors_path(out), record.model_dump_json() + "\n")
+    atomic_write_bytes(errors_path(out), jsonl_line(record))
 
 
 def process_manifest(
@@ -353,7 +425,11 @@ def process_manifest(
     begun = time.monotonic()
     out = Path(out)
     if options.resume and out.exists():
-        pages = len(repair_and_read_keys(out))
+        try:
+            pages = len(repair_and_read_keys(out))
+            _tidy_complete(out)
+        except OSError as err:
+            return _stopped(manifest_url, out, describe_os_error(err), begun, "stopped")
         return ProcessingResult(
             manifest_url=manifest_url,
             out=out,
@@ -374,14 +450,18 @@ def process_manifest(
         lock.acquire()
     except LockedError as err:
         return _stopped(manifest_url, out, str(err), begun, "locked")
+    except OSError as err:
+        return _stopped(manifest_url, out, describe_os_error(err), begun, "stopped")
     try:
         if lock.took_over:
             log.warning("took over a stale lock: %s", lock.took_over)
+            _remove_dead_temps(out)
         if not options.resume:  # only now that no other worker can be writing them
             for path in (out, part_path(out), errors_path(out)):
                 path.unlink(missing_ok=True)
         try:
-            pages = load_manifest(manifest_url, ImageCache(options.cache_dir, options.offline))
+            cache = ImageCache(options.cache_dir, options.offline)
+            pages = load_manifest(manifest_url, cache, options.max_pages)
         except (FetchError, IIIFError) as err:
             kind = "manifest_http" if isinstance(err, FetchError) else "manifest_invalid"
             status = err.status if isinstance(err, FetchError) else None
@@ -403,6 +483,16 @@ def process_manifest(
         try:
             if todo:
                 state.run(todo, model_path)
+        except OSError as err:  # disk full, say: what is written is whole, a rerun resumes
+            stopped = _stopped(manifest_url, out, describe_os_error(err), begun, "stopped")
+            return stopped.model_copy(
+                update={
+                    "pages_total": len(plan),
+                    "pages_skipped": len(plan) - len(todo),
+                    "pages_done": state.done,
+                    "pages_failed": state.failed,
+                }
+            )
         finally:
             writer.close()
         complete = state.failed == 0 and state.done == len(todo)
@@ -423,5 +513,7 @@ def process_manifest(
     except BrokenProcessPool as err:
         message = f"a page process died ({err}), out of memory perhaps; rerun to resume"
         return _stopped(manifest_url, out, message, begun, "page_errors")
+    except OSError as err:  # disk full, say: what is written is whole, a rerun resumes
+        return _stopped(manifest_url, out, describe_os_error(err), begun, "stopped")
     finally:
         lock.release()

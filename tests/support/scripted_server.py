@@ -15,13 +15,16 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+TRICKLE_PIECES = 4
+
 
 @dataclass
 class Response:
     status: int = 200
     body: bytes | str | Any = b""
     headers: dict[str, str] = field(default_factory=dict)
-    delay: float = 0.0
+    delay: float = 0.0  # seconds before the status line
+    trickle: float = 0.0  # seconds spent sending the body, in TRICKLE_PIECES pieces
 
     def payload(self, base: str) -> tuple[bytes, str]:
         body = self.body
@@ -80,7 +83,17 @@ def scripted_server() -> Iterator[ScriptedServer]:
                 self.send_header(name, value)
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
-            self.wfile.write(body)
+            if not response.trickle:
+                self.wfile.write(body)
+                return
+            piece = max(1, -(-len(body) // TRICKLE_PIECES))
+            try:
+                for start in range(0, len(body), piece):
+                    self.wfile.write(body[start : start + piece])
+                    self.wfile.flush()
+                    time.sleep(response.trickle / TRICKLE_PIECES)
+            except (BrokenPipeError, ConnectionResetError):
+                pass  # the client went away mid-body (killed): nothing to answer
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     server.daemon_threads = True

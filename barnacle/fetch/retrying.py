@@ -1,0 +1,176 @@
+"""One GET until it gives a usable answer, and what the retries cost.
+
+Each attempt is a request plus `read(response)`, the caller's handling of the answer, so a
+body that breaks off half way (connection reset, read timeout) or arrives whole but unusable
+(a truncated image) is retried like a 503. Waits follow Retry-After when the server sends one
+(capped by `max_retry_after`), else exponential backoff. Every retry is counted in a RetryLog.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from email.utils import parsedate_to_datetime
+from typing import TypeVar
+
+import requests
+from pydantic import BaseModel, Field
+
+from barnacle.fetch.errors import FetchError, RetryKind
+from barnacle.fetch.session import RETRY_STATUSES, BarnacleSession
+
+T = TypeVar("T")
+
+# Failures of the connection or the transfer, worth another try (not a bad URL, say).
+RETRYABLE_EXCEPTIONS = (
+    requests.exceptions.ConnectionError,  # refused, reset, broken off; also SSL errors
+    requests.exceptions.Timeout,
+    requests.exceptions.ChunkedEncodingError,
+    requests.exceptions.ContentDecodingError,
+)
+
+
+class RetryLog(BaseModel):
+    """The retries behind one result (a page's info.json and image, say), added up."""
+
+    retries: int = 0
+    lost_ms: float = Field(
+        default=0.0, description="failed attempts and the waits after them, in milliseconds"
+    )
+    reasons: list[str] = Field(default_factory=list, description="why each retry happened")
+
+    def add(self, other: RetryLog) -> None:
+        self.retries += other.retries
+        self.lost_ms += other.lost_ms
+        self.reasons += other.reasons
+
+
+def retry_after_seconds(value: str | None, now: float | None = None) -> float | None:
+    """Seconds asked for by a Retry-After header (delta-seconds or an HTTP date), or None."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        return None
+    return max(0.0, when.timestamp() - (time.time() if now is None else now))
+
+
+def _chain(err: BaseException) -> list[BaseException]:
+    seen: list[BaseException] = []
+    current: BaseException | None = err
+    while current is not None and current not in seen:
+        seen.append(current)
+        current = current.__cause__ or current.__context__
+    return seen
+
+
+def describe_network_error(err: BaseException) -> str:
+    """A short name for a failed connection or read: 'read timeout', 'connection reset' ..."""
+    chain = _chain(err)
+    text = " ".join(f"{type(e).__name__} {e}" for e in chain)
+    if any(isinstance(e, requests.exceptions.ConnectTimeout) for e in chain):
+        return "connect timeout"
+    if "timed out" in text or any(isinstance(e, TimeoutError) for e in chain):
+        return "read timeout"
+    if any(isinstance(e, ConnectionResetError) for e in chain) or "reset by peer" in text:
+        return "connection reset"
+    if "IncompleteRead" in text or "Connection broken" in text:
+        return "body broke off"
+    if any(isinstance(e, ConnectionRefusedError) for e in chain) or "refused" in text:
+        return "connection refused"
+    return f"connection error ({type(err).__name__})"
+
+
+def _short_reason(err: FetchError) -> str:
+    """Why an attempt failed, in a few words, for RetryLog.reasons."""
+    if err.retry == "network":
+        return describe_network_error(err)
+    if err.retry == "corrupt":
+        return f"unusable body ({err.reason[:80]})"
+    return f"HTTP {err.status}" if err.status else err.reason[:80]
+
+
+def network_error(url: str, err: BaseException) -> FetchError:
+    """The FetchError for a request that got no usable answer at all (retryable when the
+    connection or the transfer failed, not when the request itself was wrong)."""
+    if not isinstance(err, RETRYABLE_EXCEPTIONS):
+        return FetchError(url, f"request failed: {type(err).__name__}: {err}")
+    what = describe_network_error(err)
+    if what.endswith("timeout"):
+        message = f"the server did not answer in time ({what})"
+    else:
+        message = f"could not connect or read ({what})"
+    return FetchError(url, message, retry="network")
+
+
+def get_with_retries(
+    session: BarnacleSession,
+    url: str,
+    read: Callable[[requests.Response], T],
+    *,
+    headers: dict[str, str] | None = None,
+    log: RetryLog | None = None,
+) -> T:
+    """GET `url` (streamed) and return `read(response)`, retrying what may pass.
+
+    Retried: RETRY_STATUSES (429, 5xx); 403 (HttpSettings.forbidden_retries); no answer,
+    resets and timeouts; and a FetchError from `read` whose `retry` is set (a body that broke
+    off: `network`; one that arrived but cannot be used: `corrupt`). A status that is not
+    retried, or is no longer retried, goes to `read`, which should raise a FetchError naming
+    it. The FetchError finally raised carries the retries and the time lost; so does `log`.
+    """
+    settings = session.settings
+    spent = RetryLog()
+    attempt = 0
+    while True:
+        started = time.monotonic()
+        retry_after: float | None = None
+        try:
+            response = session.get(url, stream=True, headers=headers)
+        except requests.exceptions.RequestException as err:
+            failure = network_error(url, err)
+            reason = describe_network_error(err)
+        else:
+            with response:
+                status = response.status_code
+                kind: RetryKind | None = None
+                if status in RETRY_STATUSES:
+                    kind = "status"
+                elif status == 403:
+                    kind = "forbidden"
+                if kind is not None and attempt < settings.retry_limit(kind):
+                    retry_after = retry_after_seconds(response.headers.get("Retry-After"))
+                    failure = FetchError(url, response.reason or "error", status, kind)
+                    reason = f"HTTP {status}"
+                else:
+                    try:
+                        result = read(response)
+                    except FetchError as err:
+                        failure, reason = err, _short_reason(err)
+                    except requests.exceptions.RequestException as err:
+                        failure = network_error(url, err)
+                        reason = describe_network_error(err)
+                    else:
+                        if log is not None:
+                            log.add(spent)
+                        return result
+        if failure.retry is None or attempt >= settings.retry_limit(failure.retry):
+            failure.retries, failure.retry_lost_ms = spent.retries, spent.lost_ms
+            if log is not None:
+                log.add(spent)
+            raise failure
+        if retry_after is not None:
+            delay = min(retry_after, settings.max_retry_after)
+        else:
+            delay = settings.backoff_delay(attempt)
+        time.sleep(delay)
+        spent.retries += 1
+        spent.lost_ms += (time.monotonic() - started) * 1000
+        spent.reasons.append(reason)
+        attempt += 1
