@@ -35,7 +35,7 @@ CONTAINER_RUNTIME ?= none#                 none (host venv), apptainer, singular
 IMAGE      ?= localhost/barnacle:latest#   tag that make image builds
 SIF        ?= build/barnacle.sif#          file that make sif builds
 SAMPLE_PORT ?= 8182#                       port of the bundled sample IIIF server (make demo)
-SOAK_MANIFESTS ?= 200#                     manifests in make bench-soak (about 9 minutes per 50 here)
+SOAK_MANIFESTS ?= 200#                     manifests in make bench-soak (200: about 30 minutes here)
 PYTEST_ARGS ?=#                            extra arguments for pytest, e.g. -k listing
 
 export COLLECTION
