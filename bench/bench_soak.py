@@ -48,21 +48,16 @@ from barnacle.run.layout import ocr_dir, read_manifests  # noqa: E402
 from barnacle.run.page_figures import page_figures  # noqa: E402
 from barnacle.sample.serve import serve_sample  # noqa: E402
 from barnacle.worker.output_files import errors_path, part_path  # noqa: E402
-from tests.support.chaos_server import ChaosServer, Fault, Rule, chaos_server  # noqa: E402
+from tests.support.chaos_server import (  # noqa: E402
+    TRANSIENT_FAULTS,
+    ChaosServer,
+    Fault,
+    Rule,
+    chaos_server,
+)
 from tests.support.tiny_books import TinyBook, write_books  # noqa: E402
 
 LOCAL_CLUSTER = REPO / "slurm" / "local-cluster"
-TRANSIENT_FAULTS = [
-    Fault.http(429, retry_after="1"),
-    Fault.http(429),
-    Fault.http(500),
-    Fault.http(502),
-    Fault.http(503),
-    Fault.reset(),
-    Fault.stall(),
-    Fault.stall(fraction=0.5),
-    Fault.truncate(),
-]
 PERMANENT_FAULTS = [Fault.http(404), Fault.http(403), Fault.truncate(), Fault.html()]
 VERSIONS = [(3, 3), (2, 2), (3, 2), (2, 3)]  # (Presentation, Image API) per book, in turn
 

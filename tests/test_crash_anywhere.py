@@ -33,9 +33,10 @@ from barnacle.images import ImageCache
 from barnacle.images.cache import STALE_TEMP_S
 from barnacle.oserrors import owner_tag, pid_namespace
 from barnacle.worker.lock import ManifestLock, lock_path
-from barnacle.worker.output_files import errors_path, part_path
+from barnacle.worker.output_files import part_path
 
 from support.fast_pages import image_path, page_names, serve_fast_book
+from support.output_checks import assert_complete, whole_records
 from support.paths import REPO
 from support.scripted_server import ScriptedServer
 
@@ -115,19 +116,12 @@ def _lines(path: Path) -> list[bytes]:
         return []
 
 
-def _whole_records(path: Path) -> list[dict]:
-    """The records of a JSONL file that must be whole: every line ends and parses."""
-    data = path.read_bytes()
-    assert data.endswith(b"\n"), f"{path} ends in a torn line"
-    return [json.loads(line) for line in data.split(b"\n")[:-1]]
-
-
 def _check_consistent(outs: list[Path], cache: Path) -> Counter[str]:
     """What a crash may leave, and nothing worse. Returns what it saw."""
     seen: Counter[str] = Counter()
     for out in outs:
         if out.exists():
-            keys = [r["page_key"] for r in _whole_records(out)]
+            keys = [r["page_key"] for r in whole_records(out)]
             assert len(keys) == len(set(keys)) == PAGES, out
             seen["complete"] += 1
             if lock_path(out).exists():
@@ -284,12 +278,7 @@ def test_workers_killed_anywhere_then_one_clean_run_completes_everything(
     assert seen["temporary file in the cache"]  # downloads were cut, never cached half
     assert seen["killed before the rename"] + seen["killed after the rename"]
     for out in outs:
-        records = _whole_records(out)
-        keys = [r["page_key"] for r in records]
-        assert len(keys) == len(set(keys)) == PAGES
-        assert sorted(r["canvas_index"] for r in records) == list(range(PAGES))
-        assert not part_path(out).exists() and not lock_path(out).exists()
-        assert not errors_path(out).exists()
+        assert_complete(out, PAGES)
     assert sorted(p.name for p in outs[0].parent.iterdir()) == sorted(o.name for o in outs)
     final = _check_consistent(outs, cache_dir)
     assert final == Counter(complete=BOOKS), final  # no temporary file left in the cache

@@ -13,7 +13,6 @@ same failures are also injected in-process (OSError ENOSPC at the write), which 
 from __future__ import annotations
 
 import errno
-import json
 import os
 import subprocess
 import sys
@@ -26,9 +25,10 @@ from PIL import Image
 
 from barnacle.worker import WorkerOptions, process_manifest
 from barnacle.worker.lock import lock_path
-from barnacle.worker.output_files import errors_path, part_path
+from barnacle.worker.output_files import part_path
 
 from support.fast_pages import serve_fast_book
+from support.output_checks import assert_complete, whole_records
 from support.paths import REPO
 from support.scripted_server import ScriptedServer
 
@@ -40,22 +40,6 @@ PAGE = 4096  # tmpfs counts whole pages
 
 def _options(cache: Path, **kw: object) -> WorkerOptions:
     return WorkerOptions(**({"cache_dir": cache, "workers": 1, "progress": False} | kw))
-
-
-def _whole_records(path: Path) -> list[dict]:
-    """Every line whole: ends with a newline and parses."""
-    data = path.read_bytes()
-    assert not data or data.endswith(b"\n"), f"{path} ends in a torn line"
-    return [json.loads(line) for line in data.split(b"\n")[:-1]]
-
-
-def _check_complete(out: Path) -> None:
-    records = _whole_records(out)
-    keys = [r["page_key"] for r in records]
-    assert len(keys) == len(set(keys)) == PAGES
-    assert sorted(r["canvas_index"] for r in records) == list(range(PAGES))
-    assert not part_path(out).exists() and not lock_path(out).exists()
-    assert not errors_path(out).exists()
 
 
 def _check_cache(cache: Path) -> None:
@@ -124,7 +108,7 @@ def test_output_disk_full_mid_record_then_rerun_resumes(
     assert (stopped.status, stopped.exit_code) == ("stopped", EXIT_STOPPED)
     assert stopped.message.startswith(f"disk full: cannot write {part_path(out)} (No space left")
     assert "free some space" in stopped.message and "rerun" in stopped.message
-    done_before = len(_whole_records(part_path(out)))  # the cut record was taken back
+    done_before = len(whole_records(part_path(out)))  # the cut record was taken back
     assert done_before == 1 and stopped.pages_done == 1
     assert not out.exists() and not lock_path(out).exists()
     assert sorted(p.name for p in folder.iterdir()) == ["ballast", part_path(out).name]
@@ -132,7 +116,7 @@ def test_output_disk_full_mid_record_then_rerun_resumes(
     ballast.unlink()  # space freed
     rerun = process_manifest(url, out, options)
     assert (rerun.status, rerun.pages_skipped, rerun.pages_done) == ("complete", 1, PAGES - 1)
-    _check_complete(out)
+    assert_complete(out, PAGES)
 
 
 def test_cache_disk_full_stops_the_cli_then_rerun_resumes(
@@ -149,7 +133,7 @@ def test_cache_disk_full_stops_the_cli_then_rerun_resumes(
     [message] = [line for line in done.stderr.splitlines() if line.startswith("  ")]
     assert message.startswith(f"  disk full: cannot write {cache}/")
     _check_cache(cache)  # the image that did not fit left nothing behind
-    done_before = len(_whole_records(part_path(out)))
+    done_before = len(whole_records(part_path(out)))
     assert 1 <= done_before < PAGES and not out.exists() and not lock_path(out).exists()
 
     # Another stage on a full disk: one line, no traceback.
@@ -169,7 +153,7 @@ def test_cache_disk_full_stops_the_cli_then_rerun_resumes(
     _resize(cache, 4096)  # space freed
     rerun = process_manifest(url, out, _options(cache))
     assert (rerun.status, rerun.pages_skipped) == ("complete", done_before)
-    _check_complete(out)
+    assert_complete(out, PAGES)
     _check_cache(cache)
 
 
@@ -208,7 +192,7 @@ def test_disk_full_injected_without_root(
         _fetches_finished()
     assert (stopped.status, stopped.exit_code) == ("stopped", EXIT_STOPPED)
     assert stopped.message.startswith(f"disk full: cannot write {part_path(out)}")
-    assert len(_whole_records(part_path(out))) == 1
+    assert len(whole_records(part_path(out))) == 1
 
     with monkeypatch.context() as patch:  # the cache's disk is full at its fsync
         for image in cache.rglob("*.img"):
@@ -218,9 +202,9 @@ def test_disk_full_injected_without_root(
         _fetches_finished()
     assert stopped.exit_code == EXIT_STOPPED and f"cannot write {cache}/" in stopped.message
     _check_cache(cache)
-    assert len(_whole_records(part_path(out))) == 1
+    assert len(whole_records(part_path(out))) == 1
 
     rerun = process_manifest(url, out, _options(cache))
     assert (rerun.status, rerun.pages_skipped) == ("complete", 1)
-    _check_complete(out)
+    assert_complete(out, PAGES)
     _check_cache(cache)

@@ -28,7 +28,7 @@ from barnacle.sample.serve import serve_sample
 from barnacle.worker import WorkerOptions, process_manifest
 from barnacle.worker.output_files import errors_path, part_path
 
-from support.chaos_server import ChaosServer, Fault, Rule, chaos_server
+from support.chaos_server import TRANSIENT_FAULTS, ChaosServer, Fault, Rule, chaos_server
 from support.paths import REPO
 from support.scripted_server import Response, ScriptedServer
 from support.tiny_books import TinyBook, strip_page, write_books
@@ -113,20 +113,8 @@ def test_chaos_schedules_logs_and_removes_faults(one_book: Library) -> None:
 
 # --- transient faults: retried, counted ---------------------------------------------------
 
-TRANSIENT = [
-    Fault.http(429),
-    Fault.http(429, retry_after="1"),
-    Fault.http(500),
-    Fault.http(502),
-    Fault.http(503),
-    Fault.reset(),
-    Fault.stall(),
-    Fault.stall(fraction=0.5),
-    Fault.truncate(),
-]
 
-
-@pytest.mark.parametrize("fault", TRANSIENT, ids=lambda fault: fault.label)
+@pytest.mark.parametrize("fault", TRANSIENT_FAULTS, ids=lambda fault: fault.label)
 def test_transient_image_fault_is_retried_once(
     one_book: Library, tmp_path: Path, fault: Fault
 ) -> None:
@@ -149,7 +137,7 @@ def test_transient_faults_are_retried_and_recorded_per_page(
     tmp_path: Path,
 ) -> None:
     get_session(HttpSettings(retries=3, backoff=0.01, read_timeout=0.5, connect_timeout=2))
-    kinds = [*TRANSIENT, Fault.latency(0.3)]
+    kinds = [*TRANSIENT_FAULTS, Fault.latency(0.3)]
     with _library(tmp_path, [len(kinds)], [(3, 3)]) as library:
         chaos = library.chaos
         for page, fault in enumerate(kinds, start=1):
@@ -163,12 +151,12 @@ def test_transient_faults_are_retried_and_recorded_per_page(
         records = [PageRecord.model_validate(line) for line in _lines(out)]
         assert [r.canvas_index for r in records] == list(range(len(kinds)))
         retried = {r.canvas_index: r for r in records if r.retries}
-        assert sorted(retried) == list(range(len(TRANSIENT)))  # all but the slow page
+        assert sorted(retried) == list(range(len(TRANSIENT_FAULTS)))  # all but the slow page
         assert records[0].retries == 3 and records[0].retry_reasons[:2] == [
             "HTTP 503",
             "connection reset",
         ]
-        assert all(r.retries == 1 for r in records[1 : len(TRANSIENT)])
+        assert all(r.retries == 1 for r in records[1 : len(TRANSIENT_FAULTS)])
         assert all(r.retry_lost_ms > 0 for r in retried.values())
         assert records[1].retry_lost_ms >= 900  # Retry-After: 1
         assert records[6].retry_reasons == ["read timeout"]

@@ -122,6 +122,20 @@ class Fault(BaseModel):
         return self.kind
 
 
+# Every fault a retry should get past, for tests and the soak benchmark.
+TRANSIENT_FAULTS = [
+    Fault.http(429),
+    Fault.http(429, retry_after="1"),
+    Fault.http(500),
+    Fault.http(502),
+    Fault.http(503),
+    Fault.reset(),
+    Fault.stall(),
+    Fault.stall(fraction=0.5),
+    Fault.truncate(),
+]
+
+
 class Rule(BaseModel):
     """Which requests get which faults (see the module docstring)."""
 
