@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 from types import TracebackType
 
-from barnacle.oserrors import owner_is_gone, owner_tag
+from barnacle.oserrors import owner_is_gone, owner_tag, pid_namespace
 
 HEARTBEAT_S = 30.0
 STALE_AFTER_S = 600.0
@@ -33,21 +33,6 @@ class LockedError(RuntimeError):
 
 def lock_path(out: Path) -> Path:
     return out.with_name(out.name + ".lock")
-
-
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
-def pid_namespace() -> int | None:
-    """This process's PID namespace (containers have their own), None where unknown."""
-    return _inode(Path("/proc/self/ns/pid"))
 
 
 def _inode(path: Path) -> int | None:
@@ -71,10 +56,10 @@ def lock_is_stale(path: Path, stale_after: float) -> tuple[bool, str]:
             return True, "gone"
         return age > 5.0, "unreadable"
     holder = f"pid {info.get('pid')} on {info.get('host')}"
-    same_pids = info.get("host") == socket.gethostname() and info.get("pidns") == pid_namespace()
-    if same_pids and isinstance(info.get("pid"), int):
-        if not _pid_alive(info["pid"]):
-            return True, f"{holder} is gone"
+    # Gone only when the pid can be checked: same host and same PID namespace.
+    pid = info.get("pid")
+    if isinstance(pid, int) and owner_is_gone(f"{pid}@{info.get('pidns')}@{info.get('host')}"):
+        return True, f"{holder} is gone"
     if age > stale_after:
         return True, f"{holder} has not been heard from for {age:.0f} s"
     return False, holder
