@@ -13,7 +13,7 @@ COLLECTION ?=#                             IIIF collection/manifest URL, or a .j
 RUNS_DIR   ?= runs#                        parent folder of all runs
 EXECUTOR   ?= $(if $(shell command -v sbatch),slurm,local)#  local: make -j JOBS on this machine; slurm: job arrays
 JOBS       ?= 1#                           manifests OCRed at once with EXECUTOR=local
-MODEL      ?=#                             kraken recognition model (default: the bundled demo model)
+MODEL      ?=#                             kraken recognition model: a path or an installed DOI (default: the demo model)
 CACHE_DIR  ?= cache#                       shared cache of manifests and page images
 MAX_PAGES  ?=#                             only the first N pages of each manifest
 SIZE       ?= !3000,3000#                  IIIF Image API size of the page images
@@ -167,6 +167,15 @@ failed: ## list the page and manifest errors of runs/$(RUN) (jq over the .errors
 .PHONY: prefetch
 prefetch: $(MANIFESTS) ## download every manifest and page image of runs/$(RUN) into CACHE_DIR
 	$(PY) -m barnacle prefetch $(RUN_DIR) --cache-dir=$(call shq,$(CACHE_DIR)) --size=$(call shq,$(SIZE)) $(if $(MAX_PAGES),--max-pages=$(MAX_PAGES))
+
+##@ Models by DOI (fetched once on a machine with internet; BARNACLE_MODELS_DIR: where)
+.PHONY: model models
+model: | $(STAMP) ## fetch MODEL=<doi> through htrmopo into BARNACLE_MODELS_DIR (else htrmopo's folder)
+	@test -n "$(MODEL)" || { echo "Set MODEL=<doi>, e.g. make model MODEL=10.5281/zenodo.10592716" >&2; exit 2; }
+	$(PY) -m barnacle model get $(call shq,$(MODEL))
+
+models: | $(STAMP) ## list the installed models: DOI, name, path, sha256, licence
+	@$(PY) -m barnacle model list
 
 ##@ Local SLURM cluster (a real one-node cluster on this machine)
 .PHONY: slurm-start slurm-stop

@@ -268,7 +268,7 @@ def cmd_run_info(args: argparse.Namespace) -> int:
     from barnacle.records.provenance import container_id, git_commit
     from barnacle.run.metadata import update_metadata
     from barnacle.run.status import run_status
-    from barnacle.worker.model_ref import ModelNotFound, resolve_model
+    from barnacle.worker.model_ref import ModelNotFound, model_doi, resolve_model
 
     run_dir = Path(args.run_dir)
     now = datetime.now(UTC).isoformat()
@@ -285,7 +285,12 @@ def cmd_run_info(args: argparse.Namespace) -> int:
             barnacle_version=__version__,
             engine="kraken",
             engine_version=kraken_version(),
-            model={"ref": ref, "resolved": str(path), "sha256": file_sha256(path)},
+            model={
+                "ref": ref,
+                "resolved": str(path),
+                "sha256": file_sha256(path),
+                "doi": model_doi(args.model),
+            },
             make_variables=dict(args.set) or None,
         )
         source = dict(args.set).get("COLLECTION")
@@ -298,6 +303,41 @@ def cmd_run_info(args: argparse.Namespace) -> int:
         except FileNotFoundError:
             pass
     update_metadata(run_dir, **fields)
+    return EXIT_OK
+
+
+def cmd_model_get(args: argparse.Namespace) -> int:
+    """Fetch a model record by DOI into the store (needs internet), print where and its sha256."""
+    from barnacle.hashing import file_sha256
+    from barnacle.models import as_doi
+    from barnacle.models.install import ModelGetError, get_model
+
+    doi = as_doi(args.doi)
+    if doi is None:
+        return _fail(f"{args.doi!r} is not a DOI (expected e.g. 10.5281/zenodo.10592716)")
+    try:
+        path, fetched = get_model(doi)
+    except ModelGetError as err:
+        return _fail(str(err), EXIT_INVALID)
+    print(f"{doi}: {'installed' if fetched else 'already installed'} {path}")
+    print(f"  sha256 {file_sha256(path)}")
+    return EXIT_OK
+
+
+def cmd_model_list(args: argparse.Namespace) -> int:
+    """The installed DOI models: DOI, name, path, sha256, licence."""
+    from barnacle.models import installed_models, store_roots
+
+    models = installed_models()
+    if args.json:
+        print(json.dumps([m.model_dump() for m in models], indent=2))
+        return EXIT_OK
+    if not models:
+        print(f"no models installed in {', '.join(str(r) for r in store_roots())}")
+        return EXIT_OK
+    for m in models:
+        print(f"{m.doi or '(DOI unknown)'}\t{printable(m.name or '-')}\t{m.licence or '-'}")
+        print(f"  {m.path}\n  sha256 {m.sha256}")
     return EXIT_OK
 
 
@@ -386,11 +426,24 @@ def build_parser() -> argparse.ArgumentParser:
         help="a make variable used for the run",
     )
     p.set_defaults(func=cmd_run_info)
+
+    p = sub.add_parser("model", help="recognition models by DOI: get (needs internet), list")
+    model_sub = p.add_subparsers(dest="model_command", required=True, metavar="ACTION")
+    q = model_sub.add_parser("get", help="fetch a model record by DOI through htrmopo, once")
+    q.add_argument("doi", metavar="DOI", help="e.g. 10.5281/zenodo.10592716")
+    q.set_defaults(func=cmd_model_get)
+    q = model_sub.add_parser("list", help="installed models: DOI, name, path, sha256, licence")
+    q.add_argument("--json", action="store_true", help="print the list as JSON")
+    q.set_defaults(func=cmd_model_list)
     return parser
 
 
 def _add_worker_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--model", help="kraken recognition model (default: the bundled demo model)")
+    p.add_argument(
+        "--model",
+        help="kraken recognition model: a path, or the DOI of one installed with "
+        "`barnacle model get` (default: the bundled demo model)",
+    )
     p.add_argument("--cache-dir", default="cache", help="shared image cache (default: cache)")
     p.add_argument("--max-pages", type=int, help="only the first N pages")
     p.add_argument("--size", default="!3000,3000", help="IIIF size (default: !3000,3000)")

@@ -18,6 +18,7 @@ class ModelRef(BaseModel):
     ref: str  # what the user named (a path, or "barnacle-demo")
     resolved: str  # the absolute path that was loaded
     sha256: str  # the model file's identity: the same model at another path resumes
+    doi: str | None = None  # the repository DOI when the model was named by one
 
 
 class SlurmIds(BaseModel):

@@ -44,7 +44,7 @@ from barnacle.worker.lock import (
     lock_path,
 )
 from barnacle.worker.manifest_source import load_manifest
-from barnacle.worker.model_ref import ModelNotFound, resolve_model
+from barnacle.worker.model_ref import ModelNotFound, model_doi, resolve_model
 from barnacle.worker.output_files import (
     RecordWriter,
     errors_path,
@@ -444,7 +444,9 @@ def process_manifest(
     except ModelNotFound as err:
         return _stopped(manifest_url, out, str(err), begun)
     identity = ModelIdentity.of(model_path)
-    model = ModelRef(ref=ref, resolved=str(model_path), sha256=identity.sha256)
+    model = ModelRef(
+        ref=ref, resolved=str(model_path), sha256=identity.sha256, doi=model_doi(options.model)
+    )
     try:
         lock = ManifestLock(out)
         lock.acquire()

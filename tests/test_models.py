@@ -1,0 +1,161 @@
+"""Models by DOI: an installed record laid out exactly as htrmopo writes one (the demo model
+as its weights) resolves offline, lists, fails clearly when missing, and is named in the
+page records and metadata.json. No network: a fetch goes to a closed local port."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+
+import pytest
+
+from barnacle.models import as_doi, installed_models, resolve_doi
+from barnacle.models.install import get_model
+from barnacle.models.store import INSTALL_NOTE, ModelNotInstalled
+from barnacle.worker import WorkerOptions, process_manifest
+from barnacle.worker.model_ref import ModelNotFound, demo_model_path, model_doi, resolve_model
+
+from support.fast_pages import serve_fast_book
+from support.paths import REPO
+from support.scripted_server import ScriptedServer
+
+DOI = "10.5281/zenodo.10592716"
+DEMO = REPO / "data" / "models" / "barnacle-demo.safetensors"
+CARD = """---
+summary: CATMuS Print (test copy)
+license: CC-BY-4.0
+authors:
+  - name: Test
+language: [lat]
+script: [Latn]
+model_type: [recognition]
+software_name: kraken
+---
+# A model card
+"""
+
+
+def install_record(root: Path, doi: str = DOI, weights: str = "catmus-print.safetensors") -> Path:
+    """The folder `htrmopo.get_model(doi)` writes: uuid5(NAMESPACE_DNS, doi)/<record files>."""
+    folder = root / str(uuid.uuid5(uuid.NAMESPACE_DNS, doi))
+    folder.mkdir(parents=True)
+    shutil.copyfile(DEMO, folder / weights)
+    (folder / "README.md").write_text(CARD)
+    return folder
+
+
+@pytest.fixture
+def store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    root = tmp_path / "models"
+    monkeypatch.setenv("BARNACLE_MODELS_DIR", str(root))
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))  # htrmopo's own folder, empty
+    monkeypatch.delenv("BARNACLE_MODEL", raising=False)
+    return root
+
+
+def _cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "barnacle", *args],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(REPO), **(env or {})},
+        timeout=120,
+    )
+
+
+def test_dois_are_told_from_paths(tmp_path: Path) -> None:
+    assert as_doi(DOI) == DOI
+    assert as_doi(f"https://doi.org/{DOI}") == DOI
+    assert as_doi(f"doi:{DOI}") == DOI
+    assert as_doi("models/catmus.mlmodel") is None
+    assert as_doi(None) is None
+    assert model_doi(str(DEMO)) is None
+
+
+def test_an_installed_doi_resolves_offline_and_lists(store: Path) -> None:
+    folder = install_record(store)
+    assert resolve_doi(DOI) == (folder / "catmus-print.safetensors").resolve()
+    ref, path = resolve_model(DOI)
+    assert (ref, path) == (DOI, (folder / "catmus-print.safetensors").resolve())
+    assert model_doi(DOI) == DOI
+    # the demo model is still found although BARNACLE_MODELS_DIR holds only DOI records
+    assert demo_model_path() == DEMO
+    [listed] = installed_models()
+    assert listed.doi is None  # htrmopo's layout does not say; `model get` notes it
+    assert listed.name == "CATMuS Print (test copy)" and listed.licence == "CC-BY-4.0"
+    assert listed.sha256 == hashlib.sha256(DEMO.read_bytes()).hexdigest()
+
+    path, fetched = get_model(DOI)  # already there: no network, the DOI noted
+    assert not fetched and str(path) == listed.path and path.exists()
+    assert json.loads((folder / INSTALL_NOTE).read_text())["doi"] == DOI
+    shown = _cli("model", "list", "--json", env={"BARNACLE_MODELS_DIR": str(store)})
+    assert shown.returncode == 0, shown.stderr
+    [row] = json.loads(shown.stdout)
+    assert row["doi"] == DOI and row["path"] == str(path) and row["licence"] == "CC-BY-4.0"
+
+
+def test_a_missing_doi_fails_before_any_page_with_one_line(store: Path) -> None:
+    with pytest.raises(ModelNotFound, match=r"make model MODEL=10\.5281/zenodo\.10592716"):
+        resolve_model(DOI)
+    done = _cli(
+        "ocr", "http://127.0.0.1:9/never.json", "--out", str(store.parent / "o.jsonl"),
+        "--model", DOI, "--no-progress", env={"BARNACLE_MODELS_DIR": str(store)},
+    )  # fmt: skip
+    assert done.returncode == 4
+    assert "run `make model MODEL=10.5281/zenodo.10592716` on a machine with internet" in (
+        done.stdout + done.stderr
+    )
+    assert "Traceback" not in done.stderr
+    assert not (store.parent / "o.jsonl").exists()
+
+
+def test_two_weight_files_ask_for_a_path(store: Path) -> None:
+    folder = install_record(store)
+    shutil.copyfile(DEMO, folder / "other.mlmodel")
+    with pytest.raises(ModelNotInstalled, match="several weight files"):
+        resolve_doi(DOI)
+
+
+def test_a_fetch_without_network_leaves_nothing_behind(store: Path, tmp_path: Path) -> None:
+    """htrmopo asks the repository's OAI endpoint; here that is a closed local port."""
+    env = {
+        "BARNACLE_MODELS_DIR": str(store),
+        "XDG_DATA_HOME": str(tmp_path / "xdg"),
+        "XDG_CACHE_HOME": str(tmp_path / "xdg-cache"),
+        "MODEL_REPO_OAI_URL": "http://127.0.0.1:9/oai2d",
+        "MODEL_REPO_URL": "http://127.0.0.1:9/api/",
+    }
+    done = _cli("model", "get", "10.5281/zenodo.1", env=env)
+    assert done.returncode == 1
+    assert done.stderr.count("\n") == 1 and "cannot fetch model 10.5281/zenodo.1" in done.stderr
+    assert not store.exists() or not any(store.iterdir())
+
+
+def test_records_and_metadata_carry_the_doi(
+    store: Path, server: ScriptedServer, tmp_path: Path
+) -> None:
+    folder = install_record(store)
+    url = serve_fast_book(server, "doi-book", 1)
+    out = tmp_path / "run" / "ocr" / "m.jsonl"
+    options = WorkerOptions(model=DOI, cache_dir=tmp_path / "cache", workers=1, progress=False)
+    result = process_manifest(url, out, options)
+    assert result.status == "complete", result.message
+    record = json.loads(out.read_text().splitlines()[0])
+    assert record["model"] == {
+        "ref": DOI,
+        "resolved": str((folder / "catmus-print.safetensors").resolve()),
+        "sha256": record["model"]["sha256"],
+        "doi": DOI,
+    }
+    done = _cli("run-info", str(tmp_path / "run"), "--start", "--model", DOI,
+                env={"BARNACLE_MODELS_DIR": str(store)})  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    metadata = json.loads((tmp_path / "run" / "metadata.json").read_text())
+    assert metadata["model"]["doi"] == DOI
+    assert metadata["model"]["sha256"] == record["model"]["sha256"]
