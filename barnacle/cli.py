@@ -135,6 +135,13 @@ def _worker_options(args: argparse.Namespace) -> WorkerOptions | str:
         return "--threads must be 1 or more"
     if args.max_pages is not None and args.max_pages < 1:
         return "--max-pages must be 1 or more"
+    from barnacle.ocr.device import check_precision
+
+    if args.batch_size < 1:
+        return "--batch-size must be 1 or more"
+    problem = check_precision(args.precision)
+    if problem:
+        return problem
     return WorkerOptions(
         model=args.model,
         cache_dir=Path(args.cache_dir),
@@ -147,6 +154,9 @@ def _worker_options(args: argparse.Namespace) -> WorkerOptions | str:
         metadata=dict(args.meta),
         progress=not args.no_progress,
         max_image_pixels=args.max_image_pixels,
+        precision=args.precision,
+        batch_size=args.batch_size,
+        segmentation_cache=not args.no_segmentation_cache,
         **({"workers": args.workers} if args.workers else {}),
     )
 
@@ -449,7 +459,20 @@ def _add_worker_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--size", default="!3000,3000", help="IIIF size (default: !3000,3000)")
     p.add_argument("--device", default="cpu", help="cpu, cuda or cuda:N (default: cpu)")
     p.add_argument("--threads", type=int, default=1, help="torch threads per page process")
-    p.add_argument("--workers", type=int, help="page processes (default: the CPUs given)")
+    p.add_argument(
+        "--workers",
+        type=int,
+        help="page processes (default: the CPUs given); with --device cuda they share the GPU",
+    )
+    p.add_argument(
+        "--precision", default="32-true", help="kraken's precision, e.g. bf16-mixed on a GPU"
+    )
+    p.add_argument("--batch-size", type=int, default=1, help="lines recognised at once (default 1)")
+    p.add_argument(
+        "--no-segmentation-cache",
+        action="store_true",
+        help="segment every page anew (default: reuse segmentations kept in --cache-dir)",
+    )
     p.add_argument("--no-resume", action="store_true", help="start over, discarding output")
     p.add_argument("--offline", action="store_true", help="read images from the cache only")
     p.add_argument(

@@ -38,3 +38,12 @@ def check_device_available(device: str) -> None:
         raise OcrError(
             f"device {device!r} requested but only {torch.cuda.device_count()} GPU(s) are visible"
         )
+
+
+def check_precision(precision: str) -> str | None:
+    """None when kraken knows `precision`, else a message naming its choices."""
+    from kraken.registry import PRECISIONS
+
+    if precision in PRECISIONS:
+        return None
+    return f"unknown --precision {precision!r}: use one of {', '.join(PRECISIONS)}"

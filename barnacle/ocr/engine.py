@@ -18,6 +18,7 @@ from barnacle.ocr.device import check_device_available, kraken_device
 from barnacle.ocr.errors import OcrError
 from barnacle.ocr.identity import ModelIdentity
 from barnacle.ocr.result import OcrLine, OcrTimings, PageOcr, Point
+from barnacle.ocr.segmentation_cache import SegmentationCache, segmentation_key
 
 if TYPE_CHECKING:
     from kraken.containers import Segmentation, ocr_record
@@ -70,7 +71,9 @@ class KrakenEngine:
 
     device: 'cpu', 'cuda' or 'cuda:N'. threads: torch intra-op threads for this process.
     line_workers: kraken's line-extraction worker processes (0 = in this process, which
-    suits one-core SLURM tasks). Raises OcrError when a model cannot be loaded.
+    suits one-core SLURM tasks). precision: kraken's (32-true, bf16-mixed, ...).
+    segmentation_cache: where page segmentations are kept for reuse (None: not kept).
+    Raises OcrError when a model cannot be loaded.
     """
 
     def __init__(
@@ -83,6 +86,8 @@ class KrakenEngine:
         batch_size: int = 1,
         line_workers: int = 0,
         text_direction: str = "horizontal-lr",
+        precision: str = "32-true",
+        segmentation_cache: SegmentationCache | None = None,
     ) -> None:
         if threads < 1:
             raise OcrError(f"threads must be at least 1, not {threads}")
@@ -114,6 +119,7 @@ class KrakenEngine:
             "device": self.kraken_device,
             "batch_size": batch_size,
             "num_threads": threads,
+            "precision": precision,
         }
         self._seg_config = SegmentationInferenceConfig(text_direction=text_direction, **common)
         self._rec_config = RecognitionInferenceConfig(num_line_workers=line_workers, **common)
@@ -121,6 +127,11 @@ class KrakenEngine:
         self._recogniser = self._load(RecognitionTaskModel, self.model_path)
         self.model = ModelIdentity.of(self.model_path)
         self.segmentation_model = ModelIdentity.of(self.segmentation_model_path)
+        self.segmentation_cache = segmentation_cache
+        self._segmentation_settings = {
+            "kraken": self.segmentation_model.engine_version,
+            "text_direction": text_direction,
+        }
 
     @staticmethod
     def _load(task: Any, path: Path) -> Any:
@@ -151,11 +162,22 @@ class KrakenEngine:
         except Exception as err:
             raise OcrError(f"recognition failed: {type(err).__name__}: {err}", "recognise") from err
 
-    def ocr(self, image: Image.Image) -> PageOcr:
-        """Segment and recognise one page image."""
+    def segment_or_reuse(self, image: Image.Image, image_sha256: str | None) -> Segmentation:
+        """The page's segmentation from the cache when it is there (same image, segmentation
+        model and settings), else made and stored."""
+        if self.segmentation_cache is None or image_sha256 is None:
+            return self.segment(image)
+        key = segmentation_key(
+            image_sha256, self.segmentation_model.sha256, self._segmentation_settings
+        )
+        return self.segmentation_cache.get_or_make(key, lambda: self.segment(image))
+
+    def ocr(self, image: Image.Image, image_sha256: str | None = None) -> PageOcr:
+        """Segment (or reuse the cached segmentation of `image_sha256`) and recognise one
+        page image."""
         image = _kraken_image(image)
         started = time.perf_counter()
-        segmentation = self.segment(image)
+        segmentation = self.segment_or_reuse(image, image_sha256)
         segmented = time.perf_counter()
         lines = self.recognise(image, segmentation)
         done = time.perf_counter()

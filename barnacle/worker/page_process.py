@@ -14,6 +14,7 @@ import warnings
 from pathlib import Path
 from typing import Any
 
+from barnacle.hashing import file_sha256
 from barnacle.images import ImageError, open_image, set_max_image_pixels
 
 _engine: Any = None
@@ -30,24 +31,43 @@ def _die_with_parent() -> None:
 
 
 def init_engine(
-    model_path: str, device: str, threads: int, max_image_pixels: int | None, child: bool = True
+    model_path: str,
+    device: str,
+    threads: int,
+    max_image_pixels: int | None,
+    child: bool = True,
+    *,
+    precision: str = "32-true",
+    batch_size: int = 1,
+    segmentation_cache: str | None = None,
 ) -> None:
     """Load the models once for every page this process will do (a pool initializer, or
-    called in the worker itself when it runs a single page process inline)."""
+    called in the worker itself when it runs a single page process inline). Page processes
+    on one GPU share it, each post-processing its pages on its own CPU core.
+    segmentation_cache: the shared cache folder whose segmentations are reused."""
     global _engine, _engine_args
     if child:
         _die_with_parent()
         os.environ.setdefault("OMP_NUM_THREADS", str(threads))
     if max_image_pixels:
         set_max_image_pixels(max_image_pixels)
-    if _engine is not None and _engine_args == (model_path, device, threads):
+    args = (model_path, device, threads, precision, batch_size, segmentation_cache)
+    if _engine is not None and _engine_args == args:
         return
     # Lightning (under kraken) warns that `srun` exists whenever it runs inside SLURM.
     warnings.filterwarnings("ignore", message=r".*`srun` command is available")
     from barnacle.ocr import KrakenEngine
+    from barnacle.ocr.segmentation_cache import SegmentationCache
 
-    _engine = KrakenEngine(model_path, device=device, threads=threads)
-    _engine_args = (model_path, device, threads)
+    _engine = KrakenEngine(
+        model_path,
+        device=device,
+        threads=threads,
+        precision=precision,
+        batch_size=batch_size,
+        segmentation_cache=SegmentationCache(segmentation_cache) if segmentation_cache else None,
+    )
+    _engine_args = args
 
 
 def ocr_image(image_path: str, url: str) -> dict[str, Any]:
@@ -68,7 +88,8 @@ def ocr_image(image_path: str, url: str) -> dict[str, Any]:
         }
     decode_ms = (time.perf_counter() - started) * 1000
     try:
-        result = _engine.ocr(image)
+        image_sha256 = file_sha256(Path(image_path)) if _engine.segmentation_cache else None
+        result = _engine.ocr(image, image_sha256)
     except OcrError as err:
         return {
             "ok": False,

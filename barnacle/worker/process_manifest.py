@@ -20,6 +20,7 @@ from concurrent.futures import (
     wait,
 )
 from concurrent.futures.process import BrokenProcessPool
+from functools import partial
 from pathlib import Path
 from typing import Any, Literal
 
@@ -99,6 +100,9 @@ class WorkerOptions(BaseModel):
     metadata: dict[str, str] = Field(default_factory=dict)  # e.g. source_metadata_id, ark
     max_image_pixels: int | None = None
     progress: bool = True
+    precision: str = "32-true"  # kraken's precisions, e.g. bf16-mixed on a GPU
+    batch_size: int = 1  # lines recognised at once (larger on a GPU)
+    segmentation_cache: bool = True  # reuse page segmentations kept in cache_dir
 
 
 class ProcessingResult(BaseModel):
@@ -131,13 +135,18 @@ class _InlineExecutor(Executor):
 
 def _page_executor(workers: int, model_path: Path, options: WorkerOptions) -> Executor:
     initargs = (str(model_path), options.device, options.threads, options.max_image_pixels)
+    engine_options = {
+        "precision": options.precision,
+        "batch_size": options.batch_size,
+        "segmentation_cache": str(options.cache_dir) if options.segmentation_cache else None,
+    }
     if workers == 1:
-        init_engine(*initargs, child=False)
+        init_engine(*initargs, child=False, **engine_options)
         return _InlineExecutor()
     return ProcessPoolExecutor(
         max_workers=workers,
         mp_context=multiprocessing.get_context("spawn"),
-        initializer=init_engine,
+        initializer=partial(init_engine, **engine_options),
         initargs=initargs,
     )
 

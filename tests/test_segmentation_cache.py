@@ -1,0 +1,81 @@
+"""Segmentations reused across recognition models: a second engine with another recognition
+model reads a page from the cached segmentation (same lines, no segmentation run), the key
+follows image, segmentation model and settings, and a corrupt entry is redone."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from barnacle.hashing import file_sha256
+from barnacle.ocr import KrakenEngine
+from barnacle.ocr.segmentation_cache import SegmentationCache, segmentation_key
+
+from support.paths import REPO
+from support.tiny_books import strip_page
+
+DEMO = REPO / "data" / "models" / "barnacle-demo.safetensors"
+
+
+def other_model(folder: Path) -> Path:
+    """The demo weights under other bytes (an extra metadata entry): another sha256."""
+    from safetensors import safe_open
+    from safetensors.torch import save_file
+
+    with safe_open(str(DEMO), "pt") as handle:
+        metadata = dict(handle.metadata() or {})
+        tensors = {name: handle.get_tensor(name) for name in handle.keys()}  # noqa: SIM118
+    path = folder / "other.safetensors"
+    save_file(tensors, str(path), metadata={**metadata, "barnacle_test_copy": "1"})
+    return path
+
+
+@pytest.fixture(scope="module")
+def page(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    path = tmp_path_factory.mktemp("page") / "strip.png"
+    strip_page(3).save(path)
+    return path, file_sha256(path)
+
+
+def test_key_follows_what_changes_a_segmentation() -> None:
+    base = segmentation_key("i" * 64, "m" * 64, {"text_direction": "horizontal-lr"})
+    assert base == segmentation_key("i" * 64, "m" * 64, {"text_direction": "horizontal-lr"})
+    assert base != segmentation_key("j" * 64, "m" * 64, {"text_direction": "horizontal-lr"})
+    assert base != segmentation_key("i" * 64, "n" * 64, {"text_direction": "horizontal-lr"})
+    assert base != segmentation_key("i" * 64, "m" * 64, {"text_direction": "horizontal-rl"})
+
+
+@pytest.mark.slow
+def test_a_second_recognition_model_reuses_the_segmentation(
+    page: tuple[Path, str], tmp_path: Path
+) -> None:
+    from PIL import Image
+
+    path, sha = page
+    cache = SegmentationCache(tmp_path / "cache")
+    first = KrakenEngine(DEMO, segmentation_cache=cache)
+    with Image.open(path) as image:
+        read_first = first.ocr(image, sha)
+    assert (cache.hits, cache.misses) == (0, 1)
+    [entry] = list((tmp_path / "cache" / "segmentations").rglob("*.json"))
+
+    second_cache = SegmentationCache(tmp_path / "cache")
+    second = KrakenEngine(other_model(tmp_path), segmentation_cache=second_cache)
+    assert second.model.sha256 != first.model.sha256
+    with Image.open(path) as image:
+        read_second = second.ocr(image, sha)
+    assert (second_cache.hits, second_cache.misses) == (1, 0)
+    assert read_second.lines and read_second.lines == read_first.lines
+    assert read_second.timings_ms.segment < read_first.timings_ms.segment / 5
+
+    # corrupt entries (bit flip that still parses; truncation) are removed and redone
+    stored = json.loads(entry.read_text())
+    stored["segmentation"]["lines"][0]["baseline"][0][0] += 1
+    entry.write_text(json.dumps(stored))
+    with Image.open(path) as image:
+        assert second.ocr(image, sha).lines == read_first.lines
+    assert second_cache.misses == 1 and json.loads(entry.read_text())["sha256"]
+    entry.write_bytes(entry.read_bytes()[:40])
+    assert second_cache.get(entry.stem) is None and not entry.exists()
