@@ -13,23 +13,8 @@ from barnacle.hashing import file_sha256
 from barnacle.ocr import KrakenEngine
 from barnacle.ocr.segmentation_cache import SegmentationCache, segmentation_key
 
-from support.paths import REPO
+from support.model_copies import DEMO, demo_copy_with_other_sha
 from support.tiny_books import strip_page
-
-DEMO = REPO / "data" / "models" / "barnacle-demo.safetensors"
-
-
-def other_model(folder: Path) -> Path:
-    """The demo weights under other bytes (an extra metadata entry): another sha256."""
-    from safetensors import safe_open
-    from safetensors.torch import save_file
-
-    with safe_open(str(DEMO), "pt") as handle:
-        metadata = dict(handle.metadata() or {})
-        tensors = {name: handle.get_tensor(name) for name in handle.keys()}  # noqa: SIM118
-    path = folder / "other.safetensors"
-    save_file(tensors, str(path), metadata={**metadata, "barnacle_test_copy": "1"})
-    return path
 
 
 @pytest.fixture(scope="module")
@@ -62,7 +47,7 @@ def test_a_second_recognition_model_reuses_the_segmentation(
     [entry] = list((tmp_path / "cache" / "segmentations").rglob("*.json"))
 
     second_cache = SegmentationCache(tmp_path / "cache")
-    second = KrakenEngine(other_model(tmp_path), segmentation_cache=second_cache)
+    second = KrakenEngine(demo_copy_with_other_sha(tmp_path), segmentation_cache=second_cache)
     assert second.model.sha256 != first.model.sha256
     with Image.open(path) as image:
         read_second = second.ocr(image, sha)

@@ -3,7 +3,8 @@ costs recognition only (segmentation is about 90% of a page's time on a CPU).
 
 An entry is keyed by the page image's sha256, the segmentation model's sha256, the kraken
 version and the settings that change the result (text direction). Layout:
-`<cache>/segmentations/<aa>/<key>.json`, written atomically (temp file, fsync, rename) and
+`<cache>/segmentations/<aa>/<key>.json`, written atomically (a `.<key>.json.*.part` temp file
+as the image cache names its own, fsync, rename) and
 holding the sha256 of its own payload: an entry that does not parse, names another key or
 fails its digest is removed and the page is segmented again. Entries made on a GPU and on a
 CPU are interchangeable (the device is not in the key).
@@ -15,11 +16,11 @@ import dataclasses
 import hashlib
 import json
 import logging
+import os
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-
-from barnacle.atomic import atomic_write_bytes
 
 if TYPE_CHECKING:
     from kraken.containers import Segmentation
@@ -90,7 +91,18 @@ class SegmentationCache:
     def put(self, key: str, segmentation: Segmentation) -> None:
         payload = to_plain(segmentation)
         entry = {"key": key, "sha256": _digest(payload), "segmentation": payload}
-        atomic_write_bytes(self.path_for(key), json.dumps(entry, sort_keys=True).encode())
+        final = self.path_for(key)
+        final.parent.mkdir(parents=True, exist_ok=True)
+        fd, temp = tempfile.mkstemp(prefix=f".{final.name}.", suffix=".part", dir=final.parent)
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(json.dumps(entry, sort_keys=True).encode())
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(temp, final)
+        except BaseException:
+            Path(temp).unlink(missing_ok=True)
+            raise
 
     def get_or_make(self, key: str, make: Callable[[], Segmentation]) -> Segmentation:
         """The cached segmentation for `key`, else `make()`'s, stored for next time."""
