@@ -177,6 +177,17 @@ model: | $(STAMP) ## fetch MODEL=<doi> through htrmopo into BARNACLE_MODELS_DIR 
 models: | $(STAMP) ## list the installed models: DOI, name, path, sha256, licence
 	@$(PY) -m barnacle model list
 
+##@ Choosing a model (ground truth: README, Choosing a model)
+TRUTH   ?=#   ground-truth folder for make evaluate
+COMPARE ?=#   a second run shown beside RUN by make evaluate, e.g. the same pages with another MODEL
+EVAL_ARGS ?=# more barnacle evaluate options: --fold-case --no-punctuation --worst N
+
+.PHONY: evaluate
+evaluate: | $(STAMP) ## CER/WER of runs/$(RUN) (and COMPARE) against TRUTH; runs/$(RUN)/evaluation.json
+	@test -n "$(TRUTH)" || { echo "Set TRUTH=<ground-truth folder>, e.g. make evaluate RUN=mine TRUTH=truth/" >&2; exit 2; }
+	$(PY) -m barnacle evaluate $(RUN_DIR) $(if $(COMPARE),$(RUNS_DIR)/$(COMPARE)) --truth=$(call shq,$(TRUTH)) \
+	  --json=$(RUN_DIR)/evaluation.json $(EVAL_ARGS)
+
 ##@ Local SLURM cluster (a real one-node cluster on this machine)
 .PHONY: slurm-start slurm-stop
 slurm-start: ## start munge, slurmctld and slurmd here (then export the SLURM_CONF it prints)

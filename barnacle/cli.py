@@ -351,6 +351,31 @@ def cmd_model_list(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    """CER and WER of one or two runs against ground truth, side by side."""
+    from barnacle.evaluate import Normalisation, TruthError, evaluate_run, load_truth
+    from barnacle.evaluate.report import comparison_lines
+
+    how = Normalisation(fold_case=args.fold_case, drop_punctuation=args.no_punctuation)
+    try:
+        truth = load_truth(Path(args.truth))
+        runs = [evaluate_run(Path(run), truth, how) for run in args.run_dir]
+    except (TruthError, FileNotFoundError) as err:
+        return _fail(str(err))
+    if not any(run.pages for run in runs):
+        return _fail(
+            f"no page of {', '.join(args.run_dir)} has ground truth in {args.truth}: "
+            "check the layout (<manifest sha1>/<canvas index>.txt or canvases.tsv)",
+            EXIT_INVALID,
+        )
+    print("\n".join(comparison_lines(runs, args.worst)))
+    if args.json:
+        data = [run.model_dump() | {"cer": run.cer, "wer": run.wer} for run in runs]
+        atomic_write_text(Path(args.json), json.dumps(data, indent=1, default=str) + "\n")
+        print(f"  written: {args.json}")
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="barnacle", description="IIIF collections to machine-readable text with Kraken OCR."
@@ -436,6 +461,17 @@ def build_parser() -> argparse.ArgumentParser:
         help="a make variable used for the run",
     )
     p.set_defaults(func=cmd_run_info)
+
+    p = sub.add_parser(
+        "evaluate", help="CER and WER of one or two runs against ground truth, side by side"
+    )
+    p.add_argument("run_dir", metavar="RUN_DIR", nargs="+", help="runs/NAME (two to compare)")
+    p.add_argument("--truth", required=True, help="ground-truth folder (see README)")
+    p.add_argument("--fold-case", action="store_true", help="compare case-insensitively")
+    p.add_argument("--no-punctuation", action="store_true", help="ignore punctuation")
+    p.add_argument("--worst", type=int, default=10, help="worst pages listed per run")
+    p.add_argument("--json", metavar="FILE", help="also write the scores as JSON")
+    p.set_defaults(func=cmd_evaluate)
 
     p = sub.add_parser("model", help="recognition models by DOI: get (needs internet), list")
     model_sub = p.add_subparsers(dest="model_command", required=True, metavar="ACTION")

@@ -1,0 +1,35 @@
+"""Text normalised the way OCR evaluations usually are before counting errors: Unicode NFC,
+every run of whitespace (line breaks too) one space, no leading or trailing space; optionally
+case folded and punctuation removed."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from pydantic import BaseModel
+
+_SPACE = re.compile(r"\s+")
+
+
+class Normalisation(BaseModel):
+    fold_case: bool = False  # compare case-insensitively (str.casefold)
+    drop_punctuation: bool = False  # remove Unicode punctuation (categories P*)
+
+    def describe(self) -> str:
+        parts = ["NFC", "whitespace collapsed"]
+        if self.fold_case:
+            parts.append("case folded")
+        if self.drop_punctuation:
+            parts.append("punctuation removed")
+        return ", ".join(parts)
+
+
+def normalise(text: str, how: Normalisation | None = None) -> str:
+    how = how or Normalisation()
+    text = unicodedata.normalize("NFC", text)
+    if how.fold_case:
+        text = text.casefold()
+    if how.drop_punctuation:
+        text = "".join(c for c in text if not unicodedata.category(c).startswith("P"))
+    return _SPACE.sub(" ", text).strip()

@@ -1,0 +1,158 @@
+"""A run's records scored against ground truth, and the table that puts runs side by side.
+
+Records come from `runs/<RUN>/ocr/<sha1>.jsonl` (or the `.jsonl.part` of a manifest not yet
+finished); pages without ground truth are left out, ground truth without a record is counted
+as missing. Manifest and run rates sum the errors over their pages.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from pydantic import BaseModel
+
+from barnacle.display import printable
+from barnacle.evaluate.metrics import ErrorCounts, page_errors
+from barnacle.evaluate.normalise import Normalisation, normalise
+from barnacle.evaluate.truth import Truth, read_truth_text
+from barnacle.run.layout import manifests_tsv, ocr_dir, read_manifests
+
+
+class PageScore(BaseModel):
+    manifest_sha1: str
+    canvas_index: int
+    canvas_id: str
+    canvas_label: str
+    counts: ErrorCounts
+    cer: float
+    wer: float
+
+
+class RunEvaluation(BaseModel):
+    run: str
+    normalisation: str
+    pages: list[PageScore]
+    manifests: dict[str, ErrorCounts]  # sha1 -> summed counts
+    labels: dict[str, str]  # sha1 -> manifest label (manifests.tsv), when known
+    total: ErrorCounts
+    missing: int  # ground-truth pages with no record in the run
+
+    @property
+    def cer(self) -> float:
+        return self.total.cer
+
+    @property
+    def wer(self) -> float:
+        return self.total.wer
+
+
+def _record_files(run_dir: Path) -> dict[str, Path]:
+    """Manifest sha1 -> its finished output, else its partial one."""
+    files: dict[str, Path] = {}
+    for path in sorted(ocr_dir(run_dir).glob("*.jsonl.part")):
+        files[path.name.removesuffix(".jsonl.part")] = path
+    for path in sorted(ocr_dir(run_dir).glob("*.jsonl")):
+        files[path.name.removesuffix(".jsonl")] = path
+    return files
+
+
+def _labels(run_dir: Path) -> dict[str, str]:
+    if not manifests_tsv(run_dir).is_file():
+        return {}
+    return {row["sha1"]: row.get("label", "") for row in read_manifests(run_dir)}
+
+
+def evaluate_run(run_dir: Path, truth: Truth, how: Normalisation | None = None) -> RunEvaluation:
+    """Score every page of `run_dir` that has ground truth."""
+    how = how or Normalisation()
+    if not ocr_dir(run_dir).is_dir():
+        raise FileNotFoundError(f"{ocr_dir(run_dir)}: no such folder; is {run_dir} a run?")
+    pages: list[PageScore] = []
+    used: set[Path] = set()
+    for sha1, path in _record_files(run_dir).items():
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if not line.strip():
+                continue
+            try:
+                record = json.loads(line)
+            except ValueError:
+                continue  # a torn last line of a .part file
+            file = truth.file_for(sha1, record["canvas_index"], record["canvas_id"])
+            if file is None:
+                continue
+            used.add(file)
+            counts = page_errors(
+                normalise(record.get("text", ""), how), normalise(read_truth_text(file), how)
+            )
+            pages.append(
+                PageScore(
+                    manifest_sha1=sha1,
+                    canvas_index=record["canvas_index"],
+                    canvas_id=record["canvas_id"],
+                    canvas_label=record.get("canvas_label", ""),
+                    counts=counts,
+                    cer=counts.cer,
+                    wer=counts.wer,
+                )
+            )
+    manifests: dict[str, ErrorCounts] = {}
+    for page in pages:
+        manifests[page.manifest_sha1] = manifests.get(page.manifest_sha1, ErrorCounts()) + (
+            page.counts
+        )
+    total = sum((page.counts for page in pages), ErrorCounts())
+    all_files = set(truth.by_index.values()) | set(truth.by_canvas.values())
+    return RunEvaluation(
+        run=run_dir.name,
+        normalisation=how.describe(),
+        pages=pages,
+        manifests=manifests,
+        labels=_labels(run_dir),
+        total=total,
+        missing=len(all_files - used),
+    )
+
+
+def _pct(value: float | None) -> str:
+    return "-" if value is None else f"{value * 100:.2f}%"
+
+
+def comparison_lines(runs: list[RunEvaluation], worst: int = 10) -> list[str]:
+    """One table, a column pair (CER, WER) per run, a row per manifest and one for the run;
+    then each run's worst pages by CER."""
+    names = [run.run for run in runs]
+    labels: dict[str, str] = {}
+    for run in runs:
+        labels.update({k: v for k, v in run.labels.items() if v})
+    sha1s = sorted({sha1 for run in runs for sha1 in run.manifests})
+    head = f"{'manifest':<40} {'pages':>5}" + "".join(
+        f" {'CER ' + n[:10]:>15} {'WER ' + n[:10]:>15}" for n in names
+    )
+    lines = [f"normalised: {runs[0].normalisation}", head, "-" * len(head)]
+    for sha1 in sha1s:
+        pages = max(sum(1 for p in run.pages if p.manifest_sha1 == sha1) for run in runs)
+        name = printable(labels.get(sha1) or sha1)[:40]
+        cells = "".join(
+            f" {_pct(c.cer if c else None):>15} {_pct(c.wer if c else None):>15}"
+            for c in (run.manifests.get(sha1) for run in runs)
+        )
+        lines.append(f"{name:<40} {pages:>5}{cells}")
+    lines.append("-" * len(head))
+    cells = "".join(f" {_pct(run.cer):>15} {_pct(run.wer):>15}" for run in runs)
+    lines.append(f"{'run (all pages with ground truth)':<40} {len(runs[0].pages):>5}{cells}")
+    for run in runs:
+        if run.missing:
+            lines.append(f"{run.run}: {run.missing} ground-truth page(s) have no record in the run")
+    for run in runs:
+        ranked = sorted(run.pages, key=lambda p: (-p.cer, p.manifest_sha1, p.canvas_index))
+        if not ranked or not worst:
+            continue
+        lines.append(f"worst pages of {run.run} (CER, WER, manifest, canvas index, label):")
+        for page in ranked[:worst]:
+            manifest = printable(labels.get(page.manifest_sha1) or page.manifest_sha1)[:30]
+            lines.append(
+                f"  {_pct(page.cer):>8} {_pct(page.wer):>8}  {manifest}  #{page.canvas_index}"
+                f"  {printable(page.canvas_label)[:30]}"
+            )
+    return lines
