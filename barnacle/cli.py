@@ -203,6 +203,10 @@ def cmd_status(args: argparse.Namespace) -> int:
     except FileNotFoundError as err:
         return _fail(str(err))
     print("\n".join(status.lines()))
+    from barnacle.models.confidence import low_confidence_lines, low_confidence_manifests
+
+    for line in low_confidence_lines(low_confidence_manifests(Path(args.run_dir))):
+        print(line)
     return EXIT_OK
 
 
@@ -233,12 +237,19 @@ def cmd_summarize(args: argparse.Namespace) -> int:
         summary = summarize(run_dir, run_status(run_dir, _busy(run_dir)))
     except FileNotFoundError as err:
         return _fail(str(err))
+    from barnacle.models.confidence import low_confidence_lines, low_confidence_manifests
+
+    summary["low_confidence_manifests"] = low_confidence_manifests(run_dir)
     atomic_write_text(summary_json(run_dir), json.dumps(summary, indent=2) + "\n")
     failed = run_dir / "failed-manifests.txt"
     atomic_write_text(
         failed, "".join(f["manifest_url"] + "\n" for f in summary["failed_manifests"])
     )
-    print("\n".join(summary_lines(summary)))
+    print(
+        "\n".join(
+            summary_lines(summary) + low_confidence_lines(summary["low_confidence_manifests"])
+        )
+    )
     print(f"  written: {summary_json(run_dir)}, {failed}", end="")
     if not args.no_chart:
         chart = draw_progress_chart(
@@ -288,6 +299,11 @@ def cmd_run_info(args: argparse.Namespace) -> int:
             ref, path = resolve_model(args.model)
         except ModelNotFound as err:
             return _fail(str(err))
+        from barnacle.models.demo_guard import demo_model_refusal
+
+        refusal = demo_model_refusal(ref, dict(args.set).get("COLLECTION"))
+        if refusal:
+            return _fail(refusal)
         fields.update(
             started_at=now,
             git_commit=git_commit(),

@@ -153,6 +153,8 @@ def test_a_real_run_of_sample_pages(tmp_path: Path) -> None:
         options = WorkerOptions(cache_dir=tmp_path / "cache", workers=1, max_pages=2,
                                 progress=False)  # fmt: skip
         assert process_manifest(url, out, options).status == "complete"
+    records = [json.loads(line) for line in out.read_text().splitlines()]
+    assert all(r["line_confidence"] > 0.9 for r in records)  # the pages it was made for
     truth = _truth_by_index(tmp_path / "truth", url, pages=2)
     scored = evaluate_run(tmp_path / "runs" / "demo", load_truth(truth))
     assert len(scored.pages) == 2

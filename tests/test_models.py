@@ -159,3 +159,53 @@ def test_records_and_metadata_carry_the_doi(
     metadata = json.loads((tmp_path / "run" / "metadata.json").read_text())
     assert metadata["model"]["doi"] == DOI
     assert metadata["model"]["sha256"] == record["model"]["sha256"]
+
+
+@pytest.mark.parametrize(
+    ("model", "collection", "env", "refused"),
+    [
+        (None, "https://example.org/iiif/collection.json", {}, True),
+        (None, "lapidus_lar.csv", {}, True),
+        (None, "https://example.org/iiif/collection.json", {"ALLOW_DEMO_MODEL": "1"}, False),
+        (None, "http://127.0.0.1:8182/collection.json", {}, False),  # the bundled sample
+        (DOI, "https://example.org/iiif/collection.json", {}, False),
+        (None, "", {}, False),  # a rerun: checked when the run started
+    ],
+)
+def test_the_demo_model_is_refused_for_real_collections(
+    store: Path, tmp_path: Path, model: str | None, collection: str, env: dict, refused: bool
+) -> None:
+    """`make run` calls `barnacle run-info --start` before anything is fetched or submitted."""
+    install_record(store)
+    args = ["run-info", str(tmp_path / "run"), "--start", f"--set=COLLECTION={collection}"]
+    done = _cli(*args, *(["--model", model] if model else []),
+                env={"BARNACLE_MODELS_DIR": str(store), "ALLOW_DEMO_MODEL": "", **env})  # fmt: skip
+    if refused:
+        assert done.returncode == 2 and done.stderr.count("\n") == 1, done.stderr
+        assert "demo model reads only" in done.stderr and f"MODEL={DOI}" in done.stderr
+        assert "ALLOW_DEMO_MODEL=1" in done.stderr
+        assert not (tmp_path / "run" / "metadata.json").exists()
+    else:
+        assert done.returncode == 0, done.stderr
+
+
+def test_low_confidence_manifests_are_flagged(tmp_path: Path) -> None:
+    from barnacle.listing.manifest_table import manifest_sha1
+    from barnacle.models.confidence import FLAG
+
+    run = tmp_path / "run"
+    (run / "ocr").mkdir(parents=True)
+    urls = [f"https://example.org/m{n}.json" for n in range(3)]
+    (run / "manifests.tsv").write_text(
+        "index\tmanifest_url\tsha1\toutput\tlabel\n"
+        + "".join(f"{n}\t{u}\t{manifest_sha1(u)}\tocr/{manifest_sha1(u)}.jsonl\tm{n}\n"
+                  for n, u in enumerate(urls))
+    )  # fmt: skip
+    for url, confidences in zip(urls, ([0.99, 0.97], [0.85, 0.8, None], []), strict=True):
+        lines = [json.dumps({"page_key": f"{url}|{i}", "line_confidence": c, "text": "x"})
+                 for i, c in enumerate(confidences)]  # fmt: skip
+        (run / "ocr" / f"{manifest_sha1(url)}.jsonl").write_text("".join(x + "\n" for x in lines))
+    status = _cli("status", str(run))
+    assert status.returncode == 0, status.stderr
+    assert f"1 manifest(s) with mean line confidence below 0.9: {FLAG}" in status.stdout
+    assert f"0.825  {urls[1]}" in status.stdout and urls[0] not in status.stdout

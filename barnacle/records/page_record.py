@@ -116,6 +116,13 @@ class PageRecord(BaseModel):
             "refused and 'max' fetched instead"
         ),
     )
+    line_confidence: float | None = Field(
+        default=None,
+        description=(
+            "Mean of the page's line confidences (None without lines): well below 0.9 over a "
+            "manifest means the model is likely wrong for the material"
+        ),
+    )
     text: str
     ocr_lines: list[OcrLine] = Field(default_factory=list)
 

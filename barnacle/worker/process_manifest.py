@@ -32,6 +32,7 @@ from barnacle.display import printable
 from barnacle.fetch import FetchError, RetryLog
 from barnacle.iiif import IIIFError, ImageRequest
 from barnacle.images import FetchedImage, ImageCache, fetch_page_image
+from barnacle.models.confidence import mean_line_confidence
 from barnacle.ocr.identity import ModelIdentity
 from barnacle.oserrors import describe_os_error
 from barnacle.records import ImageFacts, ModelRef, OcrLine, PageError, PageRecord, Timings
@@ -285,6 +286,7 @@ class _Run:
             retry_lost_ms=round(fetched.retry.lost_ms, 1),
             retry_reasons=fetched.retry.reasons,
             notes=fetched.notes,
+            line_confidence=mean_line_confidence(ocr["lines"]),
             ocr_lines=[OcrLine.model_validate(line) for line in ocr["lines"]],
         )
         self.writer.write(page)
