@@ -17,7 +17,9 @@ MODEL      ?=#                             kraken recognition model: a path or a
 CACHE_DIR  ?= cache#                       shared cache of manifests and page images
 MAX_PAGES  ?=#                             only the first N pages of each manifest
 SIZE       ?= !3000,3000#                  IIIF Image API size of the page images
-DEVICE     ?= cpu#                         cpu, cuda or cuda:N
+DEVICE     ?= cpu#                         cpu, cuda or cuda:N (WORKERS page processes share that GPU)
+PRECISION  ?=#                             kraken precision, e.g. bf16-mixed on a GPU (default 32-true)
+BATCH_SIZE ?=#                             recognition batch size, lines at once (default 1; larger on a GPU)
 THREADS    ?= 1#                           torch threads per page process
 WORKERS    ?=#                             page processes per manifest (default: CPUs/JOBS here, CPUS in SLURM)
 OFFLINE    ?=#                             1: read manifests and images from CACHE_DIR only (after make prefetch)
@@ -47,7 +49,8 @@ LOCAL_WORKERS = $(or $(WORKERS),$(shell echo $$(( $(NPROC) / $(JOBS) > 0 ? $(NPR
 WORKER_ARGS = --cache-dir=$(call shq,$(CACHE_DIR)) --size=$(call shq,$(SIZE)) \
   --device=$(call shq,$(DEVICE)) --threads=$(THREADS) --no-progress \
   $(if $(MODEL),--model=$(call shq,$(MODEL))) $(if $(MAX_PAGES),--max-pages=$(MAX_PAGES)) \
-  $(if $(OFFLINE),--offline)
+  $(if $(OFFLINE),--offline) $(if $(PRECISION),--precision=$(call shq,$(PRECISION))) \
+  $(if $(BATCH_SIZE),--batch-size=$(BATCH_SIZE))
 SUBMIT_ARGS = $(WORKER_ARGS:--no-progress=) $(if $(WORKERS),--workers=$(WORKERS)) \
   $(if $(PARTITION),--partition=$(call shq,$(PARTITION))) $(if $(CPUS),--cpus=$(CPUS)) \
   $(if $(MEM),--mem=$(call shq,$(MEM))) $(if $(TIME),--time=$(call shq,$(TIME))) \
@@ -55,7 +58,7 @@ SUBMIT_ARGS = $(WORKER_ARGS:--no-progress=) $(if $(WORKERS),--workers=$(WORKERS)
   $(if $(ACCOUNT),--account=$(call shq,$(ACCOUNT))) \
   $(if $(SBATCH_EXTRA),--sbatch-extra=$(call shq,$(SBATCH_EXTRA))) $(if $(DRY_RUN),--dry-run) \
   $(if $(CONTAINER),--container=$(call shq,$(CONTAINER))) --container-runtime=$(call shq,$(CONTAINER_RUNTIME))
-RUN_VARS = $(foreach v,COLLECTION EXECUTOR JOBS MODEL CACHE_DIR MAX_PAGES SIZE DEVICE THREADS WORKERS OFFLINE \
+RUN_VARS = $(foreach v,COLLECTION EXECUTOR JOBS MODEL CACHE_DIR MAX_PAGES SIZE DEVICE THREADS WORKERS OFFLINE PRECISION BATCH_SIZE \
   PARTITION CPUS MEM TIME GRES THROTTLE ACCOUNT SBATCH_EXTRA CONTAINER CONTAINER_RUNTIME,--set=$(v)=$(call shq,$($(v))))
 
 PY       := $(VENV)/bin/python

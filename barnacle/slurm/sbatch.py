@@ -46,6 +46,8 @@ class WorkerEnv:
     container: str | None = None  # image (podman/docker) or .sif file (apptainer/singularity)
     container_runtime: str = "none"  # none, apptainer, singularity, podman or docker
     gres: str | None = None  # the array's --gres: a GPU there adds the runtime's GPU flags
+    precision: str | None = None  # kraken's precision, e.g. bf16-mixed on a GPU
+    batch_size: int | None = None  # lines recognised at once
 
     def variables(self) -> dict[str, str]:
         """Every variable the task script reads; "" means the worker's default."""
@@ -62,6 +64,8 @@ class WorkerEnv:
             "CONTAINER": self.container or "",
             "CONTAINER_RUNTIME": self.container_runtime or "none",
             "GRES": self.gres or "",
+            "PRECISION": self.precision or "",
+            "BATCH_SIZE": "" if self.batch_size is None else str(self.batch_size),
         }
 
 
