@@ -209,3 +209,6 @@ def test_low_confidence_manifests_are_flagged(tmp_path: Path) -> None:
     assert status.returncode == 0, status.stderr
     assert f"1 manifest(s) with mean line confidence below 0.9: {FLAG}" in status.stdout
     assert f"0.825  {urls[1]}" in status.stdout and urls[0] not in status.stdout
+    cached = json.loads((run / ".confidence.json").read_text())
+    assert cached[f"{manifest_sha1(urls[1])}.jsonl"][2:] == [0.825, 2]
+    assert _cli("status", str(run)).stdout == status.stdout  # the same, from the cache

@@ -6,21 +6,25 @@ sample pages it was made for 0.97-0.999. A model that suits the material is usua
 0.9, so below that a manifest is flagged "model likely wrong for this material" in `make
 summary` (summary.json: low_confidence_manifests) and `make status`. The mean is taken over
 the first SAMPLE_PAGES pages with lines of each manifest, read from the record heads
-(`line_confidence`), so a run of thousands of manifests is checked in seconds.
+(`line_confidence`); a finished manifest's figure is kept in `runs/<RUN>/.confidence.json`
+(by file size and mtime), so `make status` reads each finished file once, ever.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from barnacle.atomic import atomic_write_text
 from barnacle.listing.manifest_table import manifest_sha1
 from barnacle.run.layout import ocr_dir, read_manifests
 from barnacle.run.page_figures import page_figures
 
 LOW_CONFIDENCE = 0.9
-SAMPLE_PAGES = 20
+SAMPLE_PAGES = 10
+CACHE_NAME = ".confidence.json"
 FLAG = "model likely wrong for this material"
 
 
@@ -47,13 +51,28 @@ def low_confidence_manifests(
 ) -> list[dict[str, Any]]:
     """The run's manifests (finished or partial) whose mean line confidence is below
     `threshold`, lowest first."""
+    cache_path = run_dir / CACHE_NAME
+    try:
+        cache: dict[str, list[Any]] = json.loads(cache_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        cache = {}
+    fresh: dict[str, list[Any]] = {}
     found = []
     for row in read_manifests(run_dir):
         base = ocr_dir(run_dir) / f"{manifest_sha1(row['manifest_url'])}.jsonl"
         path = base if base.exists() else base.with_name(base.name + ".part")
-        if not path.exists():
+        try:
+            stat = path.stat()
+        except FileNotFoundError:
             continue
-        mean, pages = manifest_confidence(path)
+        stamp = [stat.st_size, stat.st_mtime_ns]
+        cached = cache.get(path.name)
+        if cached and cached[:2] == stamp:
+            mean, pages = cached[2], cached[3]
+        else:
+            mean, pages = manifest_confidence(path)
+        if path == base:  # finished: it will not change
+            fresh[path.name] = [*stamp, mean, pages]
         if mean is not None and mean < threshold:
             found.append(
                 {
@@ -62,6 +81,11 @@ def low_confidence_manifests(
                     "pages_sampled": pages,
                 }
             )
+    if fresh != cache:
+        try:
+            atomic_write_text(cache_path, json.dumps(fresh, sort_keys=True) + "\n")
+        except OSError:
+            pass  # a read-only run folder: figures are read again next time
     return sorted(found, key=lambda item: item["mean_line_confidence"])
 
 
