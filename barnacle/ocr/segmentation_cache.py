@@ -37,9 +37,16 @@ def segmentation_key(image_sha256: str, model_sha256: str, settings: dict[str, A
     return hashlib.sha256(json.dumps(facts, sort_keys=True).encode()).hexdigest()
 
 
+def _plain_value(value: Any) -> Any:
+    """numpy scalars and arrays as Python numbers and lists; anything else (a path) as text."""
+    if hasattr(value, "tolist"):
+        return value.tolist()
+    return str(value)
+
+
 def to_plain(segmentation: Segmentation) -> dict[str, Any]:
     """A kraken Segmentation as plain JSON data (tuples become lists)."""
-    return json.loads(json.dumps(dataclasses.asdict(segmentation), default=str))
+    return json.loads(json.dumps(dataclasses.asdict(segmentation), default=_plain_value))
 
 
 def from_plain(data: dict[str, Any]) -> Segmentation:
