@@ -64,3 +64,30 @@ def test_a_second_recognition_model_reuses_the_segmentation(
     assert second_cache.misses == 1 and json.loads(entry.read_text())["sha256"]
     entry.write_bytes(entry.read_bytes()[:40])
     assert second_cache.get(entry.stem) is None and not entry.exists()
+
+
+@pytest.mark.slow
+def test_a_rerun_with_another_model_in_page_processes(tmp_path: Path) -> None:
+    """The second run (other model, new output, two page processes) segments nothing."""
+    from barnacle.sample.serve import serve_sample
+    from barnacle.worker import WorkerOptions, process_manifest
+
+    from support.tiny_books import write_books
+
+    write_books(tmp_path / "data", [2])
+    other = demo_copy_with_other_sha(tmp_path)
+    runs = {}
+    with serve_sample(tmp_path / "data") as base:
+        url = f"{base}/manifests/b1.json"
+        for name, model, workers in (("first", DEMO, 1), ("second", other, 2)):
+            options = WorkerOptions(model=str(model), cache_dir=tmp_path / "cache",
+                                    workers=workers, progress=False)  # fmt: skip
+            out = tmp_path / name / "m.jsonl"
+            assert process_manifest(url, out, options).status == "complete"
+            runs[name] = [json.loads(line) for line in out.read_text().splitlines()]
+    assert len(list((tmp_path / "cache" / "segmentations").rglob("*.json"))) == 2
+    first, second = runs["first"], runs["second"]
+    assert [r["text"] for r in second] == [r["text"] for r in first] and first[0]["text"]
+    assert second[0]["model"]["sha256"] != first[0]["model"]["sha256"]
+    for a, b in zip(first, second, strict=True):
+        assert b["timings_ms"]["segment"] < a["timings_ms"]["segment"] / 5
