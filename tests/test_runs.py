@@ -19,7 +19,7 @@ from barnacle.sample.serve import serve_sample
 from barnacle.worker.manifest_source import load_manifest
 
 from support.make_runs import make, run_records, wait_idle
-from support.paths import REPO, SHARED
+from support.paths import LAPIDUS, REPO
 from support.scripted_server import ScriptedServer
 from support.small_book import serve_book
 
@@ -42,7 +42,7 @@ def _some_part_has_a_page(run_dir: Path) -> bool:
 
 def test_lapidus_dry_run_chunks_and_throttles(tmp_path: Path) -> None:
     env = {"SLURM_CONF": "/nonexistent/slurm.conf"}  # no cluster: MaxArraySize 1001 assumed
-    source = SHARED / "data/lapidus/manifests.txt"
+    source = LAPIDUS / "manifests.txt"
     started = time.monotonic()
     out = make("submit-array", f"RUNS_DIR={tmp_path}", "RUN=lapidus", f"COLLECTION={source}",
                 "DRY_RUN=1", "THROTTLE=50", "CPUS=2", "MEM=8G", env=env)  # fmt: skip
