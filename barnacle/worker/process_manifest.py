@@ -35,6 +35,7 @@ from barnacle.ocr.identity import ModelIdentity
 from barnacle.oserrors import describe_os_error
 from barnacle.records import ImageFacts, ModelRef, OcrLine, PageError, PageRecord, Timings
 from barnacle.records.provenance import current_provenance
+from barnacle.run.manifest_stats import stats_path
 from barnacle.worker.error_hints import hint_for
 from barnacle.worker.lock import (
     STALE_AFTER_S,
@@ -457,7 +458,7 @@ def process_manifest(
             log.warning("took over a stale lock: %s", lock.took_over)
             _remove_dead_temps(out)
         if not options.resume:  # only now that no other worker can be writing them
-            for path in (out, part_path(out), errors_path(out)):
+            for path in (out, part_path(out), errors_path(out), stats_path(out)):
                 path.unlink(missing_ok=True)
         try:
             cache = ImageCache(options.cache_dir, options.offline)
@@ -476,7 +477,8 @@ def process_manifest(
                 out, manifest_url, "the manifest has no canvases", "manifest_empty", None
             )
             return _stopped(manifest_url, out, "the manifest has no canvases", begun)
-        done_keys = set(repair_and_read_keys(part_path(out)))
+        plan_keys = {page.page_key for page in plan}
+        done_keys = set(repair_and_read_keys(part_path(out), plan_keys))
         todo = [page for page in plan if page.page_key not in done_keys]
         writer = RecordWriter(out)
         state = _Run(manifest_url, options, model, writer)

@@ -1,0 +1,126 @@
+"""Run bookkeeping that must stay true: summaries and status of books whose pages all failed,
+one page plan per output file, per-manifest stats files."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from barnacle.listing.manifest_table import ManifestTable, manifest_sha1, write_table
+from barnacle.run.manifest_stats import read_stats, stats_path
+from barnacle.run.status import run_status
+from barnacle.run.summary import summarize, summary_lines, timeline
+from barnacle.worker import WorkerOptions, process_manifest
+from barnacle.worker.output_files import errors_path, part_path
+
+from support.fast_pages import image_path, page_png, serve_fast_book
+from support.scripted_server import Response, ScriptedServer
+
+START = datetime(2026, 1, 20, 10, tzinfo=UTC)
+
+
+def _record(url: str, index: int, seconds: float = 2.0) -> dict[str, object]:
+    return {
+        "created_at": (START + timedelta(seconds=10 * index)).isoformat(),
+        "page_key": f"{url}|{index}",
+        "canvas_index": index,
+        "manifest_url": url,
+        "elapsed_ms": seconds * 1000,
+        "host": "node01",
+        "chars": 12,
+        "text": "some text",
+    }
+
+
+def _run_dir(tmp_path: Path, urls: list[str]) -> Path:
+    run_dir = tmp_path / "run"
+    rows = [
+        {"index": str(i + 1), "manifest_url": url, "sha1": manifest_sha1(url),
+         "output": str(run_dir / "ocr" / f"{manifest_sha1(url)}.jsonl"), "label": ""}
+        for i, url in enumerate(urls)
+    ]  # fmt: skip
+    (run_dir / "ocr").mkdir(parents=True)
+    write_table(ManifestTable(["index", "manifest_url", "sha1", "output", "label"], rows),
+                run_dir / "manifests.tsv")  # fmt: skip
+    return run_dir
+
+
+def _out(run_dir: Path, url: str) -> Path:
+    return run_dir / "ocr" / f"{manifest_sha1(url)}.jsonl"
+
+
+def _write_lines(path: Path, records: list[dict[str, object]]) -> None:
+    path.write_text("".join(json.dumps(r) + "\n" for r in records))
+
+
+def test_summary_and_status_of_a_book_whose_pages_all_failed(tmp_path: Path) -> None:
+    good, forbidden = "https://example.org/good/manifest", "https://example.org/403/manifest"
+    run_dir = _run_dir(tmp_path, [good, forbidden])
+    _write_lines(part_path(_out(run_dir, good)), [_record(good, 0), _record(good, 1, 4.0)])
+    part_path(_out(run_dir, forbidden)).write_bytes(b"")  # RecordWriter creates it first
+    error = {"manifest_url": forbidden, "canvas_index": 0, "kind": "http", "status": 403,
+             "message": "403 Forbidden for the image of page 1"}  # fmt: skip
+    _write_lines(errors_path(_out(run_dir, forbidden)), [error, error | {"canvas_index": 1}])
+
+    status = run_status(run_dir)
+    assert (status.counts["partial"], status.counts["failed"]) == (1, 1)
+    failed_line = next(line for line in status.lines() if "failed" in line)
+    assert failed_line.split()[0] == "1" and "no page done" in failed_line
+
+    summary = summarize(run_dir, status)  # raised ZeroDivisionError before
+    assert summary["pages"] == {"done": 2, "empty_text": 0, "errors": 2}
+    assert [m["manifest_url"] for m in summary["slowest_manifests"]] == [good]
+    failed = {m["manifest_url"]: m for m in summary["failed_manifests"]}
+    assert failed[forbidden]["pages_done"] == 0
+    assert failed[forbidden]["first_error"] == "403 Forbidden for the image of page 1"
+    assert any("403 Forbidden" in line for line in summary_lines(summary))
+    assert summary["errors_by_reason"] == {"http (HTTP 403)": 2}
+
+
+def test_summary_reads_stats_files_of_finished_books_and_checks_them(tmp_path: Path) -> None:
+    url = "https://example.org/done/manifest"
+    run_dir = _run_dir(tmp_path, [url])
+    out = _out(run_dir, url)
+    _write_lines(out, [_record(url, 0, 3.0), _record(url, 1, 5.0)])
+    size = out.stat().st_size
+    figures = [[START.timestamp() + 7, 30.0, "statshost", False]]
+    stats = {"version": 1, "bytes": size, "pages": 1, "figures": figures}
+    stats_path(out).write_text(json.dumps(stats))
+    summary = summarize(run_dir)
+    # The stats file is read, not the records: its (different) figures show.
+    assert summary["pages"]["done"] == 1 and list(summary["hosts"]) == ["statshost"]
+    assert [t for t, _ in timeline(run_dir)] == [START.timestamp() + 7]
+    # A stats file that does not describe the JSONL as it is (another size) is ignored.
+    stats_path(out).write_text(json.dumps(stats | {"bytes": size + 1}))
+    assert read_stats(out) is None
+    summary = summarize(run_dir)
+    assert summary["pages"]["done"] == 2 and list(summary["hosts"]) == ["node01"]
+
+
+def _options(tmp_path: Path, **kw: object) -> WorkerOptions:
+    defaults: dict[str, object] = {"cache_dir": tmp_path / "cache", "workers": 1, "progress": False}
+    return WorkerOptions(**(defaults | kw))
+
+
+def test_resume_under_another_size_keeps_one_record_per_canvas(
+    server: ScriptedServer, tmp_path: Path
+) -> None:
+    url = serve_fast_book(server, "mixed", 3)
+    server.route(image_path("mixed-p2"), Response(403, b"no"))
+    out = tmp_path / "ocr" / "mixed.jsonl"
+    first = process_manifest(url, out, _options(tmp_path, size="!3000,3000"))
+    assert (first.status, first.pages_done, first.pages_failed) == ("page_errors", 2, 1)
+    server.route(image_path("mixed-p2"), Response(200, page_png(2), {"Content-Type": "image/png"}))
+    # Same pages, another image size: other page keys, so every page is redone under them.
+    again = process_manifest(url, out, _options(tmp_path, size="!2000,2000"))
+    assert (again.status, again.pages_done, again.pages_skipped) == ("complete", 3, 0)
+    records = [json.loads(line) for line in out.read_text().splitlines()]
+    assert sorted(r["canvas_index"] for r in records) == [0, 1, 2]
+    assert all("!2000,2000" in r["page_key"] for r in records)
+    # The worker wrote the stats of the finished book, matching its records.
+    pages = read_stats(out)
+    assert pages is not None and len(pages) == 3
+    assert sorted(round(s * 1000, 1) for _, s, _, _ in pages) == sorted(
+        r["elapsed_ms"] for r in records
+    )
