@@ -215,6 +215,7 @@ def _busy(run_dir: Path) -> set[Path]:
 def cmd_summarize(args: argparse.Namespace) -> int:
     from barnacle.run.chart import draw_progress_chart
     from barnacle.run.layout import summary_json
+    from barnacle.run.metadata import record_run
     from barnacle.run.status import run_status
     from barnacle.run.summary import summarize, summary_lines, timeline
 
@@ -224,6 +225,7 @@ def cmd_summarize(args: argparse.Namespace) -> int:
     except FileNotFoundError as err:
         return _fail(str(err))
     atomic_write_text(summary_json(run_dir), json.dumps(summary, indent=2) + "\n")
+    record_run(run_dir, summary)  # metadata.json: end time, counts (SLURM runs too)
     failed = run_dir / "failed-manifests.txt"
     atomic_write_text(
         failed, "".join(f["manifest_url"] + "\n" for f in summary["failed_manifests"])
@@ -274,21 +276,34 @@ def cmd_run_info(args: argparse.Namespace) -> int:
     now = datetime.now(UTC).isoformat()
     fields: dict[str, object] = {"run": run_dir.name}
     if args.start:
+        from barnacle.run.metadata import read_metadata
+        from barnacle.run.one_plan import collection_conflict, plan_conflict
+        from barnacle.worker import WorkerOptions
+
         try:
             ref, path = resolve_model(args.model)
         except ModelNotFound as err:
             return _fail(str(err))
+        sha256 = file_sha256(path)
+        size = dict(args.set).get("SIZE") or WorkerOptions.model_fields["size"].default
+        source = dict(args.set).get("COLLECTION")
+        refusal = collection_conflict(run_dir, source) or plan_conflict(
+            run_dir, read_metadata(run_dir), sha256, ref, size
+        )
+        if refusal:
+            return _fail(refusal)
         fields.update(
-            started_at=now,
+            started_at=read_metadata(run_dir).get("started_at") or now,
+            resumed_at=now,
             git_commit=git_commit(),
             container=args.container or container_id(),
             barnacle_version=__version__,
             engine="kraken",
             engine_version=kraken_version(),
-            model={"ref": ref, "resolved": str(path), "sha256": file_sha256(path)},
+            model={"ref": ref, "resolved": str(path), "sha256": sha256},
+            size=size,
             make_variables=dict(args.set) or None,
         )
-        source = dict(args.set).get("COLLECTION")
         if source:
             fields["source"] = source
     if args.end:
@@ -298,6 +313,11 @@ def cmd_run_info(args: argparse.Namespace) -> int:
         except FileNotFoundError:
             pass
     update_metadata(run_dir, **fields)
+    if args.end and "counts" in fields:
+        from barnacle.run.metadata import record_run
+        from barnacle.run.summary import summarize
+
+        record_run(run_dir, summarize(run_dir))
     return EXIT_OK
 
 

@@ -4,17 +4,25 @@ one page plan per output file, per-manifest stats files."""
 from __future__ import annotations
 
 import json
+import subprocess
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
+
+from barnacle.cli import main
 from barnacle.listing.manifest_table import ManifestTable, manifest_sha1, write_table
 from barnacle.run.manifest_stats import read_stats, stats_path
+from barnacle.run.metadata import read_metadata, record_run
+from barnacle.run.one_plan import collection_conflict
 from barnacle.run.status import run_status
 from barnacle.run.summary import summarize, summary_lines, timeline
 from barnacle.worker import WorkerOptions, process_manifest
 from barnacle.worker.output_files import errors_path, part_path
 
 from support.fast_pages import image_path, page_png, serve_fast_book
+from support.make_runs import make
+from support.paths import REPO
 from support.scripted_server import Response, ScriptedServer
 
 START = datetime(2026, 1, 20, 10, tzinfo=UTC)
@@ -124,3 +132,79 @@ def test_resume_under_another_size_keeps_one_record_per_canvas(
     assert sorted(round(s * 1000, 1) for _, s, _, _ in pages) == sorted(
         r["elapsed_ms"] for r in records
     )
+
+
+def _run_info(capsys: pytest.CaptureFixture[str], run_dir: Path, *args: str) -> tuple[int, str]:
+    code = main(["run-info", str(run_dir), "--start", *args])
+    return code, capsys.readouterr().err
+
+
+def test_a_run_has_one_model_and_one_size(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run_dir = tmp_path / "run"
+    other = tmp_path / "other.mlmodel"
+    other.write_bytes(b"another model's weights")
+    assert _run_info(capsys, run_dir, "--set=SIZE=!3000,3000") == (0, "")
+    # No output yet: the run may still change its mind (recorded anew).
+    assert _run_info(capsys, run_dir, "--set=SIZE=!2000,2000")[0] == 0
+    assert read_metadata(run_dir)["size"] == "!2000,2000"
+    (run_dir / "ocr").mkdir()
+    part_path(run_dir / "ocr" / f"{'a' * 40}.jsonl").write_text("{}\n")
+    code, err = _run_info(capsys, run_dir, "--set=SIZE=!3000,3000")
+    assert code == 2 and "SIZE=!2000,2000, not !3000,3000" in err and "new RUN=" in err
+    code, err = _run_info(capsys, run_dir, f"--model={other}", "--set=SIZE=!2000,2000")
+    assert code == 2 and "MODEL barnacle-demo" in err and "new RUN=" in err
+    assert read_metadata(run_dir)["model"]["ref"] == "barnacle-demo"
+    assert _run_info(capsys, run_dir, "--set=SIZE=!2000,2000")[0] == 0  # the same: resumes
+
+
+def test_a_run_has_one_collection(tmp_path: Path) -> None:
+    runs = tmp_path / "runs"
+    first, second = tmp_path / "first.txt", tmp_path / "second.txt"
+    first.write_text("https://example.org/a/manifest\n")
+    second.write_text("https://example.org/b/manifest\n")
+    common = [f"RUNS_DIR={runs}", "RUN=one", "EXECUTOR=local", "DEVICE=cpu"]
+    make("fetch-collection", *common, f"COLLECTION={first}")
+    snapshot = (runs / "one" / "collection.json").read_bytes()
+    done = subprocess.run(
+        ["make", "--no-print-directory", "run", *common, f"COLLECTION={second}"],
+        cwd=REPO, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert done.returncode != 0
+    assert f"COLLECTION={first}, not {second}" in done.stderr and "new RUN=" in done.stderr
+    assert (runs / "one" / "collection.json").read_bytes() == snapshot
+    assert "source" not in read_metadata(runs / "one") and not (runs / "one" / "ocr").exists()
+    # The same file under another spelling is the same collection.
+    assert collection_conflict(runs / "one", str(second))
+    assert collection_conflict(runs / "one", f"{tmp_path}/../{tmp_path.name}/first.txt") is None
+
+
+def test_summary_brings_metadata_up_to_date(tmp_path: Path) -> None:
+    url = "https://example.org/done/manifest"
+    run_dir = _run_dir(tmp_path, [url])
+    _write_lines(_out(run_dir, url), [_record(url, 0), _record(url, 1)])
+    started = START - timedelta(hours=1)
+    (run_dir / "metadata.json").write_text(json.dumps({
+        "started_at": started.isoformat(), "source": "data/lists/example.txt",
+        "git_commit": "c" * 40, "container": "localhost/barnacle:latest@sha256:" + "e" * 64,
+        "model": {"ref": "barnacle-demo", "resolved": "/m/demo.safetensors", "sha256": "a" * 64},
+        "slurm_jobs": [{"job_id": "41"}, {"job_id": "42"}],
+    }))  # fmt: skip
+    summary = summarize(run_dir)
+    record_run(run_dir, summary)
+    data = read_metadata(run_dir)
+    assert data["end_time"] == (START + timedelta(seconds=10)).isoformat()  # the last page
+    assert data["state"] == "finished" and data["elapsed_hours"] == round(3610 / 3600, 4)
+    assert (data["manifest_count"], data["manifests_complete"], data["total_pages"]) == (1, 1, 2)
+    assert (data["slurm_job_id"], data["slurm_job_ids"]) == ("41", ["41", "42"])
+    assert data["container_sha256"] == "e" * 64 and data["git_commit"] == "c" * 40
+    assert data["model"]["path"] == "/m/demo.safetensors" and data["model"]["doi"] is None
+    assert data["run_name"] == "run" and data["collection_url"] == "data/lists/example.txt"
+    assert data["start_time"] == started.isoformat() and data["slurm_jobs"][0]["job_id"] == "41"
+    # A manifest not started yet: no end time.
+    other = _run_dir(tmp_path / "more", [url, "https://example.org/later/manifest"])
+    _write_lines(_out(other, url), [_record(url, 0)])
+    record_run(other, summarize(other))
+    assert read_metadata(other)["end_time"] is None
+    assert read_metadata(other)["state"] == "in progress"
