@@ -81,6 +81,12 @@ def test_run_slurm_then_local_same_pages(
         1 for pages in records.values() for page in pages if not page["text"]
     )
     assert (slurm_dir / "progress.png").stat().st_size > 1000
+    # make summary brought metadata.json up to date: no process saw the SLURM run end.
+    metadata = json.loads((slurm_dir / "metadata.json").read_text())
+    assert metadata["state"] == "finished" and metadata["end_time"] == summary["last_page_at"]
+    assert (metadata["manifest_count"], metadata["total_pages"]) == (3, 3)
+    assert metadata["slurm_job_id"] == metadata["slurm_jobs"][0]["job_id"]
+    assert metadata["elapsed_hours"] > 0 and metadata["model"]["path"]
     # The same collection built here with make -j2: the same pages and the same text.
     make("run", "RUN=local", "EXECUTOR=local", "JOBS=2", *common)
     local = run_records(tmp_path / "local")
