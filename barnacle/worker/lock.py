@@ -27,6 +27,7 @@ from pathlib import Path
 from types import TracebackType
 
 from barnacle.oserrors import owner_is_gone, owner_tag, pid_namespace
+from barnacle.pause_points import pause_point
 
 log = logging.getLogger(__name__)
 
@@ -121,6 +122,7 @@ def _create_whole(path: Path, body: bytes) -> Identity | None:
     temp = _grave(path)
     try:
         temp.write_bytes(body)
+        pause_point("lock")  # crash tests hold here: a body written, not linked in place
         try:
             os.link(temp, path)
         except FileExistsError:

@@ -19,6 +19,7 @@ from pydantic import BaseModel
 
 from barnacle.atomic import atomic_write_bytes
 from barnacle.oserrors import with_path
+from barnacle.pause_points import hold, pause_point, pause_wanted
 from barnacle.run.manifest_stats import write_stats
 
 log = logging.getLogger(__name__)
@@ -115,6 +116,9 @@ def append_line(handle: IO[bytes], path: Path, line: bytes, sync: bool) -> None:
     start = os.lseek(fd, 0, os.SEEK_END)
     try:
         rest = memoryview(line)
+        if pause_wanted("append"):  # crash tests hold here: half a line written
+            rest = rest[os.write(fd, rest[: len(line) // 2]) :]
+            hold("append")
         while rest:
             rest = rest[os.write(fd, rest) :]
         if sync:
@@ -163,4 +167,5 @@ class RecordWriter:
         self.close()
         write_stats(self.part, self.out)
         self.errors.unlink(missing_ok=True)
+        pause_point("rename")  # crash tests hold here: every record written, not renamed
         os.replace(self.part, self.out)

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from barnacle.images import ImageError, open_image, set_max_image_pixels
+from barnacle.pause_points import pause_point
 
 _engine: Any = None
 _engine_args: tuple[Any, ...] | None = None
@@ -67,6 +68,7 @@ def ocr_image(image_path: str, url: str) -> dict[str, Any]:
             "status": err.status,
         }
     decode_ms = (time.perf_counter() - started) * 1000
+    pause_point("ocr")  # crash tests hold here: a page about to be recognised
     try:
         result = _engine.ocr(image)
     except OcrError as err:
