@@ -50,6 +50,7 @@ def pause_point(phase: str, prepare: Callable[[], None] | None = None) -> None:
 def hold(phase: str) -> None:
     """Announce that `phase` is reached and wait for the test's go (after pause_wanted)."""
     folder = Path(os.environ.get(PAUSE_DIR_ENV) or ".")
+    folder.mkdir(parents=True, exist_ok=True)
     (folder / f"{phase}.{os.getpid()}.reached").write_text(str(os.getpid()))
     deadline = time.monotonic() + PAUSE_LIMIT_S
     while not (folder / f"{phase}.go").exists() and time.monotonic() < deadline:
