@@ -9,14 +9,17 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from PIL import Image
 
 from barnacle.cli import main
 from barnacle.listing.manifest_table import ManifestTable, manifest_sha1, write_table
+from barnacle.run.chart import draw_progress_chart
 from barnacle.run.manifest_stats import read_stats, stats_path
 from barnacle.run.metadata import read_metadata, record_run
 from barnacle.run.one_plan import collection_conflict
 from barnacle.run.status import run_status
 from barnacle.run.summary import summarize, summary_lines, timeline
+from barnacle.run.time_ticks import count_ticks, time_ticks
 from barnacle.worker import WorkerOptions, process_manifest
 from barnacle.worker.output_files import errors_path, part_path
 
@@ -208,3 +211,37 @@ def test_summary_brings_metadata_up_to_date(tmp_path: Path) -> None:
     record_run(other, summarize(other))
     assert read_metadata(other)["end_time"] is None
     assert read_metadata(other)["state"] == "in progress"
+
+
+def test_time_ticks_are_distinct_and_readable_at_any_run_length() -> None:
+    start = datetime(2026, 11, 30, 3, 33, 7, tzinfo=UTC).timestamp()
+    for span, sample in [
+        (40, "03:33:10"),  # the demo: seconds
+        (170, "03:34:00"),  # three minutes, one label each (was "11-30 03:33" three times)
+        (5 * 3600, "05:00"),
+        (22 * 3600, "11-30 06:00"),  # over midnight: the date too
+        (3 * 86400, "12-01"),
+        (60 * 86400, "2026-12-17"),  # over new year: the year too
+        (500 * 86400, "2027-"),
+    ]:
+        ticks, unit = time_ticks(start, start + span)
+        labels = [label for _, label in ticks]
+        assert 2 <= len(labels) <= 7 and len(set(labels)) == len(labels), (span, labels)
+        assert all(start <= t <= start + span for t, _ in ticks), span
+        assert any(label.startswith(sample) for label in labels), (span, labels)
+        assert unit == ("2026-11-30 (UTC)" if span <= 5 * 3600 else "(UTC)")
+    assert count_ticks(7) == [0, 2, 4, 6] and count_ticks(500_000)[-1] == 500_000
+    assert count_ticks(1) == [0, 1] and count_ticks(0) == [0]
+
+
+def test_progress_chart_has_labelled_axes(tmp_path: Path) -> None:
+    start = START.timestamp()
+    points = [(start + 9 * n, "node01" if n % 2 else "node02") for n in range(20)]
+    chart = draw_progress_chart(points, tmp_path / "progress.png", "run demo")
+    with Image.open(chart) as image:
+        rgb = image.convert("RGB")
+        # Ink left of the vertical axis (its label, turned) and under the time ticks.
+        left_ink = [rgb.getpixel((x, y)) for x in range(0, 24) for y in range(150, 350)]
+        low_ink = [rgb.getpixel((x, y)) for x in range(300, 600) for y in range(470, 490)]
+    assert any(px != (255, 255, 255) for px in left_ink)
+    assert any(px != (255, 255, 255) for px in low_ink)
