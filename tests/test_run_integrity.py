@@ -95,8 +95,9 @@ def test_summary_reads_stats_files_of_finished_books_and_checks_them(tmp_path: P
     out = _out(run_dir, url)
     _write_lines(out, [_record(url, 0, 3.0), _record(url, 1, 5.0)])
     size = out.stat().st_size
-    figures = [[START.timestamp() + 7, 30.0, "statshost", False]]
-    stats = {"version": 1, "bytes": size, "pages": 1, "figures": figures}
+    stats = {"version": 2, "bytes": size, "pages": 1, "t0": START.timestamp() + 7,
+             "finished_ms": [0], "elapsed_tenth_ms": [300000], "hosts": ["statshost"],
+             "host": [0], "empty": []}  # fmt: skip
     stats_path(out).write_text(json.dumps(stats))
     summary = summarize(run_dir)
     # The stats file is read, not the records: its (different) figures show.

@@ -42,25 +42,39 @@ def _store(path: Path, cache: Path, pages: list[Page]) -> None:
     )
 
 
+_finished: dict[Path, list[Page]] = {}  # finished files read by the last summarize()
+
+
+def _finished_pages(path: Path, cache: Path | None) -> list[Page] | None:
+    """A finished file's figures from its stats file, else the summary cache; None if
+    neither has them. Kept for the rest of this process (the chart reads them again)."""
+    pages = _finished.get(path)
+    if pages is None:
+        pages = read_stats(path)
+        if pages is None and cache is not None:
+            pages = _cached(path, cache)
+        if pages is not None:
+            _finished[path] = pages
+    return pages
+
+
 def pages_of(path: Path, cache: Path | None = None) -> list[Page]:
     """The figures of every page in `path`. A finished `.jsonl` has them in its stats file
     (written by the worker); without one (an older run), they are read from the records once
     and kept in `cache` (keyed by size and mtime), so later summaries do not read it again."""
     if not path.name.endswith(".jsonl"):
         return read_pages(path)
-    pages = read_stats(path)
-    if pages is not None or cache is None:
-        return pages if pages is not None else read_pages(path)
-    pages = _cached(path, cache)
+    pages = _finished_pages(path, cache)
     if pages is None:
         pages = read_pages(path)
-        _store(path, cache, pages)
+        if cache is not None:
+            _store(path, cache, pages)
     return pages
 
 
 def warm_cache(paths: list[Path], cache: Path) -> None:
     """Read the finished files with neither a stats file nor a cache entry, on every CPU."""
-    todo = [path for path in paths if read_stats(path) is None and _cached(path, cache) is None]
+    todo = [path for path in paths if _finished_pages(path, cache) is None]
     if len(todo) < 8:
         return
     workers = max(1, len(os.sched_getaffinity(0)))
@@ -93,6 +107,7 @@ def _reason(error: dict[str, Any]) -> str:
 def summarize(run_dir: Path, status: RunStatus | None = None) -> dict[str, Any]:
     """Everything `make summary` reports, as one JSON-able dict."""
     status = status or run_status(run_dir)
+    _finished.clear()  # read afresh; the chart drawn after this summary reuses what is read
     folder = ocr_dir(run_dir)
     cache = run_dir / CACHE_DIR
     pages: list[Page] = []
