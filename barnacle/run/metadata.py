@@ -112,7 +112,8 @@ def run_record(data: dict[str, Any], summary: dict[str, Any], now: datetime) -> 
         },
         "manifest_count": manifests["total"],
         "manifests_complete": manifests.get("complete", 0),
-        "manifests_failed": manifests.get("failed", 0) + manifests.get("partial", 0),
+        "manifests_failed": len(summary.get("failed_manifests", [])),  # with errors: to retry
+        "manifests_incomplete": manifests["total"] - manifests.get("complete", 0),
         "total_pages": pages["done"],
         "pages_failed": pages["errors"],
         "elapsed_hours": _hours(
