@@ -201,7 +201,7 @@ def test_summary_brings_metadata_up_to_date(tmp_path: Path) -> None:
     assert data["end_time"] == (START + timedelta(seconds=10)).isoformat()  # the last page
     assert data["state"] == "finished" and data["elapsed_hours"] == round(3610 / 3600, 4)
     assert (data["manifest_count"], data["manifests_complete"], data["total_pages"]) == (1, 1, 2)
-    assert (data["manifests_failed"], data["manifests_incomplete"], data["pages_failed"]) == (0, 0, 0)
+    assert data["manifests_failed"] == data["manifests_incomplete"] == data["pages_failed"] == 0
     assert (data["slurm_job_id"], data["slurm_job_ids"]) == ("41", ["41", "42"])
     assert data["container_sha256"] == "e" * 64 and data["git_commit"] == "c" * 40
     assert data["model"]["path"] == "/m/demo.safetensors" and data["model"]["doi"] is None
