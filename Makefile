@@ -127,7 +127,7 @@ $(RUN_DIR)/manifests.tsv: $(RUN_DIR)/collection.json
 ##@ Runs (make run COLLECTION=... RUN=name; then make status / summary / resubmit-failed)
 .PHONY: run
 run: | $(STAMP) ## fetch COLLECTION, list its manifests, OCR every one not yet done (EXECUTOR)
-	@test -n "$(COLLECTION)" -o -f $(RUN_DIR)/collection.json || { echo "Set COLLECTION=<url or file>, e.g. make run COLLECTION=lapidus_lar.csv RUN=lapidus" >&2; exit 2; }
+	@test -n "$(COLLECTION)" -o -f $(RUN_DIR)/collection.json || { echo "Set COLLECTION=<url or file>, e.g. make run COLLECTION=data/lapidus/lapidus_lar.csv RUN=lapidus" >&2; exit 2; }
 	@test "$(EXECUTOR)" = slurm -o -z "$(CONTAINER)" || { echo "CONTAINER runs through SLURM only: add EXECUTOR=slurm (make slurm-start for a local cluster), or leave CONTAINER unset" >&2; exit 2; }
 	$(if $(CONTAINER),image=$$(containers/image-id $(call shq,$(CONTAINER_RUNTIME)) $(call shq,$(CONTAINER))) || exit 2; )\
 	  $(PY) -m barnacle run-info $(RUN_DIR) --start $(if $(MODEL),--model=$(call shq,$(MODEL))) \

@@ -229,6 +229,7 @@ def _busy(run_dir: Path) -> set[Path]:
 def cmd_summarize(args: argparse.Namespace) -> int:
     from barnacle.run.chart import draw_progress_chart
     from barnacle.run.layout import summary_json
+    from barnacle.run.metadata import record_run
     from barnacle.run.status import run_status
     from barnacle.run.summary import summarize, summary_lines, timeline
 
@@ -241,6 +242,7 @@ def cmd_summarize(args: argparse.Namespace) -> int:
 
     summary["low_confidence_manifests"] = low_confidence_manifests(run_dir)
     atomic_write_text(summary_json(run_dir), json.dumps(summary, indent=2) + "\n")
+    record_run(run_dir, summary)  # metadata.json: end time, counts (SLURM runs too)
     failed = run_dir / "failed-manifests.txt"
     atomic_write_text(
         failed, "".join(f["manifest_url"] + "\n" for f in summary["failed_manifests"])
@@ -295,17 +297,29 @@ def cmd_run_info(args: argparse.Namespace) -> int:
     now = datetime.now(UTC).isoformat()
     fields: dict[str, object] = {"run": run_dir.name}
     if args.start:
+        from barnacle.run.metadata import read_metadata
+        from barnacle.run.one_plan import collection_conflict, plan_conflict
+        from barnacle.worker import WorkerOptions
+
         try:
             ref, path = resolve_model(args.model)
         except ModelNotFound as err:
             return _fail(str(err))
         from barnacle.models.demo_guard import demo_model_refusal
 
-        refusal = demo_model_refusal(ref, dict(args.set).get("COLLECTION"))
+        sha256 = file_sha256(path)
+        size = dict(args.set).get("SIZE") or WorkerOptions.model_fields["size"].default
+        source = dict(args.set).get("COLLECTION")
+        refusal = (
+            demo_model_refusal(ref, source)
+            or collection_conflict(run_dir, source)
+            or plan_conflict(run_dir, read_metadata(run_dir), sha256, ref, size)
+        )
         if refusal:
             return _fail(refusal)
         fields.update(
-            started_at=now,
+            started_at=read_metadata(run_dir).get("started_at") or now,
+            resumed_at=now,
             git_commit=git_commit(),
             container=args.container or container_id(),
             barnacle_version=__version__,
@@ -314,12 +328,12 @@ def cmd_run_info(args: argparse.Namespace) -> int:
             model={
                 "ref": ref,
                 "resolved": str(path),
-                "sha256": file_sha256(path),
+                "sha256": sha256,
                 "doi": model_doi(args.model),
             },
+            size=size,
             make_variables=dict(args.set) or None,
         )
-        source = dict(args.set).get("COLLECTION")
         if source:
             fields["source"] = source
     if args.end:
@@ -329,6 +343,11 @@ def cmd_run_info(args: argparse.Namespace) -> int:
         except FileNotFoundError:
             pass
     update_metadata(run_dir, **fields)
+    if args.end and "counts" in fields:
+        from barnacle.run.metadata import record_run
+        from barnacle.run.summary import summarize
+
+        record_run(run_dir, summarize(run_dir))
     return EXIT_OK
 
 

@@ -21,7 +21,7 @@ from barnacle.listing import build_table, fetch_snapshot, write_table  # noqa: E
 from support import iiif_docs as docs  # noqa: E402
 from support.scripted_server import scripted_server  # noqa: E402
 
-LAPIDUS = REPO.parent / "shared" / "data" / "lapidus" / "manifests.txt"
+LAPIDUS = REPO / "data" / "lapidus" / "manifests.txt"
 
 
 def _time_listing(source: str, run_dir: Path) -> tuple[float, int]:

@@ -6,7 +6,7 @@
       images already on disk
   and (a) again with the image server slowed to 1 s per image, from a cold cache.
 
-Pages: the real Lapidus scans in ../shared/data/lapidus/pages/ (if present) and the
+Pages: the real Lapidus scans in data/lapidus/pages/ and the
 bundled sample pages, served by the sample IIIF server on 127.0.0.1.
 
     .venv/bin/python bench/bench_worker.py [--pages 6] [--cpus 2] [--model PATH] [--skip-cli]
@@ -40,7 +40,7 @@ from barnacle.worker.model_ref import resolve_model
 from barnacle.worker.output_files import RecordWriter
 
 REPO = Path(__file__).resolve().parent.parent
-LAPIDUS_PAGES = REPO.parent / "shared" / "data" / "lapidus" / "pages"
+LAPIDUS_PAGES = REPO / "data" / "lapidus" / "pages"
 SAMPLE_PAGES = REPO / "data" / "sample" / "pages"
 
 

@@ -1,13 +1,15 @@
-"""Crash anywhere: workers killed with SIGKILL dozens of times, at seeded random moments and at
-moments picked from what they are seen doing (downloading, OCRing, appending a record,
-taking the lock, renaming the output). After every kill the files must be consistent, and
-after one last clean run every manifest is complete with every page exactly once, every line
-whole, no lock or temporary file left, and only whole images in the cache.
+"""Crash anywhere: workers killed with SIGKILL at every phase of their work, every run: with an
+image half downloaded, while taking the lock, with half a record line written, while OCRing a
+page, with every record written but the output not yet renamed, and after the rename with the
+lock still held. Each kill lands where it is meant to: the worker holds at a named pause point
+(barnacle/pause_points.py, on only under BARNACLE_TEST_PAUSE_AT) until it is killed there, so
+no kill depends on the clock. After every kill the files must be consistent, and after one
+last clean run every manifest is complete with every page exactly once, every line whole, no
+lock or temporary file left, and only whole images in the cache.
 
 The workers are forked from a warm zygote (tests/support/worker_zygote.py), so a kill costs a
 second, not the seconds `barnacle ocr` needs to import torch and load models; one kill hits a
-real `barnacle ocr` process too. Pages are blank strips that Kraken reads in a fraction of a
-second, served slowly (`trickle`) so downloads are long enough to be caught in the middle.
+real `barnacle ocr` process too.
 """
 
 from __future__ import annotations
@@ -32,6 +34,8 @@ from PIL import Image
 from barnacle.images import ImageCache
 from barnacle.images.cache import STALE_TEMP_S
 from barnacle.oserrors import owner_tag, pid_namespace
+from barnacle.pause_points import PAUSE_AT_ENV, PAUSE_DIR_ENV
+from barnacle.run.manifest_stats import stats_path
 from barnacle.worker.lock import ManifestLock, lock_path
 from barnacle.worker.output_files import part_path
 
@@ -43,10 +47,11 @@ from support.scripted_server import ScriptedServer
 SEED = 6_2026
 BOOKS = 3
 PAGES = 4
-KILLS = 36
+KILLS_PER_PHASE = 3
 PADDING = 200_000  # bytes per image, like a small scan
-TRICKLE = 0.25  # seconds per image download
-PHASES = ("download", "ocr", "append", "lock", "finish", "anytime")
+TRICKLE = 0.05  # seconds per image download
+PHASES = ("download", "lock", "append", "ocr", "rename", "finish")
+PER_PAGE = ("download", "append", "ocr")  # reached once per page still to do
 ZYGOTE = REPO / "tests" / "support" / "worker_zygote.py"
 WAIT_S = 60.0
 
@@ -67,6 +72,8 @@ class Zygote:
         self._lines: queue.Queue[str] = queue.Queue()
         self.ended: dict[int, int] = {}
         threading.Thread(target=self._read, daemon=True).start()
+
+    def wait_ready(self) -> None:
         self._expect("ready", 180.0)
 
     def _read(self) -> None:
@@ -87,9 +94,9 @@ class Zygote:
             if line.startswith(word):
                 return line
 
-    def start(self, url: str, out: Path, cache: Path) -> int:
+    def start(self, url: str, out: Path, cache: Path, env: dict[str, str] | None = None) -> int:
         assert self.process.stdin is not None
-        job = {"url": url, "out": str(out), "cache_dir": str(cache)}
+        job = {"url": url, "out": str(out), "cache_dir": str(cache), "env": env or {}}
         self.process.stdin.write(json.dumps(job) + "\n")
         self.process.stdin.flush()
         return int(self._expect("started", 30.0).split()[1])
@@ -149,7 +156,7 @@ def _check_consistent(outs: list[Path], cache: Path) -> Counter[str]:
 
 
 def _wait_until(
-    condition: Callable[[], bool], running: Callable[[], bool], timeout: float = 20.0
+    condition: Callable[[], bool], running: Callable[[], bool], timeout: float = WAIT_S
 ) -> bool:
     """Poll `condition` until it holds (True) or the worker ends or time runs out (False)."""
     deadline = time.monotonic() + timeout
@@ -158,7 +165,7 @@ def _wait_until(
             return True
         if not running():
             return False
-        time.sleep(0.002)
+        time.sleep(0.005)
     return False
 
 
@@ -171,72 +178,72 @@ def _images(cache: Path) -> int:
     return sum(1 for _ in cache.rglob("*.img"))
 
 
-def _size(path: Path) -> int:
-    try:
-        return path.stat().st_size
-    except FileNotFoundError:
-        return -1
+def _pages_done(out: Path) -> int:
+    """Whole record lines in `<out>.part` (a torn last line has no newline yet)."""
+    return max(0, len(_lines(part_path(out))) - 1)
 
 
-def _newlines(out: Path) -> int:
-    for path in (out, part_path(out)):
-        try:
-            return path.read_bytes().count(b"\n")
-        except FileNotFoundError:
-            continue
-    return 0
-
-
-def _trigger(phase: str, out: Path, cache: Path, rng: random.Random) -> Callable[[], bool]:
-    """The moment to kill at, from what the worker is seen doing."""
-    images, size, temps = _images(cache), _size(part_path(out)), _temps(cache)
-    if phase == "download":
-        return lambda: bool(_temps(cache) - temps)
-    if phase == "ocr":
-        return lambda: _images(cache) > images
-    if phase == "append":
-        return lambda: _size(part_path(out)) > max(size, 0)
-    if phase == "lock":
-        return lambda: lock_path(out).exists()
-    if phase == "finish":  # all pages written: the rename is a moment away, or just done
-        jitter = rng.choice((0.0, 0.0, 0.001, 0.003))
-        done: list[float] = []
-
-        def finishing() -> bool:
-            if not done and _newlines(out) >= PAGES:
-                done.append(time.monotonic())
-            return bool(done) and time.monotonic() >= done[0] + jitter
-
-        return finishing
-    moment = time.monotonic() + rng.uniform(0.0, 2.5)
-    return lambda: time.monotonic() >= moment
-
-
-def _reopen(out: Path, cache: ImageCache, server: ScriptedServer, book: str) -> None:
-    """Make a complete manifest to do again, downloads included (more moments to kill)."""
-    out.unlink()
+def _forget_images(cache: ImageCache, server: ScriptedServer, book: str) -> None:
     for page in page_names(book, PAGES):
         path = cache.get(server.url(image_path(page)))
         if path is not None:
             path.unlink()
 
 
-def _kill_cli_while_downloading(url: str, out: Path, cache: Path) -> None:
+def _prepare(phase: str, out: Path, cache: ImageCache, server: ScriptedServer, book: str) -> int:
+    """Make sure the worker will reach `phase`; returns how many pages it has to do."""
+    if out.exists():  # complete: do it again, downloads included
+        out.unlink()
+        part_path(out).unlink(missing_ok=True)
+        _forget_images(cache, server, book)
+    todo = PAGES - _pages_done(out)
+    if phase in PER_PAGE and todo == 0:  # killed before the rename: start the book over
+        part_path(out).unlink()
+        todo = PAGES
+    if phase == "download":
+        _forget_images(cache, server, book)
+    return todo
+
+
+def _assert_killed_at(phase: str, out: Path, cache_dir: Path, pages_before: int) -> None:
+    """What the files show of a kill at `phase`."""
+    lines = _lines(part_path(out))
+    if phase == "download":
+        assert _temps(cache_dir), "an image half downloaded"
+    elif phase == "lock":
+        lock = lock_path(out)  # a dead worker's lock may be there: this one was taking over
+        assert list(out.parent.glob(f".{lock.name}.*.tmp")), "a lock body not linked in place"
+    elif phase == "append":
+        assert lines and lines[-1], "a torn last line"
+    elif phase == "ocr":
+        assert _pages_done(out) < PAGES and not out.exists()
+    elif phase == "rename":
+        assert _pages_done(out) == PAGES and not out.exists()
+    elif phase == "finish":
+        assert out.exists() and lock_path(out).exists() and not part_path(out).exists()
+    assert _pages_done(out) >= min(pages_before, PAGES) or out.exists()
+
+
+def _kill_cli_while_downloading(url: str, out: Path, cache: Path, pauses: Path) -> None:
     """The real `barnacle ocr`, killed with an image half downloaded."""
     command = [sys.executable, "-m", "barnacle", "ocr", url, "--out", str(out), "--cache-dir",
                str(cache), "--workers", "1", "--no-progress", "--retries", "1"]  # fmt: skip
-    worker = subprocess.Popen(command, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    env = {**os.environ, PAUSE_AT_ENV: "download:2", PAUSE_DIR_ENV: str(pauses)}
+    worker = subprocess.Popen(
+        command, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env
+    )
     try:
-        caught = _wait_until(lambda: bool(_temps(cache)), lambda: worker.poll() is None, 120.0)
+        reached = pauses / f"download.{worker.pid}.reached"
+        caught = _wait_until(reached.exists, lambda: worker.poll() is None, 120.0)
         assert caught, worker.stderr.read().decode() if worker.stderr else "worker ended"
-        time.sleep(TRICKLE / 3)
     finally:
         worker.send_signal(signal.SIGKILL)
         worker.wait()
+    assert worker.returncode == -signal.SIGKILL
 
 
 @pytest.mark.slow
-def test_workers_killed_anywhere_then_one_clean_run_completes_everything(
+def test_workers_killed_at_every_phase_then_one_clean_run_completes_everything(
     server: ScriptedServer, tmp_path: Path
 ) -> None:
     rng = random.Random(SEED)
@@ -246,26 +253,31 @@ def test_workers_killed_anywhere_then_one_clean_run_completes_everything(
     cache_dir = tmp_path / "cache"
     cache = ImageCache(cache_dir)
 
-    _kill_cli_while_downloading(urls[0], outs[0], cache_dir)
-    seen = _check_consistent(outs, cache_dir)
-    assert seen["temporary file in the cache"] >= 1  # the half download, never an image
-
-    zygote = Zygote(tmp_path / "zygote.log")
+    zygote = Zygote(tmp_path / "zygote.log")  # warms up while the CLI is killed
     phases: Counter[str] = Counter()
-    plan = [PHASES[kill % len(PHASES)] for kill in range(KILLS)]
+    plan = [phase for phase in PHASES for _ in range(KILLS_PER_PHASE)]
     rng.shuffle(plan)
     try:
+        _kill_cli_while_downloading(urls[0], outs[0], cache_dir, tmp_path / "pauses")
+        seen = _check_consistent(outs, cache_dir)
+        assert seen["temporary file in the cache"] >= 1  # the half download, never an image
+        zygote.wait_ready()
         for kill, phase in enumerate(plan):
             which = kill % BOOKS
-            if outs[which].exists():
-                _reopen(outs[which], cache, server, books[which])
-            pid = zygote.start(urls[which], outs[which], cache_dir)
-            fire = _trigger(phase, outs[which], cache_dir, rng)
-            if _wait_until(fire, lambda pid=pid: pid not in zygote.ended):
-                os.kill(pid, signal.SIGKILL)
-            code = zygote.wait(pid)
-            assert code in (0, -signal.SIGKILL), (phase, code, zygote.log_text())
-            phases[phase if code < 0 else "ran to the end"] += 1
+            todo = _prepare(phase, outs[which], cache, server, books[which])
+            nth = rng.randint(1, todo) if phase in PER_PAGE else 1
+            pauses = tmp_path / "pauses" / str(kill)
+            pauses.mkdir(parents=True)
+            env = {PAUSE_AT_ENV: f"{phase}:{nth}", PAUSE_DIR_ENV: str(pauses)}
+            before = _pages_done(outs[which])
+            pid = zygote.start(urls[which], outs[which], cache_dir, env)
+            reached = pauses / f"{phase}.{pid}.reached"
+            held = _wait_until(reached.exists, lambda pid=pid: pid not in zygote.ended)
+            assert held, (phase, nth, zygote.log_text())
+            os.kill(pid, signal.SIGKILL)
+            assert zygote.wait(pid) == -signal.SIGKILL, (phase, zygote.log_text())
+            phases[phase] += 1
+            _assert_killed_at(phase, outs[which], cache_dir, before)
             seen += _check_consistent(outs, cache_dir)
         for url, out in zip(urls, outs, strict=True):
             pid = zygote.start(url, out, cache_dir)
@@ -274,12 +286,14 @@ def test_workers_killed_anywhere_then_one_clean_run_completes_everything(
         zygote.close()
     print(f"\nkills by phase: {dict(phases)}\nstates seen after kills: {dict(seen)}")
 
-    assert sum(phases.values()) - phases["ran to the end"] >= KILLS // 2
+    assert phases == Counter({phase: KILLS_PER_PHASE for phase in PHASES})
     assert seen["temporary file in the cache"]  # downloads were cut, never cached half
-    assert seen["killed before the rename"] + seen["killed after the rename"]
+    assert seen["killed before the rename"] and seen["killed after the rename"]
+    assert seen["torn last line"]
     for out in outs:
         assert_complete(out, PAGES)
-    assert sorted(p.name for p in outs[0].parent.iterdir()) == sorted(o.name for o in outs)
+    expected = sorted([o.name for o in outs] + [stats_path(o).name for o in outs])
+    assert sorted(p.name for p in outs[0].parent.iterdir()) == expected
     final = _check_consistent(outs, cache_dir)
     assert final == Counter(complete=BOOKS), final  # no temporary file left in the cache
     assert _images(cache_dir) == BOOKS * PAGES

@@ -14,7 +14,7 @@ from barnacle.listing import SourceError, build_table, fetch_snapshot, manifest_
 from barnacle.listing.walk import walk_collection
 
 from support import iiif_docs as docs
-from support.paths import REPO, SHARED
+from support.paths import LAPIDUS, REPO
 from support.scripted_server import Response, ScriptedServer
 
 
@@ -153,7 +153,7 @@ def _run_script(*args: str) -> subprocess.CompletedProcess[str]:
 
 def test_scripts_on_lapidus_csv(tmp_path: Path) -> None:
     snapshot = tmp_path / "lapidus" / "collection.json"
-    source = SHARED / "data/lapidus/lapidus_lar.csv"
+    source = LAPIDUS / "lapidus_lar.csv"
     done = _run_script("scripts/fetch-collection", str(source), str(snapshot))
     assert done.returncode == 0, done.stderr
     done = _run_script("scripts/list-manifests", str(snapshot))
@@ -173,7 +173,7 @@ def test_scripts_on_lapidus_csv(tmp_path: Path) -> None:
 
 
 def test_scripts_on_lapidus_txt(tmp_path: Path) -> None:
-    source = SHARED / "data/lapidus/manifests.txt"
+    source = LAPIDUS / "manifests.txt"
     snapshot = tmp_path / "collection.json"
     assert _run_script("scripts/fetch-collection", str(source), str(snapshot)).returncode == 0
     done = _run_script("scripts/list-manifests", str(snapshot))

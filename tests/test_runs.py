@@ -19,7 +19,7 @@ from barnacle.sample.serve import serve_sample
 from barnacle.worker.manifest_source import load_manifest
 
 from support.make_runs import make, run_records, wait_idle
-from support.paths import REPO, SHARED
+from support.paths import LAPIDUS, REPO
 from support.scripted_server import ScriptedServer
 from support.small_book import serve_book
 
@@ -42,7 +42,7 @@ def _some_part_has_a_page(run_dir: Path) -> bool:
 
 def test_lapidus_dry_run_chunks_and_throttles(tmp_path: Path) -> None:
     env = {"SLURM_CONF": "/nonexistent/slurm.conf"}  # no cluster: MaxArraySize 1001 assumed
-    source = SHARED / "data/lapidus/manifests.txt"
+    source = LAPIDUS / "manifests.txt"
     started = time.monotonic()
     out = make("submit-array", f"RUNS_DIR={tmp_path}", "RUN=lapidus", f"COLLECTION={source}",
                 "DRY_RUN=1", "THROTTLE=50", "CPUS=2", "MEM=8G", env=env)  # fmt: skip
@@ -81,6 +81,12 @@ def test_run_slurm_then_local_same_pages(
         1 for pages in records.values() for page in pages if not page["text"]
     )
     assert (slurm_dir / "progress.png").stat().st_size > 1000
+    # make summary brought metadata.json up to date: no process saw the SLURM run end.
+    metadata = json.loads((slurm_dir / "metadata.json").read_text())
+    assert metadata["state"] == "finished" and metadata["end_time"] == summary["last_page_at"]
+    assert (metadata["manifest_count"], metadata["total_pages"]) == (3, 3)
+    assert metadata["slurm_job_id"] == metadata["slurm_jobs"][0]["job_id"]
+    assert metadata["elapsed_hours"] > 0 and metadata["model"]["path"]
     # The same collection built here with make -j2: the same pages and the same text.
     make("run", "RUN=local", "EXECUTOR=local", "JOBS=2", *common)
     local = run_records(tmp_path / "local")

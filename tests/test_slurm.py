@@ -30,7 +30,7 @@ from barnacle.slurm import submission as submit_module
 from barnacle.slurm.cluster import parse_max_array_size, parse_queue
 from barnacle.slurm.targets import task_list_outputs
 
-from support.paths import REPO, SHARED
+from support.paths import LAPIDUS, REPO
 
 SBATCH = REPO / "slurm" / "ocr-array.sbatch"
 LOCAL_CLUSTER = REPO / "slurm" / "local-cluster"
@@ -195,7 +195,7 @@ def test_metadata_json_append_keeps_other_keys(tmp_path: Path) -> None:
 
 
 def test_dry_run_on_lapidus_prints_three_commands(tmp_path: Path) -> None:
-    run_dir = _make_run(tmp_path, SHARED / "data/lapidus/manifests.txt", "lapidus")
+    run_dir = _make_run(tmp_path, LAPIDUS / "manifests.txt", "lapidus")
     started = time.monotonic()
     done = _run_script(
         "scripts/submit-array", str(run_dir), "--dry-run", "--throttle", "25",
@@ -355,7 +355,7 @@ def test_local_cluster_status(cluster: dict[str, str]) -> None:
 
 @pytest.mark.slow
 def test_twelve_tasks_in_three_arrays_all_complete(tmp_path: Path, cluster: dict[str, str]) -> None:
-    run_dir = _make_run(tmp_path, SHARED / "data/lapidus/lapidus_lar.csv", "twelve", lines=13)
+    run_dir = _make_run(tmp_path, LAPIDUS / "lapidus_lar.csv", "twelve", lines=13)
     stand_in = _stand_in(tmp_path / "barnacle")
     done = _run_script(
         "scripts/submit-array", str(run_dir), "--barnacle", str(stand_in), "--throttle", "2",
@@ -386,7 +386,7 @@ def test_twelve_tasks_in_three_arrays_all_complete(tmp_path: Path, cluster: dict
 
 @pytest.mark.slow
 def test_failed_task_banner_and_exit_code(tmp_path: Path, cluster: dict[str, str]) -> None:
-    run_dir = _make_run(tmp_path, SHARED / "data/lapidus/manifests.txt", "failing", lines=2)
+    run_dir = _make_run(tmp_path, LAPIDUS / "manifests.txt", "failing", lines=2)
     stand_in = _stand_in(tmp_path / "barnacle")
     done = _run_script(
         "scripts/submit-array", str(run_dir), "--barnacle", str(stand_in),
@@ -411,7 +411,7 @@ def test_failed_task_banner_and_exit_code(tmp_path: Path, cluster: dict[str, str
 def test_resubmission_while_running_submits_nothing(
     tmp_path: Path, cluster: dict[str, str]
 ) -> None:
-    run_dir = _make_run(tmp_path, SHARED / "data/lapidus/manifests.txt", "busy", lines=3)
+    run_dir = _make_run(tmp_path, LAPIDUS / "manifests.txt", "busy", lines=3)
     stand_in = _stand_in(tmp_path / "barnacle")
     slow = {**cluster, "STAND_IN_SLEEP": "60"}
     done = _run_script(

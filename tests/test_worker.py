@@ -64,9 +64,7 @@ def test_complete_manifest_records_and_provenance(server: ScriptedServer, tmp_pa
     assert first.timings_ms.segment > 0 and first.host == socket.gethostname()
     # The original project's record fields are all there.
     original = json.loads(
-        (REPO.parent / "shared/data/lapidus/original-output-sample.jsonl")
-        .read_text()
-        .splitlines()[0]
+        (REPO / "data/lapidus/original-output-sample.jsonl").read_text().splitlines()[0]
     )
     assert set(original) <= set(_records(out)[0])
     # Complete: a rerun does nothing; --no-resume starts over.

@@ -1,11 +1,13 @@
-"""A PNG of pages completed over time (all hosts, and each host), drawn with Pillow."""
+"""A PNG of pages completed over time (all hosts, and each host), drawn with Pillow: both axes
+labelled, with round, distinct time ticks at any run length (barnacle/run/time_ticks.py)."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont
+
+from barnacle.run.time_ticks import count_ticks, time_ticks
 
 COLOURS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2"]
 WIDTH, HEIGHT, MARGIN = 900, 500, 70
@@ -40,7 +42,12 @@ def draw_progress_chart(points: list[tuple[float, str]], out: Path, title: str) 
         series.update(busiest[:MAX_HOST_LINES])
     for number, (name, times) in enumerate(series.items()):
         colour = COLOURS[number % len(COLOURS)]
-        line = [xy(start, 0)] + [xy(t, i + 1) for i, t in enumerate(times)]
+        # At most ~2 points per pixel column: a line of 500,000 pages looks the same.
+        every = max(1, len(times) // (2 * (right - left)))
+        kept = list(range(0, len(times), every))
+        if kept[-1] != len(times) - 1:
+            kept.append(len(times) - 1)
+        line = [xy(start, 0)] + [xy(times[i], i + 1) for i in kept]
         draw.line(line, fill=colour, width=2)
         draw.text(
             (left + 10, top + 5 + 14 * number),
@@ -51,17 +58,34 @@ def draw_progress_chart(points: list[tuple[float, str]], out: Path, title: str) 
     if len(busiest) > MAX_HOST_LINES:
         more = f"... and {len(busiest) - MAX_HOST_LINES} more hosts"
         draw.text((left + 10, top + 5 + 14 * len(series)), more, fill="black", font=font)
-    for fraction in (0.0, 0.5, 1.0):
-        when = start + fraction * (end - start)
-        label = datetime.fromtimestamp(when, UTC).strftime("%m-%d %H:%M")
+    ticks, unit = time_ticks(start, end)
+    for when, label in ticks:
         x, _ = xy(when, 0)
-        draw.text((min(x - 30, right - 75), bottom + 8), label, fill="black", font=font)
-        draw.text(
-            (5, bottom - fraction * (bottom - top) - 6),
-            str(round(fraction * total)),
-            fill="black",
-            font=font,
-        )
-    draw.text((left, HEIGHT - 25), "pages completed over time (UTC)", fill="black", font=font)
+        draw.line([(x, bottom), (x, bottom + 4)], fill="black")
+        width = draw.textlength(label, font=font)
+        draw.text((min(max(x - width / 2, 0), WIDTH - width - 2), bottom + 8), label,
+                  fill="black", font=font)  # fmt: skip
+    for count in count_ticks(total):
+        _, y = xy(start, count)
+        draw.line([(left - 4, y), (left, y)], fill="black")
+        label = f"{count:,}"
+        draw.text((left - 8 - draw.textlength(label, font=font), y - 6), label, fill="black",
+                  font=font)  # fmt: skip
+    x_label = f"time {unit}"
+    draw.text(((left + right - draw.textlength(x_label, font=font)) / 2, HEIGHT - 28), x_label,
+              fill="black", font=font)  # fmt: skip
+    _vertical_text(image, "pages completed", (8, (top + bottom) / 2), font)
     image.save(out)
     return out
+
+
+def _vertical_text(
+    image: Image.Image, text: str, centre: tuple[float, float], font: ImageFont.ImageFont
+) -> None:
+    """`text` turned a quarter to the left, centred on `centre` (the vertical axis label)."""
+    probe = ImageDraw.Draw(image)
+    width, height = int(probe.textlength(text, font=font)) + 2, 14
+    label = Image.new("RGB", (width, height), "white")
+    ImageDraw.Draw(label).text((1, 1), text, fill="black", font=font)
+    turned = label.rotate(90, expand=True)
+    image.paste(turned, (int(centre[0]), int(centre[1] - turned.height / 2)))

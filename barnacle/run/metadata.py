@@ -1,4 +1,5 @@
-"""`runs/<RUN>/metadata.json`: the run's provenance; SLURM arrays go under `slurm_jobs`."""
+"""`runs/<RUN>/metadata.json`: the run's provenance (make run), its SLURM arrays (`slurm_jobs`), and
+where it stands (make summary): the deployment plan's run metadata."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import fcntl
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -57,5 +59,76 @@ def update_metadata(run_dir: Path, **fields: Any) -> dict[str, Any]:
     with _locked(path):
         data = read_metadata(run_dir)
         data.update({key: value for key, value in fields.items() if value is not None})
+        atomic_write_text(path, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+    return data
+
+
+def _hours(start: str | None, end: datetime) -> float | None:
+    if not start:
+        return None
+    try:
+        began = datetime.fromisoformat(start)
+    except ValueError:
+        return None
+    return round(max((end - began).total_seconds(), 0.0) / 3600, 4)
+
+
+def _end_time(data: dict[str, Any], summary: dict[str, Any]) -> str | None:
+    """When the run finished: None while manifests are queued, running or not started; else
+    `run-info --end`'s time (make run-local) when it came after the last start, else the time
+    of the last page (SLURM arrays: no process sees the end)."""
+    manifests = summary["manifests"]
+    if manifests.get("running", 0) or manifests.get("not_started", 0):
+        return None
+    finished, begun = data.get("finished_at"), data.get("resumed_at") or data.get("started_at")
+    if finished and (not begun or finished >= begun):
+        return str(finished)
+    return summary.get("last_page_at") or finished
+
+
+def run_record(data: dict[str, Any], summary: dict[str, Any], now: datetime) -> dict[str, Any]:
+    """The deployment plan's run metadata, from metadata.json's own keys and a summary."""
+    model = data.get("model") if isinstance(data.get("model"), dict) else {}
+    container = data.get("container")
+    _, _, digest = str(container or "").partition("@sha256:")
+    jobs = [str(job.get("job_id")) for job in data.get("slurm_jobs", []) if isinstance(job, dict)]
+    end = _end_time(data, summary)
+    manifests, pages = summary["manifests"], summary["pages"]
+    return {
+        "run_name": summary["run"],
+        "collection_url": data.get("source"),
+        "start_time": data.get("started_at"),
+        "end_time": end,
+        "state": "finished" if end else "in progress",
+        "slurm_job_id": jobs[0] if jobs else None,
+        "slurm_job_ids": jobs,
+        "container": container,
+        "container_sha256": digest or None,
+        "git_commit": data.get("git_commit"),
+        "model": {
+            **model,
+            "path": model.get("resolved"),
+            "doi": model.get("doi"),  # None until the model names one
+        },
+        "manifest_count": manifests["total"],
+        "manifests_complete": manifests.get("complete", 0),
+        "manifests_failed": len(summary.get("failed_manifests", [])),  # with errors: to retry
+        "manifests_incomplete": manifests["total"] - manifests.get("complete", 0),
+        "total_pages": pages["done"],
+        "pages_failed": pages["errors"],
+        "elapsed_hours": _hours(
+            data.get("started_at"), datetime.fromisoformat(end) if end else now
+        ),
+        "updated_at": now.isoformat(),
+    }
+
+
+def record_run(run_dir: Path, summary: dict[str, Any]) -> dict[str, Any]:
+    """Bring metadata.json up to date from a summary (make summary, make run's end): end time,
+    counts, elapsed hours, job ids, model and container, keeping every other key."""
+    path = run_dir / METADATA_NAME
+    with _locked(path):
+        data = read_metadata(run_dir)
+        data.update(run_record(data, summary, datetime.now(UTC)))
         atomic_write_text(path, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
     return data

@@ -1,6 +1,7 @@
 """Where each manifest of a run stands, from the files alone (plus squeue when there is one).
 
-One directory listing of `ocr/`, no file is opened: a second or two for thousands of manifests.
+One directory listing of `ocr/`, no file is opened (an unfinished manifest's `.part` is
+stat'ed): a second or two for thousands of manifests.
 """
 
 from __future__ import annotations
@@ -30,7 +31,8 @@ class RunStatus:
             "complete": "complete",
             "running": "queued or running",
             "partial": "partial (some pages done; page errors or interrupted)",
-            "failed": "failed to start (manifest unreadable; see .errors.jsonl)",
+            "failed": "failed (no page done: manifest unreadable or every page failed; "
+            "see .errors.jsonl)",
             "not_started": "not started",
         }
         out = [f"{self.total} manifests"]
@@ -41,6 +43,14 @@ class RunStatus:
 def _live_lock(path: Path) -> bool:
     stale, _ = lock_is_stale(path, STALE_AFTER_S)
     return not stale
+
+
+def _has_pages(part: Path) -> bool:
+    """A `.part` with at least one record: the writer creates it empty before any page."""
+    try:
+        return part.stat().st_size > 0
+    except FileNotFoundError:
+        return False
 
 
 def run_status(run_dir: Path, busy: set[Path] | None = None) -> RunStatus:
@@ -59,7 +69,7 @@ def run_status(run_dir: Path, busy: set[Path] | None = None) -> RunStatus:
             f"{name}.lock" in names and _live_lock(folder / f"{name}.lock")
         ):
             state = "running"
-        elif f"{name}.part" in names:
+        elif f"{name}.part" in names and _has_pages(folder / f"{name}.part"):
             state = "partial"
         elif f"{name}.errors.jsonl" in names:
             state = "failed"

@@ -14,23 +14,10 @@ from typing import Any
 from barnacle.atomic import atomic_write_text
 from barnacle.listing.manifest_table import manifest_sha1
 from barnacle.run.layout import ocr_dir, read_manifests
-from barnacle.run.page_figures import page_figures
+from barnacle.run.manifest_stats import Page, read_pages, read_stats
 from barnacle.run.status import RunStatus, run_status
 
-Page = tuple[float, float, str, bool]  # finished (epoch), seconds, host, empty text
 CACHE_DIR = ".summary-cache"
-
-
-def _epoch(text: str) -> float:
-    return datetime.fromisoformat(text).timestamp()
-
-
-def _read_pages(path: Path) -> list[Page]:
-    return [
-        (_epoch(r["created_at"]), float(r.get("elapsed_ms", 0.0)) / 1000,
-         str(r.get("host", "?")), r.get("chars", 1) == 0)
-        for r in page_figures(path)
-    ]  # fmt: skip
 
 
 def _stamp(path: Path) -> list[int]:
@@ -55,26 +42,44 @@ def _store(path: Path, cache: Path, pages: list[Page]) -> None:
     )
 
 
-def pages_of(path: Path, cache: Path | None = None) -> list[Page]:
-    """The figures of every page in `path`. A finished `.jsonl` never changes, so its figures
-    are kept in `cache` (keyed by size and mtime) and later summaries do not read it again."""
-    if cache is None or not path.name.endswith(".jsonl"):
-        return _read_pages(path)
-    pages = _cached(path, cache)
+_finished: dict[Path, list[Page]] = {}  # finished files read by the last summarize()
+
+
+def _finished_pages(path: Path, cache: Path | None) -> list[Page] | None:
+    """A finished file's figures from its stats file, else the summary cache; None if
+    neither has them. Kept for the rest of this process (the chart reads them again)."""
+    pages = _finished.get(path)
     if pages is None:
-        pages = _read_pages(path)
-        _store(path, cache, pages)
+        pages = read_stats(path)
+        if pages is None and cache is not None:
+            pages = _cached(path, cache)
+        if pages is not None:
+            _finished[path] = pages
+    return pages
+
+
+def pages_of(path: Path, cache: Path | None = None) -> list[Page]:
+    """The figures of every page in `path`. A finished `.jsonl` has them in its stats file
+    (written by the worker); without one (an older run), they are read from the records once
+    and kept in `cache` (keyed by size and mtime), so later summaries do not read it again."""
+    if not path.name.endswith(".jsonl"):
+        return read_pages(path)
+    pages = _finished_pages(path, cache)
+    if pages is None:
+        pages = read_pages(path)
+        if cache is not None:
+            _store(path, cache, pages)
     return pages
 
 
 def warm_cache(paths: list[Path], cache: Path) -> None:
-    """Read the finished files not cached yet, on every CPU (the first summary of a big run)."""
-    todo = [path for path in paths if _cached(path, cache) is None]
+    """Read the finished files with neither a stats file nor a cache entry, on every CPU."""
+    todo = [path for path in paths if _finished_pages(path, cache) is None]
     if len(todo) < 8:
         return
     workers = max(1, len(os.sched_getaffinity(0)))
     with ProcessPoolExecutor(max_workers=workers) as pool:
-        for path, pages in zip(todo, pool.map(_read_pages, todo, chunksize=16), strict=True):
+        for path, pages in zip(todo, pool.map(read_pages, todo, chunksize=16), strict=True):
             _store(path, cache, pages)
 
 
@@ -102,6 +107,7 @@ def _reason(error: dict[str, Any]) -> str:
 def summarize(run_dir: Path, status: RunStatus | None = None) -> dict[str, Any]:
     """Everything `make summary` reports, as one JSON-able dict."""
     status = status or run_status(run_dir)
+    _finished.clear()  # read afresh; the chart drawn after this summary reuses what is read
     folder = ocr_dir(run_dir)
     cache = run_dir / CACHE_DIR
     pages: list[Page] = []
@@ -120,7 +126,8 @@ def summarize(run_dir: Path, status: RunStatus | None = None) -> dict[str, Any]:
         if source.exists():
             found = pages_of(source, cache)
             pages += found
-            per_manifest[url] = [seconds for _, seconds, _, _ in found]
+            if found:  # an empty .part (every page failed) has no time per page
+                per_manifest[url] = [seconds for _, seconds, _, _ in found]
         errors_file = base.with_name(base.name + ".errors.jsonl")
         if not complete and errors_file.exists():
             errors = _errors(errors_file)

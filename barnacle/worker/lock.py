@@ -4,6 +4,12 @@ The lock holds host, pid, PID namespace and start time, and its mtime is refresh
 worker runs (a heartbeat). A lock is stale, and taken over, when its process is gone (same host
 and same PID namespace: a pid seen from inside another container means nothing) or its
 heartbeat is older than `stale_after` seconds (another host that died without cleaning up).
+
+Each lock file is created whole (hard link of a temporary file) and names its owner with a
+random token. A worker removes only the lock it judged (inode and body, since an inode number
+is reused at once): its own on release, or the stale one it read on takeover. Removal is a
+rename to a private name, then a look at what was moved: when it is not the lock judged
+(another worker took the lock over and re-created it meanwhile), it is linked back in place.
 """
 
 from __future__ import annotations
@@ -11,6 +17,7 @@ from __future__ import annotations
 import errno
 import glob
 import json
+import logging
 import os
 import secrets
 import socket
@@ -20,6 +27,9 @@ from pathlib import Path
 from types import TracebackType
 
 from barnacle.oserrors import owner_is_gone, owner_tag, pid_namespace
+from barnacle.pause_points import pause_point
+
+log = logging.getLogger(__name__)
 
 HEARTBEAT_S = 30.0
 STALE_AFTER_S = 600.0
@@ -35,60 +45,99 @@ def lock_path(out: Path) -> Path:
     return out.with_name(out.name + ".lock")
 
 
-def _inode(path: Path) -> int | None:
-    try:
-        return path.stat().st_ino
-    except FileNotFoundError:
-        return None
+Identity = tuple[int, bytes]  # a lock file's inode and body
 
 
-def lock_is_stale(path: Path, stale_after: float) -> tuple[bool, str]:
+def _judge(path: Path, stale_after: float) -> tuple[bool, str, Identity | None]:
+    """(stale, who holds it, the lock judged): the body and the inode come from one open
+    file, so the verdict is about that file, whatever replaces `path` afterwards."""
     try:
-        info = json.loads(path.read_text())
-        age = time.time() - path.stat().st_mtime
+        with path.open("rb") as handle:
+            stat = os.fstat(handle.fileno())
+            raw = handle.read()
     except FileNotFoundError:
-        return True, "gone"
-    except (OSError, ValueError):
+        return True, "gone", None
+    age = time.time() - stat.st_mtime
+    try:
+        info = json.loads(raw)
+        if not isinstance(info, dict):
+            raise ValueError("not a JSON object")
+    except ValueError:
         # Unreadable: a lock torn by a crash while being written, or garbage.
-        try:
-            age = time.time() - path.stat().st_mtime
-        except FileNotFoundError:
-            return True, "gone"
-        return age > 5.0, "unreadable"
+        return age > 5.0, "unreadable", (stat.st_ino, raw)
     holder = f"pid {info.get('pid')} on {info.get('host')}"
     # Gone only when the pid can be checked: same host and same PID namespace.
     pid = info.get("pid")
     if isinstance(pid, int) and owner_is_gone(f"{pid}@{info.get('pidns')}@{info.get('host')}"):
-        return True, f"{holder} is gone"
+        return True, f"{holder} is gone", (stat.st_ino, raw)
     if age > stale_after:
-        return True, f"{holder} has not been heard from for {age:.0f} s"
-    return False, holder
+        return True, f"{holder} has not been heard from for {age:.0f} s", (stat.st_ino, raw)
+    return False, holder, (stat.st_ino, raw)
 
 
-def _create_whole(path: Path, body: bytes) -> bool:
-    """Create `path` holding `body`, or return False when it exists already.
+def lock_is_stale(path: Path, stale_after: float) -> tuple[bool, str]:
+    stale, holder, _ = _judge(path, stale_after)
+    return stale, holder
+
+
+def _grave(path: Path) -> Path:
+    return path.with_name(f".{path.name}.{secrets.token_hex(4)}.{owner_tag()}{TEMP_SUFFIX}")
+
+
+def _identity(path: Path) -> Identity:
+    with path.open("rb") as handle:
+        return os.fstat(handle.fileno()).st_ino, handle.read()
+
+
+def remove_if_same(path: Path, judged: Identity) -> bool:
+    """Remove the lock file `path` only if it is still the lock `judged`; True when removed.
+
+    The file is renamed to a private name (atomic: this worker now has whatever was there),
+    then checked: another worker's lock, moved by mistake, is linked back where it was, the
+    same inode, so its holder still owns it."""
+    grave = _grave(path)
+    try:
+        os.rename(path, grave)
+    except FileNotFoundError:
+        return False
+    try:
+        if _identity(grave) == judged:
+            return True
+        try:
+            os.link(grave, path)
+        except FileExistsError:
+            log.error("%s: a lock was replaced while being put back; two workers may hold it", path)
+        return False
+    finally:
+        grave.unlink(missing_ok=True)
+
+
+def _create_whole(path: Path, body: bytes) -> Identity | None:
+    """Create `path` holding `body` and return its identity, or None when it exists already.
 
     The body goes into a temporary file that is then hard-linked into place, so a worker
     killed while taking the lock never leaves an empty lock (unreadable: looks held for a
     while). Where hard links are not supported: create with O_EXCL, then write.
     """
-    temp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.{owner_tag()}{TEMP_SUFFIX}")
+    temp = _grave(path)
     try:
         temp.write_bytes(body)
+        pause_point("lock")  # crash tests hold here: a body written, not linked in place
         try:
             os.link(temp, path)
         except FileExistsError:
-            return False
+            return None
         except OSError as err:
             if err.errno not in (errno.EPERM, errno.EOPNOTSUPP, errno.ENOTSUP, errno.ENOSYS):
                 raise
             try:
                 fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
             except FileExistsError:
-                return False
+                return None
             with os.fdopen(fd, "wb") as handle:
                 handle.write(body)
-        return True
+                return os.fstat(handle.fileno()).st_ino, body
+        return os.lstat(temp).st_ino, body
     finally:
         temp.unlink(missing_ok=True)
 
@@ -115,6 +164,7 @@ class ManifestLock:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self.took_over: str | None = None
+        self.mine: Identity | None = None  # the lock file this worker created
 
     def acquire(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -124,45 +174,50 @@ class ManifestLock:
                 "pid": os.getpid(),
                 "pidns": pid_namespace(),
                 "started": time.time(),
+                "token": secrets.token_hex(8),
             }
         ).encode()
-        for _ in range(3):
-            if not _create_whole(self.path, body):
-                inode = _inode(self.path)
-                stale, holder = lock_is_stale(self.path, self.stale_after)
+        for _ in range(5):
+            mine = _create_whole(self.path, body)
+            if mine is None:
+                stale, holder, judged = _judge(self.path, self.stale_after)
                 if not stale:
                     raise LockedError(
                         f"{self.path} is held by {holder}; another worker is on this manifest"
                     ) from None
-                self.took_over = holder
-                # Rename first so two workers cannot both remove and recreate the lock.
-                grave = self.path.with_name(
-                    f".{self.path.name}.{secrets.token_hex(4)}.{owner_tag()}{TEMP_SUFFIX}"
-                )
-                if _inode(self.path) != inode:
-                    continue  # someone else replaced it meanwhile: look again
-                try:
-                    os.replace(self.path, grave)
-                    grave.unlink(missing_ok=True)
-                except FileNotFoundError:
-                    pass
-                continue
+                if judged is not None and remove_if_same(self.path, judged):
+                    self.took_over = holder
+                continue  # taken over, or replaced meanwhile: look again
+            self.mine = mine
             remove_dead_temps(self.path)
             self._thread = threading.Thread(target=self._beat, daemon=True)
             self._thread.start()
             return
         raise LockedError(f"{self.path}: could not take the lock; try again")
 
+    def holds(self) -> bool:
+        """The lock file is still this worker's own (not taken over as stale)."""
+        try:
+            return self.mine is not None and _identity(self.path) == self.mine
+        except OSError:
+            return False
+
     def _beat(self) -> None:
         while not self._stop.wait(HEARTBEAT_S):
+            if not self.holds():
+                log.error("%s: this worker's lock was taken over by another", self.path)
+                return
             try:
                 os.utime(self.path)
             except OSError:
                 return
 
     def release(self) -> None:
+        """Remove this worker's lock file; never one that another worker holds now."""
         self._stop.set()
-        self.path.unlink(missing_ok=True)
+        if self.mine is not None:
+            remove_if_same(self.path, self.mine)
+            self.mine = None
 
     def __enter__(self) -> ManifestLock:
         self.acquire()

@@ -3,6 +3,7 @@
 <out>.part          records of finished pages, one whole line each, appended and fsynced
 <out>               the same file, renamed once every page is done: "manifest complete"
 <out>.errors.jsonl  pages that failed in the last run (retried on the next one)
+<sha1>.stats.json   the page figures of the finished `<out>`, for `make summary`
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ from pydantic import BaseModel
 
 from barnacle.atomic import atomic_write_bytes
 from barnacle.oserrors import with_path
+from barnacle.pause_points import hold, pause_point, pause_wanted
+from barnacle.run.manifest_stats import write_stats
 
 log = logging.getLogger(__name__)
 
@@ -57,12 +60,14 @@ def _page_key(line: bytes) -> str | None:
     return key if isinstance(key, str) else None
 
 
-def repair_and_read_keys(path: Path) -> list[str]:
+def repair_and_read_keys(path: Path, plan_keys: set[str] | None = None) -> list[str]:
     """The page keys recorded in `path`, in order, after making the file whole again.
 
     A crash can leave a torn last line (no newline, or not JSON): it is cut off so that page is
-    redone. A line that is not a record, or repeats a key, is dropped. The file is rewritten
-    atomically only when something had to go.
+    redone. A line that is not a record, or repeats a key, is dropped; so is, when `plan_keys`
+    is given, a record whose key is not in the current page plan (another model, image size or
+    page set), so a finished file never mixes two plans or holds two records for one canvas.
+    The file is rewritten atomically only when something had to go.
     """
     if not path.exists():
         return []
@@ -70,7 +75,7 @@ def repair_and_read_keys(path: Path) -> list[str]:
     keys: list[str] = []
     seen: set[str] = set()
     kept: list[bytes] = []
-    dropped = 0
+    dropped = foreign = 0
     for line in data.split(b"\n"):
         if not line.strip():
             continue
@@ -78,14 +83,25 @@ def repair_and_read_keys(path: Path) -> list[str]:
         if key is None or key in seen:
             dropped += 1
             continue
+        if plan_keys is not None and key not in plan_keys:
+            foreign += 1
+            continue
         seen.add(key)
         keys.append(key)
         kept.append(line)
     whole = b"".join(line + b"\n" for line in kept)
     if whole != data:
-        log.warning(
-            "%s: dropped %d torn or repeated line(s); those pages are redone", path, dropped
-        )
+        if dropped:
+            log.warning(
+                "%s: dropped %d torn or repeated line(s); those pages are redone", path, dropped
+            )
+        if foreign:
+            log.warning(
+                "%s: dropped %d record(s) not in this page plan (another model, size or page "
+                "set); those pages are redone",
+                path,
+                foreign,
+            )
         atomic_write_bytes(path, whole)
     return keys
 
@@ -100,6 +116,9 @@ def append_line(handle: IO[bytes], path: Path, line: bytes, sync: bool) -> None:
     start = os.lseek(fd, 0, os.SEEK_END)
     try:
         rest = memoryview(line)
+        if pause_wanted("append"):  # crash tests hold here: half a line written
+            rest = rest[os.write(fd, rest[: len(line) // 2]) :]
+            hold("append")
         while rest:
             rest = rest[os.write(fd, rest) :]
         if sync:
@@ -143,7 +162,10 @@ class RecordWriter:
 
     def finish(self) -> None:
         """Every page is done: `<out>.part` becomes `<out>` in one rename. The last run's
-        errors go first, so a crash in between never leaves a complete `<out>` beside them."""
+        errors go first, so a crash in between never leaves a complete `<out>` beside them.
+        The stats file is written before the rename and names the size of what it describes."""
         self.close()
+        write_stats(self.part, self.out)
         self.errors.unlink(missing_ok=True)
+        pause_point("rename")  # crash tests hold here: every record written, not renamed
         os.replace(self.part, self.out)

@@ -16,6 +16,7 @@ from typing import Any
 
 from barnacle.hashing import file_sha256
 from barnacle.images import ImageError, open_image, set_max_image_pixels
+from barnacle.pause_points import pause_point
 
 _engine: Any = None
 _engine_args: tuple[Any, ...] | None = None
@@ -87,6 +88,7 @@ def ocr_image(image_path: str, url: str) -> dict[str, Any]:
             "status": err.status,
         }
     decode_ms = (time.perf_counter() - started) * 1000
+    pause_point("ocr")  # crash tests hold here: a page about to be recognised
     try:
         image_sha256 = file_sha256(Path(image_path)) if _engine.segmentation_cache else None
         result = _engine.ocr(image, image_sha256)

@@ -7,6 +7,7 @@ import glob
 import logging
 import multiprocessing
 import os
+import signal
 import sys
 import time
 from collections import deque
@@ -35,8 +36,10 @@ from barnacle.images import FetchedImage, ImageCache, fetch_page_image
 from barnacle.models.confidence import mean_line_confidence
 from barnacle.ocr.identity import ModelIdentity
 from barnacle.oserrors import describe_os_error
+from barnacle.pause_points import pause_point
 from barnacle.records import ImageFacts, ModelRef, OcrLine, PageError, PageRecord, Timings
 from barnacle.records.provenance import current_provenance
+from barnacle.run.manifest_stats import stats_path
 from barnacle.worker.error_hints import hint_for
 from barnacle.worker.lock import (
     STALE_AFTER_S,
@@ -323,6 +326,8 @@ class _Run:
         ocring: dict[int, tuple[_Fetched, Future[dict[str, Any]]]] = {}
         finished: dict[int, tuple[str, Any]] = {}  # position -> ("ok"|"error", payload)
         next_fetch = next_write = 0
+        submitting: int | None = None  # the page being handed to a page process
+        processes: dict[int, Any] = {}  # pid -> the pool's page process
         try:
             while next_write < len(todo):
                 while next_fetch < len(todo) and len(fetching) + len(ocring) < window:
@@ -347,7 +352,10 @@ class _Run:
                                  fetched.url, fetched.retry)  # fmt: skip
                         finished[position] = ("error", error)
                     else:
+                        submitting = position
                         job = ocr_pool.submit(ocr_image, str(fetched.image.path), fetched.url)
+                        submitting = None
+                        processes.update(getattr(ocr_pool, "_processes", None) or {})
                         ocring[position] = (fetched, job)
                     continue
                 # Sleep until the next image in order arrives (if a process could take it) or
@@ -357,8 +365,24 @@ class _Run:
                     pending.append(fetching[0][1])
                 if pending:
                     wait(pending, timeout=1.0, return_when=FIRST_COMPLETED)
+        except BrokenProcessPool:
+            # A page process died (killed, out of memory): each page in flight gets an error
+            # record naming the page and how the process ended, then the manifest stops.
+            ocr_pool.shutdown(wait=False, cancel_futures=True)
+            in_flight = sorted({*ocring, *([submitting] if submitting is not None else [])})
+            ended = process_endings(processes)
+            for position in in_flight:
+                others = [todo[p].page.index for p in in_flight if p != position]
+                also = f" (pages in flight with it: {others})" if others else ""
+                message = (
+                    f"the page process OCRing canvas {todo[position].page.index} {ended}{also}; "
+                    "out of memory perhaps (more MEM or fewer WORKERS); rerun to retry"
+                )
+                url = ocring[position][0].url if position in ocring else None
+                self.error(todo[position], "ocr", "page_process_died", message, None, url)
+            raise
         except BaseException:
-            # Interrupted (SIGTERM, a page process died): do not wait for pages in flight.
+            # Interrupted (SIGTERM): do not wait for pages in flight.
             ocr_pool.shutdown(wait=False, cancel_futures=True)
             raise
         else:
@@ -366,6 +390,31 @@ class _Run:
         finally:
             bar.close()
             fetch_pool.shutdown(wait=False, cancel_futures=True)
+
+
+def process_endings(processes: dict[int, Any]) -> str:
+    """How the page processes of a broken pool ended, the one that died first: "was killed
+    by signal 9 (SIGKILL)", "exited with status 1". The pool itself ends the others with
+    SIGTERM, so those are named only when nothing else is known."""
+    codes: dict[int, int] = {}
+    for pid, process in processes.items():
+        process.join(timeout=5)
+        if process.exitcode not in (None, 0):
+            codes[pid] = process.exitcode
+    died = {pid: c for pid, c in codes.items() if c != -signal.SIGTERM} or codes
+    if not died:
+        return "ended abruptly (exit status unknown)"
+    words = []
+    for pid, code in sorted(died.items()):
+        if code < 0:
+            try:
+                name = signal.Signals(-code).name
+            except ValueError:
+                name = "unknown signal"
+            words.append(f"(pid {pid}) was killed by signal {-code} ({name})")
+        else:
+            words.append(f"(pid {pid}) exited with status {code}")
+    return " and ".join(words)
 
 
 def short_label(label: str) -> str:
@@ -470,7 +519,7 @@ def process_manifest(
             log.warning("took over a stale lock: %s", lock.took_over)
             _remove_dead_temps(out)
         if not options.resume:  # only now that no other worker can be writing them
-            for path in (out, part_path(out), errors_path(out)):
+            for path in (out, part_path(out), errors_path(out), stats_path(out)):
                 path.unlink(missing_ok=True)
         try:
             cache = ImageCache(options.cache_dir, options.offline)
@@ -489,7 +538,8 @@ def process_manifest(
                 out, manifest_url, "the manifest has no canvases", "manifest_empty", None
             )
             return _stopped(manifest_url, out, "the manifest has no canvases", begun)
-        done_keys = set(repair_and_read_keys(part_path(out)))
+        plan_keys = {page.page_key for page in plan}
+        done_keys = set(repair_and_read_keys(part_path(out), plan_keys))
         todo = [page for page in plan if page.page_key not in done_keys]
         writer = RecordWriter(out)
         state = _Run(manifest_url, options, model, writer)
@@ -511,6 +561,7 @@ def process_manifest(
         complete = state.failed == 0 and state.done == len(todo)
         if complete:
             writer.finish()
+            pause_point("finish")  # crash tests hold here: renamed, the lock still held
         result = ProcessingResult(
             manifest_url=manifest_url,
             out=out,

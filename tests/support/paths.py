@@ -1,4 +1,4 @@
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
-SHARED = REPO.parent / "shared"
+LAPIDUS = REPO / "data" / "lapidus"  # the Lapidus lists, scans and sample records (see its README)

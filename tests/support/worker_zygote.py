@@ -6,7 +6,8 @@ child is a whole worker process (its own pid, lock, HTTP session and fetch threa
 `process_manifest`, and SIGKILL ends it exactly as it would end `barnacle ocr`.
 
 Protocol, one line each way per event:
-    stdin   {"url": ..., "out": ..., "cache_dir": ...}     a job
+    stdin   {"url": ..., "out": ..., "cache_dir": ..., "env": {...}}  a job (env: optional,
+            set in the child: BARNACLE_TEST_PAUSE_AT, say)
     stdout  ready | started <pid> | ended <pid> <code>     code < 0: killed by signal -code
 EOF on stdin ends the zygote. Children write nothing to stdout; their logs go to stderr.
 """
@@ -28,13 +29,14 @@ from barnacle.worker.model_ref import resolve_model
 CRASHED = 70  # a child that raised: the test shows its stderr
 
 
-def _child(job: dict[str, str]) -> int:
+def _child(job: dict) -> int:
+    os.environ.update(job.get("env") or {})
     get_session(HttpSettings(retries=2, backoff=0.01, read_timeout=5, connect_timeout=2))
     options = WorkerOptions(cache_dir=Path(job["cache_dir"]), workers=1, progress=False)
     return process_manifest(job["url"], Path(job["out"]), options).exit_code
 
 
-def _run_child(job: dict[str, str]) -> None:
+def _run_child(job: dict) -> None:
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, 1)
     try:
