@@ -128,9 +128,9 @@ def page_structure(item: NumberedRecord, page: str, *, spaces: bool = True) -> d
         box = (box[0], box[1], max(box[2], box[0] + 1), max(box[3], box[1] + 1))
         boxes.append(box)
         segments = _segments(line, box, word_level, index)
+        index += len(segments)
         if not spaces:
             segments = [s for s in segments if not s["text"].isspace()]
-        index += len(segments)
         entry: dict[str, Any] = {
             "id": f"{page}_l{number}",
             "bbox": list(box),
