@@ -444,6 +444,18 @@ def test_bad_input_is_named_by_file_and_line_and_the_rest_exported(
     assert (run / "text" / f"{jsonl.stem}.txt").read_text().count("\f") == 3
 
 
+def test_cli_exports_a_run_once_then_finds_it_up_to_date(run: Path, cache_dir: Path) -> None:
+    add_manifest(run, cache_dir, v3_manifest("a", 2), 2)
+    (run / "ocr" / "empty.jsonl").write_text("")  # a manifest without canvases
+    first = cli("alto,text,iiif", "--run", run, "--cache-dir", cache_dir)
+    assert first.returncode == 0, first.stderr
+    assert "exported 2 manifest(s), 7 file(s) (alto text iiif); 0 up to date" in first.stdout
+    assert (run / "text" / "empty.txt").read_text() == "\n"
+    again = cli("alto,text", "--run", run, "--cache-dir", cache_dir)
+    assert again.returncode == 0 and "exported 0 manifest(s)" in again.stdout
+    assert "4 up to date" in again.stdout
+
+
 def test_missing_source_manifest_fails_iiif_only(run: Path, cache_dir: Path) -> None:
     jsonl = add_manifest(run, cache_dir, v3_manifest("a", 1), 1)
     done = cli("text,iiif", jsonl, "--cache-dir", cache_dir / "elsewhere")
