@@ -442,6 +442,9 @@ def test_bad_input_is_named_by_file_and_line_and_the_rest_exported(
     annotations = sorted(p.name for p in (run / "iiif" / jsonl.stem / "annotations").iterdir())
     assert annotations == ["0000.json", "0001.json", "0002.json"]
     assert (run / "text" / f"{jsonl.stem}.txt").read_text().count("\f") == 3
+    # Until the input is fixed, make tries again and fails again rather than passing.
+    again = export_run(run, ALL, cache_dir=cache_dir)
+    assert [m.sha1 for m in again.exported] == [jsonl.stem] and not again.ok
 
 
 def test_cli_exports_a_run_once_then_finds_it_up_to_date(run: Path, cache_dir: Path) -> None:
