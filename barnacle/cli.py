@@ -301,6 +301,24 @@ def cmd_run_info(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_view(args: argparse.Namespace) -> int:
+    from barnacle.view.server import ViewError, open_view
+
+    try:
+        server = open_view(Path(args.run_dir), args.host, args.port, verbose=args.verbose)
+    except ViewError as err:
+        return _fail(str(err))
+    host, port = server.server_address[:2]
+    print(f"serving run {Path(args.run_dir).name} at http://{host}:{port}/ (Ctrl-C to stop)")
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="barnacle", description="IIIF collections to machine-readable text with Kraken OCR."
@@ -386,6 +404,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="a make variable used for the run",
     )
     p.set_defaults(func=cmd_run_info)
+
+    p = sub.add_parser("view", help="serve a run's report, derived IIIF, viewer and search")
+    p.add_argument("run_dir", metavar="RUN_DIR")
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    p.add_argument("--port", type=int, default=8183, help="port (default 8183)")
+    p.add_argument("-v", "--verbose", action="store_true", help="log every request")
+    p.set_defaults(func=cmd_view)
     return parser
 
 

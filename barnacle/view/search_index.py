@@ -1,0 +1,349 @@
+"""The run's full-text index, `runs/<RUN>/search.sqlite`: SQLite FTS5 over the OCR lines.
+
+One row per line (its box in the downloaded image's pixels, its words' boxes when the record
+has them), one row per page (mean line confidence, for the worst-pages view) and one per
+manifest (the size and mtime of the JSONL it was read from). `refresh` reads only the finished
+`ocr/<sha1>.jsonl` files whose size or mtime changed since they were indexed, so a manifest is
+indexed once and again only when its JSONL changes.
+
+Each manifest's lines get one contiguous range of rowids, so a search within one manifest is
+an FTS query with a rowid range, not a filter over every match in the run.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+import threading
+import unicodedata
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from barnacle.run.layout import ocr_dir, read_manifests
+
+SCHEMA = """
+PRAGMA journal_mode=WAL;
+CREATE TABLE IF NOT EXISTS manifests(
+  mid INTEGER PRIMARY KEY, sha1 TEXT UNIQUE NOT NULL, url TEXT NOT NULL, label TEXT NOT NULL,
+  size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL, lo INTEGER NOT NULL, hi INTEGER NOT NULL,
+  pages INTEGER NOT NULL, lines INTEGER NOT NULL, mean_conf REAL, empty_pages INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS pages(
+  mid INTEGER NOT NULL, canvas_index INTEGER NOT NULL, canvas_id TEXT NOT NULL,
+  canvas_label TEXT NOT NULL, img_w INTEGER NOT NULL, img_h INTEGER NOT NULL,
+  lines INTEGER NOT NULL, mean_conf REAL, PRIMARY KEY(mid, canvas_index)) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS pages_by_conf ON pages(mean_conf) WHERE mean_conf IS NOT NULL;
+CREATE INDEX IF NOT EXISTS pages_no_lines ON pages(lines) WHERE lines = 0;
+CREATE TABLE IF NOT EXISTS lines(
+  id INTEGER PRIMARY KEY, mid INTEGER NOT NULL, canvas_index INTEGER NOT NULL,
+  line_no INTEGER NOT NULL, x INTEGER NOT NULL, y INTEGER NOT NULL, w INTEGER NOT NULL,
+  h INTEGER NOT NULL, text TEXT NOT NULL, words TEXT);
+CREATE VIRTUAL TABLE IF NOT EXISTS lines_fts USING fts5(
+  text, content='lines', content_rowid='id', tokenize='unicode61 remove_diacritics 2');
+"""
+
+COUNT_CAP = 10_000  # totals above this are reported as "more than"
+_TOKEN = re.compile(r"\w+")
+
+
+class TornRecord(ValueError):
+    """A finished JSONL line that is not a whole page record."""
+
+
+@dataclass(frozen=True)
+class Hit:
+    rowid: int
+    sha1: str
+    manifest_url: str
+    canvas_index: int
+    canvas_id: str
+    line_no: int
+    box: tuple[int, int, int, int]  # x, y, w, h in the downloaded image's pixels
+    image_size: tuple[int, int]
+    text: str
+    words: list[dict[str, Any]] | None  # [{"text", "box": [x, y, w, h]}] in image pixels
+
+
+@dataclass(frozen=True)
+class Matches:
+    hits: list[Hit]
+    total: int  # capped at COUNT_CAP + 1 (then `exact` is False)
+    exact: bool
+
+
+def tokens(text: str) -> list[str]:
+    """Words as FTS5's unicode61 tokenizer with remove_diacritics sees them (near enough)."""
+    folded = unicodedata.normalize("NFKD", text.casefold())
+    bare = "".join(ch for ch in folded if not unicodedata.combining(ch))
+    return _TOKEN.findall(bare)
+
+
+def fts_query(q: str) -> str:
+    """`q` as FTS5 syntax that means "all these words, as text": each whitespace-separated
+    term becomes a quoted string, so quotes, *, -, NEAR, AND/OR, column names and parentheses
+    are words to find, never operators."""
+    return " ".join('"' + term.replace('"', '""') + '"' for term in q.split())
+
+
+def _box(points: Iterable[Iterable[int]]) -> tuple[int, int, int, int] | None:
+    xs, ys = [], []
+    for point in points:
+        x, y = list(point)[:2]
+        xs.append(int(x))
+        ys.append(int(y))
+    if not xs:
+        return None
+    return min(xs), min(ys), max(xs) - min(xs), max(ys) - min(ys)
+
+
+def line_box(line: dict[str, Any]) -> tuple[int, int, int, int]:
+    """The bounding box of a line: its boundary polygon, else its baseline."""
+    return _box(line.get("boundary") or []) or _box(line.get("baseline") or []) or (0, 0, 0, 0)
+
+
+def word_boxes(line: dict[str, Any]) -> list[dict[str, Any]] | None:
+    """The line's words with boxes, where the record has them (`words` with a `box`
+    [x, y, w, h], a `bbox` [x0, y0, x1, y1] or a `boundary` polygon), else None."""
+    words = line.get("words")
+    if not isinstance(words, list) or not words:
+        return None
+    out = []
+    for word in words:
+        if not isinstance(word, dict) or not word.get("text"):
+            continue
+        if "box" in word:
+            box = tuple(int(v) for v in word["box"])
+        elif "bbox" in word:
+            x0, y0, x1, y1 = (int(v) for v in word["bbox"])
+            box = (x0, y0, x1 - x0, y1 - y0)
+        elif word.get("boundary"):
+            box = _box(word["boundary"]) or (0, 0, 0, 0)
+        else:
+            continue
+        out.append({"text": str(word["text"]), "box": list(box)})
+    return out or None
+
+
+def _records(path: Path) -> Iterator[dict[str, Any]]:
+    with path.open("rb") as handle:
+        for number, line in enumerate(handle, 1):
+            try:
+                record = json.loads(line)
+                if not line.endswith(b"\n") or not isinstance(record, dict):
+                    raise ValueError
+                record["canvas_index"] = int(record["canvas_index"])
+            except (ValueError, KeyError, TypeError):
+                raise TornRecord(
+                    f"{path}:{number}: not a whole page record (a torn or foreign line); "
+                    "rerun the manifest (delete the file and `make run`) or fix the line"
+                ) from None
+            yield record
+
+
+class SearchIndex:
+    """`runs/<RUN>/search.sqlite`, safe to use from the server's threads (one connection per
+    thread, one writer at a time)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._local = threading.local()
+        self._write = threading.Lock()
+        with self._write:
+            self.db.executescript(SCHEMA)
+
+    @property
+    def db(self) -> sqlite3.Connection:
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = sqlite3.connect(self.path, timeout=60)
+            conn.execute("PRAGMA synchronous=NORMAL")
+            self._local.conn = conn
+        return conn
+
+    def close(self) -> None:
+        conn = getattr(self._local, "conn", None)
+        if conn is not None:
+            conn.close()
+            self._local.conn = None
+
+    # -- building ----------------------------------------------------------------------
+
+    def refresh(self, run_dir: Path, strict: bool = True) -> list[str]:
+        """Index every finished JSONL of the run that is new or changed; drop manifests whose
+        JSONL is gone. Returns the sha1s (re)indexed. A torn line raises TornRecord when
+        `strict`, else that manifest is left as it was."""
+        rows = read_manifests(run_dir)
+        folder = ocr_dir(run_dir)
+        known = {
+            sha1: (size, mtime)
+            for sha1, size, mtime in self.db.execute("SELECT sha1, size, mtime_ns FROM manifests")
+        }
+        done: list[str] = []
+        present: set[str] = set()
+        for row in rows:
+            sha1 = row["sha1"]
+            path = folder / f"{sha1}.jsonl"
+            try:
+                stat = path.stat()
+            except FileNotFoundError:
+                continue
+            present.add(sha1)
+            if known.get(sha1) == (stat.st_size, stat.st_mtime_ns):
+                continue
+            try:
+                self.index_manifest(path, sha1, row["manifest_url"], row.get("label", ""))
+            except TornRecord:
+                if strict:
+                    raise
+                continue
+            done.append(sha1)
+        for sha1 in set(known) - present:
+            with self._write, self.db:
+                self._drop(sha1)
+        return done
+
+    def _drop(self, sha1: str) -> None:
+        found = self.db.execute("SELECT mid FROM manifests WHERE sha1 = ?", (sha1,)).fetchone()
+        if found is None:
+            return
+        mid = found[0]
+        self.db.execute(
+            "INSERT INTO lines_fts(lines_fts, rowid, text) "
+            "SELECT 'delete', id, text FROM lines WHERE mid = ?",
+            (mid,),
+        )
+        self.db.execute("DELETE FROM lines WHERE mid = ?", (mid,))
+        self.db.execute("DELETE FROM pages WHERE mid = ?", (mid,))
+        self.db.execute("DELETE FROM manifests WHERE mid = ?", (mid,))
+
+    def index_manifest(self, path: Path, sha1: str, url: str, label: str = "") -> None:
+        """(Re)index one finished JSONL in one transaction: readers see the old or the new."""
+        stat = path.stat()
+        records = list(_records(path))  # read (and check) it all before touching the index
+        with self._write, self.db:
+            db = self.db
+            self._drop(sha1)
+            start = (db.execute("SELECT max(id) FROM lines").fetchone()[0] or 0) + 1
+            cursor = db.execute(
+                "INSERT INTO manifests(sha1, url, label, size, mtime_ns, lo, hi, pages, lines, "
+                "mean_conf, empty_pages) VALUES (?, ?, ?, ?, ?, 0, 0, 0, 0, NULL, 0)",
+                (sha1, url, label, stat.st_size, stat.st_mtime_ns),
+            )
+            mid = cursor.lastrowid
+            rowid = start
+            line_rows: list[tuple[Any, ...]] = []
+            page_rows: list[tuple[Any, ...]] = []
+            confidences: list[float] = []
+            empty = 0
+            for record in records:
+                lines = record.get("ocr_lines") or []
+                page_conf = [
+                    float(line["confidence"])
+                    for line in lines
+                    if line.get("confidence") is not None
+                ]
+                confidences += page_conf
+                if not lines or record.get("chars", 1) == 0:
+                    empty += 1
+                image = record.get("image") or {}
+                page_rows.append(
+                    (
+                        mid, record["canvas_index"], str(record.get("canvas_id", "")),
+                        str(record.get("canvas_label", "")), int(image.get("width", 0)),
+                        int(image.get("height", 0)), len(lines),
+                        sum(page_conf) / len(page_conf) if page_conf else None,
+                    )
+                )  # fmt: skip
+                for number, line in enumerate(lines):
+                    text = str(line.get("text", ""))
+                    if not text.strip():
+                        continue
+                    words = word_boxes(line)
+                    line_rows.append(
+                        (rowid, mid, record["canvas_index"], number, *line_box(line), text,
+                         json.dumps(words, separators=(",", ":")) if words else None)
+                    )  # fmt: skip
+                    rowid += 1
+            db.executemany(
+                "INSERT OR REPLACE INTO pages VALUES (?, ?, ?, ?, ?, ?, ?, ?)", page_rows
+            )
+            db.executemany("INSERT INTO lines VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", line_rows)
+            db.execute(
+                "INSERT INTO lines_fts(rowid, text) SELECT id, text FROM lines WHERE id >= ?",
+                (start,),
+            )
+            db.execute(
+                "UPDATE manifests SET lo = ?, hi = ?, pages = ?, lines = ?, mean_conf = ?, "
+                "empty_pages = ? WHERE mid = ?",
+                (start, rowid - 1, len(page_rows), len(line_rows),
+                 sum(confidences) / len(confidences) if confidences else None, empty, mid),
+            )  # fmt: skip
+
+    # -- reading -----------------------------------------------------------------------
+
+    def search(self, q: str, sha1: str | None = None, offset: int = 0, limit: int = 100) -> Matches:
+        """Lines that contain every word of `q` (as text), in manifest and page order."""
+        match = fts_query(q)
+        if not tokens(q):
+            return Matches([], 0, True)
+        where, params = "lines_fts MATCH ?", [match]
+        if sha1 is not None:
+            found = self.db.execute(
+                "SELECT lo, hi FROM manifests WHERE sha1 = ?", (sha1,)
+            ).fetchone()
+            if found is None:
+                return Matches([], 0, True)
+            where += " AND rowid BETWEEN ? AND ?"
+            params += [found[0], found[1]]
+        total = self.db.execute(
+            f"SELECT count(*) FROM (SELECT rowid FROM lines_fts WHERE {where} LIMIT ?)",
+            (*params, COUNT_CAP + 1),
+        ).fetchone()[0]
+        rows = self.db.execute(
+            "SELECT l.id, m.sha1, m.url, l.canvas_index, p.canvas_id, l.line_no, l.x, l.y, "
+            "l.w, l.h, p.img_w, p.img_h, l.text, l.words "
+            f"FROM (SELECT rowid AS r FROM lines_fts WHERE {where} ORDER BY rowid "
+            "LIMIT ? OFFSET ?) AS f JOIN lines l ON l.id = f.r "
+            "JOIN manifests m ON m.mid = l.mid "
+            "JOIN pages p ON p.mid = l.mid AND p.canvas_index = l.canvas_index ORDER BY l.id",
+            (*params, limit, offset),
+        ).fetchall()
+        hits = [
+            Hit(r[0], r[1], r[2], r[3], r[4], r[5], (r[6], r[7], r[8], r[9]), (r[10], r[11]),
+                r[12], json.loads(r[13]) if r[13] else None)
+            for r in rows
+        ]  # fmt: skip
+        return Matches(hits, total, total <= COUNT_CAP)
+
+    def manifest_figures(self) -> dict[str, dict[str, Any]]:
+        """sha1 -> pages, lines, mean line confidence, empty pages of every indexed manifest."""
+        return {
+            sha1: {"pages": pages, "lines": lines, "mean_conf": conf, "empty_pages": empty}
+            for sha1, pages, lines, conf, empty in self.db.execute(
+                "SELECT sha1, pages, lines, mean_conf, empty_pages FROM manifests"
+            )
+        }
+
+    def worst_pages(self, limit: int = 200, offset: int = 0) -> list[dict[str, Any]]:
+        """Pages with lines, lowest mean line confidence first."""
+        return self._pages("p.mean_conf IS NOT NULL ORDER BY p.mean_conf, m.sha1, p.canvas_index",
+                           limit, offset)  # fmt: skip
+
+    def pages_without_lines(self, limit: int = 200, offset: int = 0) -> list[dict[str, Any]]:
+        return self._pages("p.lines = 0 ORDER BY m.sha1, p.canvas_index", limit, offset)
+
+    def count_pages_without_lines(self) -> int:
+        return self.db.execute("SELECT count(*) FROM pages WHERE lines = 0").fetchone()[0]
+
+    def _pages(self, where: str, limit: int, offset: int) -> list[dict[str, Any]]:
+        keys = ("sha1", "label", "url", "canvas_index", "canvas_id", "canvas_label", "lines",
+                "mean_conf")  # fmt: skip
+        rows = self.db.execute(
+            "SELECT m.sha1, m.label, m.url, p.canvas_index, p.canvas_id, p.canvas_label, "
+            f"p.lines, p.mean_conf FROM pages p JOIN manifests m ON m.mid = p.mid WHERE {where} "
+            "LIMIT ? OFFSET ?",
+            (limit, offset),
+        )
+        return [dict(zip(keys, row, strict=True)) for row in rows]
