@@ -13,11 +13,13 @@ an FTS query with a rowid range, not a filter over every match in the run.
 from __future__ import annotations
 
 import json
+import os
 import re
 import sqlite3
 import threading
 import unicodedata
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -87,15 +89,13 @@ def fts_query(q: str) -> str:
     return " ".join('"' + term.replace('"', '""') + '"' for term in q.split())
 
 
-def _box(points: Iterable[Iterable[int]]) -> tuple[int, int, int, int] | None:
-    xs, ys = [], []
-    for point in points:
-        x, y = list(point)[:2]
-        xs.append(int(x))
-        ys.append(int(y))
-    if not xs:
+def _box(points: list[list[int]]) -> tuple[int, int, int, int] | None:
+    if not points:
         return None
-    return min(xs), min(ys), max(xs) - min(xs), max(ys) - min(ys)
+    xs = [int(point[0]) for point in points]
+    ys = [int(point[1]) for point in points]
+    left, top = min(xs), min(ys)
+    return left, top, max(xs) - left, max(ys) - top
 
 
 def line_box(line: dict[str, Any]) -> tuple[int, int, int, int]:
@@ -142,6 +142,69 @@ def _records(path: Path) -> Iterator[dict[str, Any]]:
             yield record
 
 
+@dataclass
+class ParsedManifest:
+    """The rows of one JSONL, ready to insert (made in a worker process for big builds)."""
+
+    size: int
+    mtime_ns: int
+    pages: list[tuple[Any, ...]]  # canvas_index, canvas_id, label, img_w, img_h, lines, conf
+    lines: list[tuple[Any, ...]]  # canvas_index, line_no, x, y, w, h, text, words (JSON)
+    mean_conf: float | None
+    empty_pages: int
+
+
+def parse_manifest(path: Path) -> ParsedManifest:
+    """Read a finished JSONL into index rows; TornRecord names the first bad line."""
+    stat = path.stat()
+    pages: list[tuple[Any, ...]] = []
+    rows: list[tuple[Any, ...]] = []
+    total, count, empty = 0.0, 0, 0
+    for record in _records(path):
+        lines = record.get("ocr_lines") or []
+        page_conf = [float(c) for c in (line.get("confidence") for line in lines) if c is not None]
+        total += sum(page_conf)
+        count += len(page_conf)
+        if not lines or record.get("chars", 1) == 0:
+            empty += 1
+        image = record.get("image") or {}
+        index = record["canvas_index"]
+        pages.append(
+            (index, str(record.get("canvas_id", "")), str(record.get("canvas_label", "")),
+             int(image.get("width", 0)), int(image.get("height", 0)), len(lines),
+             sum(page_conf) / len(page_conf) if page_conf else None)
+        )  # fmt: skip
+        for number, line in enumerate(lines):
+            text = str(line.get("text", ""))
+            if not text.strip():
+                continue
+            words = word_boxes(line)
+            rows.append(
+                (index, number, *line_box(line), text,
+                 json.dumps(words, separators=(",", ":")) if words else None)
+            )  # fmt: skip
+    return ParsedManifest(
+        stat.st_size, stat.st_mtime_ns, pages, rows, total / count if count else None, empty
+    )
+
+
+def _parse_or_error(path: Path) -> ParsedManifest | TornRecord:
+    try:
+        return parse_manifest(path)
+    except TornRecord as err:
+        return err
+
+
+def _parse_all(paths: list[Path]) -> Iterator[ParsedManifest | TornRecord]:
+    """Parsed manifests in order; on every CPU when there are many (the first build)."""
+    if len(paths) < 8:
+        yield from map(_parse_or_error, paths)
+        return
+    workers = max(1, len(os.sched_getaffinity(0)))
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        yield from pool.map(_parse_or_error, paths, chunksize=2)
+
+
 class SearchIndex:
     """`runs/<RUN>/search.sqlite`, safe to use from the server's threads (one connection per
     thread, one writer at a time)."""
@@ -159,6 +222,7 @@ class SearchIndex:
         if conn is None:
             conn = sqlite3.connect(self.path, timeout=60)
             conn.execute("PRAGMA synchronous=NORMAL")
+            conn.execute("PRAGMA cache_size=-65536")  # 64 MiB: bulk builds, big merges
             self._local.conn = conn
         return conn
 
@@ -180,25 +244,25 @@ class SearchIndex:
             sha1: (size, mtime)
             for sha1, size, mtime in self.db.execute("SELECT sha1, size, mtime_ns FROM manifests")
         }
-        done: list[str] = []
+        todo: list[tuple[Path, dict[str, str]]] = []
         present: set[str] = set()
         for row in rows:
-            sha1 = row["sha1"]
-            path = folder / f"{sha1}.jsonl"
+            path = folder / f"{row['sha1']}.jsonl"
             try:
                 stat = path.stat()
             except FileNotFoundError:
                 continue
-            present.add(sha1)
-            if known.get(sha1) == (stat.st_size, stat.st_mtime_ns):
-                continue
-            try:
-                self.index_manifest(path, sha1, row["manifest_url"], row.get("label", ""))
-            except TornRecord:
+            present.add(row["sha1"])
+            if known.get(row["sha1"]) != (stat.st_size, stat.st_mtime_ns):
+                todo.append((path, row))
+        done: list[str] = []
+        for (_, row), parsed in zip(todo, _parse_all([p for p, _ in todo]), strict=True):
+            if isinstance(parsed, TornRecord):
                 if strict:
-                    raise
+                    raise parsed
                 continue
-            done.append(sha1)
+            self.store(parsed, row["sha1"], row["manifest_url"], row.get("label", ""))
+            done.append(row["sha1"])
         for sha1 in set(known) - present:
             with self._write, self.db:
                 self._drop(sha1)
@@ -219,67 +283,35 @@ class SearchIndex:
         self.db.execute("DELETE FROM manifests WHERE mid = ?", (mid,))
 
     def index_manifest(self, path: Path, sha1: str, url: str, label: str = "") -> None:
-        """(Re)index one finished JSONL in one transaction: readers see the old or the new."""
-        stat = path.stat()
-        records = list(_records(path))  # read (and check) it all before touching the index
+        """(Re)index one finished JSONL (read and checked whole before the index is touched)."""
+        self.store(parse_manifest(path), sha1, url, label)
+
+    def store(self, parsed: ParsedManifest, sha1: str, url: str, label: str) -> None:
+        """Replace a manifest's rows in one transaction: readers see the old or the new."""
         with self._write, self.db:
             db = self.db
             self._drop(sha1)
             start = (db.execute("SELECT max(id) FROM lines").fetchone()[0] or 0) + 1
             cursor = db.execute(
                 "INSERT INTO manifests(sha1, url, label, size, mtime_ns, lo, hi, pages, lines, "
-                "mean_conf, empty_pages) VALUES (?, ?, ?, ?, ?, 0, 0, 0, 0, NULL, 0)",
-                (sha1, url, label, stat.st_size, stat.st_mtime_ns),
-            )
+                "mean_conf, empty_pages) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (sha1, url, label, parsed.size, parsed.mtime_ns, start,
+                 start + len(parsed.lines) - 1, len(parsed.pages), len(parsed.lines),
+                 parsed.mean_conf, parsed.empty_pages),
+            )  # fmt: skip
             mid = cursor.lastrowid
-            rowid = start
-            line_rows: list[tuple[Any, ...]] = []
-            page_rows: list[tuple[Any, ...]] = []
-            confidences: list[float] = []
-            empty = 0
-            for record in records:
-                lines = record.get("ocr_lines") or []
-                page_conf = [
-                    float(line["confidence"])
-                    for line in lines
-                    if line.get("confidence") is not None
-                ]
-                confidences += page_conf
-                if not lines or record.get("chars", 1) == 0:
-                    empty += 1
-                image = record.get("image") or {}
-                page_rows.append(
-                    (
-                        mid, record["canvas_index"], str(record.get("canvas_id", "")),
-                        str(record.get("canvas_label", "")), int(image.get("width", 0)),
-                        int(image.get("height", 0)), len(lines),
-                        sum(page_conf) / len(page_conf) if page_conf else None,
-                    )
-                )  # fmt: skip
-                for number, line in enumerate(lines):
-                    text = str(line.get("text", ""))
-                    if not text.strip():
-                        continue
-                    words = word_boxes(line)
-                    line_rows.append(
-                        (rowid, mid, record["canvas_index"], number, *line_box(line), text,
-                         json.dumps(words, separators=(",", ":")) if words else None)
-                    )  # fmt: skip
-                    rowid += 1
             db.executemany(
-                "INSERT OR REPLACE INTO pages VALUES (?, ?, ?, ?, ?, ?, ?, ?)", page_rows
+                "INSERT OR REPLACE INTO pages VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                ((mid, *page) for page in parsed.pages),
             )
-            db.executemany("INSERT INTO lines VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", line_rows)
+            db.executemany(
+                "INSERT INTO lines VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                ((start + n, mid, *line) for n, line in enumerate(parsed.lines)),
+            )
             db.execute(
                 "INSERT INTO lines_fts(rowid, text) SELECT id, text FROM lines WHERE id >= ?",
                 (start,),
             )
-            db.execute(
-                "UPDATE manifests SET lo = ?, hi = ?, pages = ?, lines = ?, mean_conf = ?, "
-                "empty_pages = ? WHERE mid = ?",
-                (start, rowid - 1, len(page_rows), len(line_rows),
-                 sum(confidences) / len(confidences) if confidences else None, empty, mid),
-            )  # fmt: skip
 
     # -- reading -----------------------------------------------------------------------
 
