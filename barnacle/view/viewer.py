@@ -29,7 +29,7 @@ def mirador_config(manifest: str, canvas: str | None) -> dict[str, object]:
     window: dict[str, object] = {
         "manifestId": manifest,
         "sideBarOpen": True,
-        "defaultSideBarPanel": "annotations",
+        "sideBarPanel": "annotations",
         "highlightAllAnnotations": True,
     }
     if canvas:
@@ -37,7 +37,12 @@ def mirador_config(manifest: str, canvas: str | None) -> dict[str, object]:
     return {
         "id": "viewer",
         "windows": [window],
-        "window": {"allowClose": False, "allowMaximize": False, "sideBarOpenByDefault": True},
+        "window": {
+            "allowClose": False,
+            "allowMaximize": False,
+            "sideBarOpenByDefault": True,
+            "defaultSideBarPanel": "annotations",
+        },
         "workspaceControlPanel": {"enabled": False},
         "annotations": {
             "filteredMotivations": [
