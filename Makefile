@@ -36,6 +36,8 @@ IMAGE      ?= localhost/barnacle:latest#   tag that make image builds
 SIF        ?= build/barnacle.sif#          file that make sif builds
 SAMPLE_PORT ?= 8182#                       port of the bundled sample IIIF server (make demo)
 SOAK_MANIFESTS ?= 200#                     manifests in make bench-soak (200: about 30 minutes here)
+FORMATS    ?= alto hocr page text iiif#    make export: formats written (alto hocr page text iiif)
+PUBLISH_URL ?=#                            make export: URL where runs/$(RUN)/iiif/ is served (default http://127.0.0.1:8183/iiif/)
 PYTEST_ARGS ?=#                            extra arguments for pytest, e.g. -k listing
 
 export COLLECTION
@@ -167,6 +169,43 @@ failed: ## list the page and manifest errors of runs/$(RUN) (jq over the .errors
 .PHONY: prefetch
 prefetch: $(MANIFESTS) ## download every manifest and page image of runs/$(RUN) into CACHE_DIR
 	$(PY) -m barnacle prefetch $(RUN_DIR) --cache-dir=$(call shq,$(CACHE_DIR)) --size=$(call shq,$(SIZE)) $(if $(MAX_PAGES),--max-pages=$(MAX_PAGES))
+
+##@ Export (make export RUN=name [FORMATS="alto iiif"] [PUBLISH_URL=https://host/path/iiif/])
+# One target per manifest and format, each depending on its finished JSONL (a .jsonl.part is
+# not a prerequisite, so an unfinished manifest is not exported): a rerun exports only what
+# changed and make -j runs them in parallel. alto/ and page/ hold one file per page, so their
+# target is the manifest's folder, touched once every page is written; iiif's is the derived
+# manifest, written after its annotation pages.
+EXPORT_JSONL = $(filter-out %.errors.jsonl,$(wildcard $(RUN_DIR)/ocr/*.jsonl))
+EXPORT_SHA1S = $(patsubst $(RUN_DIR)/ocr/%.jsonl,%,$(EXPORT_JSONL))
+EXPORT_PATH_alto = $(RUN_DIR)/alto/%
+EXPORT_PATH_page = $(RUN_DIR)/page/%
+EXPORT_PATH_hocr = $(RUN_DIR)/hocr/%.html
+EXPORT_PATH_text = $(RUN_DIR)/text/%.txt
+EXPORT_PATH_iiif = $(RUN_DIR)/iiif/%/manifest.json
+EXPORT_TARGETS = $(foreach f,$(FORMATS),$(if $(EXPORT_PATH_$(f)),$(patsubst %,$(EXPORT_PATH_$(f)),$(EXPORT_SHA1S)),$(error unknown format '$(f)' in FORMATS: choose from alto hocr page text iiif)))
+EXPORT_ARGS = $(if $(PUBLISH_URL),--publish-url=$(call shq,$(PUBLISH_URL))) \
+  $(if $(filter command line environment,$(origin CACHE_DIR)),--cache-dir=$(call shq,$(CACHE_DIR)))
+
+.PHONY: export
+export: $(EXPORT_TARGETS) ## write runs/$(RUN)/{alto,page,hocr,text,iiif}/ from every finished JSONL (FORMATS, PUBLISH_URL)
+	@test -d $(RUN_DIR)/ocr || { echo "$(RUN_DIR)/ocr not found: run make run RUN=$(RUN) first" >&2; exit 2; }
+	@echo "exported $(words $(EXPORT_SHA1S)) manifest(s) of $(RUN_DIR) as $(FORMATS)"
+
+$(RUN_DIR)/alto/%: $(RUN_DIR)/ocr/%.jsonl | $(STAMP)
+	$(PY) -m barnacle export alto $< $(EXPORT_ARGS)
+$(RUN_DIR)/page/%: $(RUN_DIR)/ocr/%.jsonl | $(STAMP)
+	$(PY) -m barnacle export page $< $(EXPORT_ARGS)
+$(RUN_DIR)/hocr/%.html: $(RUN_DIR)/ocr/%.jsonl | $(STAMP)
+	$(PY) -m barnacle export hocr $< $(EXPORT_ARGS)
+$(RUN_DIR)/text/%.txt: $(RUN_DIR)/ocr/%.jsonl | $(STAMP)
+	$(PY) -m barnacle export text $< $(EXPORT_ARGS)
+$(RUN_DIR)/iiif/%/manifest.json: $(RUN_DIR)/ocr/%.jsonl | $(STAMP)
+	$(PY) -m barnacle export iiif $< $(EXPORT_ARGS)
+
+.PHONY: bench-export
+bench-export: $(STAMP) ## export benchmark: pages/s of ALTO, hOCR and IIIF on 10,000 synthetic records
+	$(PY) bench/bench_export.py
 
 ##@ Local SLURM cluster (a real one-node cluster on this machine)
 .PHONY: slurm-start slurm-stop

@@ -319,6 +319,47 @@ def cmd_view(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_export(args: argparse.Namespace) -> int:
+    """JSONL files (or a run's changed ones) -> ALTO, hOCR, PAGE, text, IIIF (barnacle.export)."""
+    from barnacle.export import ExportOptions, ExportReport, export_jsonl, export_run
+    from barnacle.export.layout import normalise_publish_url
+    from barnacle.export.run import check_formats, default_run_dir
+    from barnacle.export.source_manifest import run_cache_dir
+
+    try:
+        formats = check_formats([f for f in args.format.replace(",", " ").split() if f])
+    except ValueError as err:
+        return _fail(str(err))
+    if args.run is not None:
+        if args.jsonl:
+            return _fail("give JSONL files or --run RUN_DIR, not both")
+        report = export_run(args.run, formats, args.publish_url, args.force, args.cache_dir)
+    elif not args.jsonl:
+        return _fail("give the JSONL files to export (runs/<RUN>/ocr/<sha1>.jsonl), or --run")
+    else:
+        report = ExportReport(
+            run_dir=args.run_dir or default_run_dir(args.jsonl[0]), formats=formats
+        )
+        for jsonl in args.jsonl:
+            if not jsonl.is_file():
+                return _fail(f"{jsonl} not found (a finished runs/<RUN>/ocr/<sha1>.jsonl)")
+            run_dir = args.run_dir or default_run_dir(jsonl)
+            options = ExportOptions(
+                publish_url=normalise_publish_url(args.publish_url),
+                cache_dir=args.cache_dir or run_cache_dir(run_dir),
+            )
+            report.exported.append(export_jsonl(jsonl, formats, run_dir, options))
+    for note in report.notes:
+        print(f"barnacle: note: {printable(str(note))}", file=sys.stderr)
+    for problem in report.problems:
+        print(f"barnacle: error: {printable(str(problem))}", file=sys.stderr)
+    print(
+        f"exported {len(report.exported)} manifest(s), {report.files} file(s) "
+        f"({' '.join(formats)}); {report.up_to_date} up to date; {len(report.problems)} problem(s)"
+    )
+    return EXIT_OK if report.ok else EXIT_INVALID
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="barnacle", description="IIIF collections to machine-readable text with Kraken OCR."
@@ -411,6 +452,30 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, default=8183, help="port (default 8183)")
     p.add_argument("-v", "--verbose", action="store_true", help="log every request")
     p.set_defaults(func=cmd_view)
+
+    p = sub.add_parser(
+        "export", help="JSONL -> alto/page/hocr/text/iiif under the run folder (make export)"
+    )
+    p.add_argument(
+        "format", metavar="FORMAT", help="alto, hocr, page, text, iiif; several: 'alto,iiif'"
+    )
+    p.add_argument(
+        "jsonl", metavar="JSONL", nargs="*", type=Path, help="finished ocr/<sha1>.jsonl files"
+    )
+    p.add_argument(
+        "--run", type=Path, metavar="RUN_DIR", help="every finished JSONL of the run that changed"
+    )
+    p.add_argument(
+        "--run-dir", type=Path, help="where the format folders go (default: the JSONL's run)"
+    )
+    p.add_argument(
+        "--publish-url", help="where iiif/ is served (default: http://127.0.0.1:8183/iiif/)"
+    )
+    p.add_argument(
+        "--cache-dir", type=Path, help="cache with the source manifests (default: the run's)"
+    )
+    p.add_argument("--force", action="store_true", help="with --run: export all, changed or not")
+    p.set_defaults(func=cmd_export)
     return parser
 
 

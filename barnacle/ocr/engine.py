@@ -34,13 +34,29 @@ def _points(values: Any) -> list[Point]:
     return [(round(x), round(y)) for x, y in (values or [])]
 
 
+def _cuts(record: ocr_record) -> list[tuple[int, int]] | None:
+    """kraken's raw per-character positions along the baseline: (start, end) distances. The
+    public `cuts` of a baseline record are polygons computed from these, so the raw pairs
+    (what kraken's BaselineOCRRecord is built from) are what the page record keeps."""
+    raw = getattr(record, "_cuts", None)
+    if not raw or len(raw) != len(record.prediction):
+        return None
+    try:
+        return [(round(start), round(end)) for start, end in raw]
+    except (TypeError, ValueError):  # a bbox record's cuts are polygons, not distance pairs
+        return None
+
+
 def _line(record: ocr_record) -> OcrLine:
     confidences = list(record.confidences or [])
+    cuts = _cuts(record)
     return OcrLine(
         text=record.prediction,
         baseline=_points(getattr(record, "baseline", None)),
         boundary=_points(getattr(record, "boundary", None)),
         confidence=sum(confidences) / len(confidences) if confidences else None,
+        cuts=cuts,
+        confidences=[round(float(c), 4) for c in confidences] if cuts is not None else None,
     )
 
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 Point = tuple[int, int]
+Cut = tuple[int, int]
 
 
 class OcrLine(BaseModel):
@@ -14,6 +15,20 @@ class OcrLine(BaseModel):
     baseline: list[Point]
     boundary: list[Point]  # polygon around the line; empty when the segmenter gave none
     confidence: float | None  # mean of the per-character confidences; None for an empty line
+    cuts: list[Cut] | None = Field(
+        default=None,
+        description=(
+            "Where each character of `text` lies along the baseline: kraken's (start, end) "
+            "distances in pixels from the baseline's start (extended to the boundary), one pair "
+            "per character; word and character boxes (ALTO String, hOCR ocrx_word, PAGE Word) "
+            "are computed from these with `baseline` and `boundary`. Absent in records written "
+            "before Barnacle kept them: those export at line level"
+        ),
+    )
+    confidences: list[float] | None = Field(
+        default=None,
+        description="Per-character confidences (0-1, 4 decimals), one per character of `text`",
+    )
 
 
 class OcrTimings(BaseModel):

@@ -1,0 +1,103 @@
+"""Read one finished JSONL into page records, keeping every good line and naming the bad ones."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from pydantic import BaseModel, ValidationError
+
+from barnacle.export.problems import Problem
+from barnacle.records.page_record import PageRecord
+
+LINE_LEVEL_NOTE = (
+    "written before records kept character positions: exported at line level (no word boxes)"
+)
+
+
+class NumberedRecord(BaseModel):
+    """A page record and the JSONL line it came from (1-based)."""
+
+    line: int
+    record: PageRecord
+
+    @property
+    def word_level(self) -> bool:
+        """Every non-empty line has one cut and one confidence per character."""
+        return all(
+            line.cuts is not None
+            and line.confidences is not None
+            and len(line.cuts) == len(line.text) == len(line.confidences)
+            for line in self.record.ocr_lines
+            if line.text
+        )
+
+
+class ManifestRecords(BaseModel):
+    """The usable page records of one JSONL, in canvas order, and what was wrong."""
+
+    path: Path
+    pages: list[NumberedRecord]
+    problems: list[Problem]
+    notes: list[Problem]
+
+    @property
+    def sha1(self) -> str:
+        return self.path.name.removesuffix(".jsonl")
+
+    @property
+    def manifest_url(self) -> str | None:
+        return self.pages[0].record.manifest_url if self.pages else None
+
+
+def _first_error(err: ValidationError) -> str:
+    first = err.errors()[0]
+    where = ".".join(str(part) for part in first["loc"]) or "record"
+    return f"{where}: {first['msg']}"
+
+
+def read_manifest_records(path: Path) -> ManifestRecords:
+    """The page records of `path`. A torn line (not JSON), a foreign one (JSON but not a page
+    record), a second record for the same canvas or another manifest's record becomes a
+    Problem naming the line; the other records are kept."""
+    pages: dict[int, NumberedRecord] = {}
+    problems: list[Problem] = []
+    notes: list[Problem] = []
+    manifest_url: str | None = None
+    old_lines: list[int] = []
+    with path.open("rb") as handle:
+        for number, raw in enumerate(handle, start=1):
+            if not raw.strip():
+                continue
+            try:
+                data = json.loads(raw)
+            except (json.JSONDecodeError, UnicodeDecodeError):
+                problems.append(Problem.at(path, number, "torn line (not JSON): skipped"))
+                continue
+            try:
+                record = PageRecord.model_validate(data)
+            except ValidationError as err:
+                message = f"not a page record ({_first_error(err)}): skipped"
+                problems.append(Problem.at(path, number, message))
+                continue
+            if manifest_url is None:
+                manifest_url = record.manifest_url
+            elif record.manifest_url != manifest_url:
+                message = f"record of another manifest ({record.manifest_url}): skipped"
+                problems.append(Problem.at(path, number, message))
+                continue
+            if record.canvas_index in pages:
+                message = f"second record for canvas {record.canvas_index}: the first is kept"
+                problems.append(Problem.at(path, number, message))
+                continue
+            item = NumberedRecord(line=number, record=record)
+            pages[record.canvas_index] = item
+            if not item.word_level:
+                old_lines.append(number)
+    if old_lines:
+        shown = ", ".join(str(n) for n in old_lines[:10]) + (" ..." if len(old_lines) > 10 else "")
+        notes.append(
+            Problem.at(path, None, f"{len(old_lines)} page(s) {LINE_LEVEL_NOTE} (lines {shown})")
+        )
+    ordered = [pages[index] for index in sorted(pages)]
+    return ManifestRecords(path=path, pages=ordered, problems=problems, notes=notes)
