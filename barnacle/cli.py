@@ -305,7 +305,9 @@ def cmd_view(args: argparse.Namespace) -> int:
     from barnacle.view.server import ViewError, open_view
 
     try:
-        server = open_view(Path(args.run_dir), args.host, args.port, verbose=args.verbose)
+        server = open_view(
+            Path(args.run_dir), args.host, args.port, verbose=args.verbose, cache_dir=args.cache_dir
+        )
     except ViewError as err:
         return _fail(str(err))
     host, port = server.server_address[:2]
@@ -450,6 +452,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("run_dir", metavar="RUN_DIR")
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     p.add_argument("--port", type=int, default=8183, help="port (default 8183)")
+    p.add_argument(
+        "--cache-dir", type=Path, help="cache with the source manifests (default: the run's)"
+    )
     p.add_argument("-v", "--verbose", action="store_true", help="log every request")
     p.set_defaults(func=cmd_view)
 

@@ -28,6 +28,7 @@ from support.view_runs import (
     view_server,
     write_derived_manifest,
     write_records,
+    write_source_manifest,
 )
 
 
@@ -247,6 +248,62 @@ def test_find_page_lists_hits_with_viewer_links(run) -> None:
         assert status == 200
         assert f"/view/{facts['sha1'][0]}?canvas=" in body.decode()
         assert "1 lines" in body.decode()
+
+
+def test_derived_iiif_exported_on_demand_with_ids_on_this_server(run, tmp_path: Path) -> None:
+    from barnacle.export import DEFAULT_PUBLISH_URL, export_run
+
+    run_dir, facts = run
+    sha1 = facts["sha1"][0]
+    cache = tmp_path / "cache"
+    write_source_manifest(cache, 0, 4, "http://images.invalid")
+    on_disk = run_dir / "iiif" / sha1 / "manifest.json"
+    with view_server(run_dir, cache) as base:
+        manifest = get_json(f"{base}/iiif/{sha1}/manifest.json")  # exported on demand
+        assert on_disk.is_file()
+        assert manifest["id"] == f"{base}/iiif/{sha1}/manifest.json"
+        assert {"id": f"{base}/iiif/{sha1}/search", "type": "SearchService2"} in manifest["service"]
+        canvas = manifest["items"][1]
+        (page_ref,) = canvas["annotations"]
+        annotations = get_json(page_ref["id"])  # the id resolves on this server
+        assert annotations["id"] == page_ref["id"]
+        texts = [a["body"]["value"] for a in annotations["items"]]
+        zanzibar = annotations["items"][texts.index("the ship sailed to zanzibar at dawn")]
+        # the search box of a line is the box of its derived annotation
+        hit = get_json(f"{base}/iiif/{sha1}/search?q=dawn")["items"][0]
+        assert hit["target"] == zanzibar["target"] == f"{canvas['id']}#xywh=200,420,700,60"
+        for link in canvas.get("rendering", []) + manifest.get("rendering", []):
+            assert link["id"].startswith(f"{base}/"), link
+            status, _ = get(link["id"])
+            assert status == 200, link
+    # exported elsewhere (make export's default PUBLISH_URL): the ids move to this server,
+    # the file on disk stays as published
+    export_run(run_dir, ["iiif"], DEFAULT_PUBLISH_URL, force=True, cache_dir=cache)
+    with view_server(run_dir, cache) as base:
+        manifest = get_json(f"{base}/iiif/{sha1}/manifest.json")
+        assert manifest["id"] == f"{base}/iiif/{sha1}/manifest.json"
+        assert DEFAULT_PUBLISH_URL not in json.dumps(manifest)
+        assert json.loads(on_disk.read_text())["id"].startswith(DEFAULT_PUBLISH_URL)
+        # a JSONL newer than its export is exported again on the next request
+        jsonl = run_dir / "ocr" / f"{sha1}.jsonl"
+        changed = jsonl.read_text().replace("zanzibar", "timbuktu")
+        time.sleep(0.05)
+        write_records(jsonl, [json.loads(x) for x in changed.splitlines()])
+        page = get_json(manifest["items"][1]["annotations"][0]["id"])
+        assert "the ship sailed to timbuktu at dawn" in [a["body"]["value"] for a in page["items"]]
+        # a manifest without a cached source: one clear error, not a crash
+        status, body = get(f"{base}/iiif/{facts['sha1'][1]}/manifest.json")
+        assert status == 500 and b"not in the cache" in body
+
+
+def test_unfinished_or_unknown_manifest_is_not_found(run) -> None:
+    run_dir, facts = run
+    with view_server(run_dir) as base:
+        paths = [f"/iiif/{facts['sha1'][2]}/manifest.json", f"/view/{facts['sha1'][3]}",
+                 f"/iiif/{'0' * 40}/search?q=x", "/iiif/../../etc/passwd", "/nothing"]  # fmt: skip
+        for path in paths:
+            status, _ = get(base + path)
+            assert status == 404, path
 
 
 def _free_port() -> int:

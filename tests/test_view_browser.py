@@ -12,17 +12,20 @@ import json
 import os
 import shutil
 import subprocess
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
 from PIL import Image, ImageDraw
 
-from barnacle.atomic import atomic_write_text
 from barnacle.listing.manifest_table import manifest_sha1
+from barnacle.sample.image_api import ImageServer, Reply
 from barnacle.view.viewer import mirador_dir
 
-from support.scripted_server import Response, ScriptedServer
 from support.view_runs import (
     CANVAS_H,
     CANVAS_W,
@@ -32,6 +35,7 @@ from support.view_runs import (
     make_view_run,
     manifest_url,
     view_server,
+    write_source_manifest,
 )
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -49,7 +53,7 @@ def _chromium(url: str, *flags: str, budget_ms: int = 20000) -> str:
     done = subprocess.run(
         [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
          "--no-first-run", "--disable-dev-shm-usage", f"--virtual-time-budget={budget_ms}",
-         "--window-size=1400,900", *flags, url],
+         "--window-size=1400,900", "--run-all-compositor-stages-before-draw", *flags, url],
         capture_output=True, text=True, timeout=120,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr[-2000:]
@@ -71,57 +75,56 @@ def _page_image(lines: list[dict]) -> bytes:
     return out.getvalue()
 
 
-def _derived(run_dir: Path, number: int, base: str, images: ScriptedServer) -> dict[str, str]:
-    """The derived IIIF of one manifest, in the shape `make export` writes (issue #10): a v3
-    manifest with a SearchService2, one AnnotationPage per canvas, one line annotation each
-    (canvas coordinates). Images come from a second server on 127.0.0.1."""
+@contextmanager
+def _image_service(folder: Path) -> Iterator[str]:
+    """A IIIF Image API 3 server on 127.0.0.1 for the PNGs in `folder` (barnacle.sample's
+    image code), so Mirador places each image by its info.json as it would in a library."""
+    images = ImageServer()
+
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, *args: object) -> None:
+            pass
+
+        def do_GET(self) -> None:  # noqa: N802
+            parts = self.path.split("/")[2:]  # /iiif/<id>/...
+            path = folder / f"{parts[0]}.png"
+            if not path.is_file():
+                reply = Reply(404, b"not found", "text/plain")
+            elif parts[1:] == ["info.json"]:
+                with Image.open(path) as image:
+                    width, height = image.size
+                service = f"http://{self.headers['Host']}/iiif/{parts[0]}"
+                reply = images.info(3, service, path, width, height)
+            else:
+                reply = images.image(3, parts[0], path, *parts[1:5])
+            self.send_response(reply.status)
+            self.send_header("Content-Type", reply.content_type)
+            self.send_header("Content-Length", str(len(reply.body)))
+            self.send_header("Access-Control-Allow-Origin", "*")
+            self.end_headers()
+            self.wfile.write(reply.body)
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def _page_images(run_dir: Path, number: int, folder: Path) -> dict[str, list[str]]:
+    """Page images of book `number` into `folder` (<number>-<page>.png); canvas -> OCR lines."""
     sha1 = manifest_sha1(manifest_url(number))
-    folder = run_dir / "iiif" / sha1
-    (folder / "annotations").mkdir(parents=True, exist_ok=True)
-    records = [json.loads(x) for x in (run_dir / "ocr" / f"{sha1}.jsonl").read_text().splitlines()]
-    sx, sy = CANVAS_W / IMAGE_W, CANVAS_H / IMAGE_H
-    canvases = []
+    folder.mkdir(parents=True, exist_ok=True)
     texts = {}
-    for record in records:
-        index = record["canvas_index"]
-        canvas = canvas_id(number, index)
-        page_id = f"{base}{sha1}/annotations/{index:04d}.json"
-        images.route(f"/img/{number}/{index}.png", Response(
-            body=_page_image(record["ocr_lines"]),
-            headers={"Content-Type": "image/png", "Access-Control-Allow-Origin": "*"}))  # fmt: skip
-        items = []
-        for n, line in enumerate(record["ocr_lines"]):
-            xs = [p[0] for p in line["boundary"]]
-            ys = [p[1] for p in line["boundary"]]
-            left, top = min(xs), min(ys)
-            width, height = max(xs) - left, max(ys) - top
-            box = f"{round(left * sx)},{round(top * sy)},{round(width * sx)},{round(height * sy)}"
-            items.append({
-                "id": f"{page_id}#line-{n}", "type": "Annotation", "motivation": "supplementing",
-                "textGranularity": "line",
-                "body": {"type": "TextualBody", "value": line["text"], "format": "text/plain"},
-                "target": f"{canvas}#xywh={box}"})  # fmt: skip
-        atomic_write_text(folder / "annotations" / f"{index:04d}.json", json.dumps({
-            "@context": "http://iiif.io/api/presentation/3/context.json",
-            "id": page_id, "type": "AnnotationPage", "items": items}))  # fmt: skip
-        texts[canvas] = [line["text"] for line in record["ocr_lines"]]
-        canvases.append({
-            "id": canvas, "type": "Canvas", "label": {"none": [record["canvas_label"]]},
-            "width": CANVAS_W, "height": CANVAS_H,
-            "items": [{"id": f"{canvas}/page", "type": "AnnotationPage", "items": [{
-                "id": f"{canvas}/image", "type": "Annotation", "motivation": "painting",
-                "body": {"id": images.url(f"/img/{number}/{index}.png"), "type": "Image",
-                         "format": "image/png", "width": CANVAS_W, "height": CANVAS_H},
-                "target": canvas}]}],
-            "annotations": [{"id": page_id, "type": "AnnotationPage"}]})  # fmt: skip
-    atomic_write_text(folder / "manifest.json", json.dumps({
-        "@context": ["http://iiif.io/api/extension/text-granularity/context.json",
-                     "http://iiif.io/api/presentation/3/context.json"],
-        "id": f"{base}{sha1}/manifest.json", "type": "Manifest",
-        "label": {"none": [f"Book {number}"]},
-        "service": [{"id": f"{base}{sha1}/search", "type": "SearchService2"}],
-        "items": canvases}))  # fmt: skip
-    return {"sha1": sha1, **{k: "\n".join(v) for k, v in texts.items()}}
+    for row in (run_dir / "ocr" / f"{sha1}.jsonl").read_text().splitlines():
+        record = json.loads(row)
+        target = folder / f"{number}-{record['canvas_index']}.png"
+        target.write_bytes(_page_image(record["ocr_lines"]))
+        texts[record["canvas_id"]] = [line["text"] for line in record["ocr_lines"]]
+    return texts
 
 
 def _keep(picture: Path) -> None:
@@ -130,14 +133,17 @@ def _keep(picture: Path) -> None:
         shutil.copy(picture, Path(SCREENSHOTS) / picture.name)
 
 
-def test_report_and_viewer_in_chromium(tmp_path: Path, server: ScriptedServer) -> None:
+def test_report_and_viewer_in_chromium(tmp_path: Path) -> None:
     _need(CHROMIUM is not None, "Chromium not installed: apt-get install chromium")
     _need((mirador_dir() / "mirador.min.js").is_file(), "Mirador not fetched: make mirador")
     run_dir = tmp_path / "runs" / "browser"
     facts = make_view_run(run_dir)
-    # the exported manifest's base is the default PUBLISH_URL, not this server: rewritten
-    derived = _derived(run_dir, 0, "http://127.0.0.1:8183/iiif/", server)
-    with view_server(run_dir) as base:
+    texts = _page_images(run_dir, 0, tmp_path / "images")
+    with (
+        _image_service(tmp_path / "images") as images,
+        view_server(run_dir, tmp_path / "cache") as base,
+    ):
+        write_source_manifest(tmp_path / "cache", 0, 4, images)
         report = _chromium(f"{base}/", "--dump-dom", budget_ms=5000)
         assert report.count('<tr id="m-') == 4, report[:2000]
         for sha1 in facts["sha1"]:
@@ -148,15 +154,15 @@ def test_report_and_viewer_in_chromium(tmp_path: Path, server: ScriptedServer) -
         _keep(picture)
 
         canvas = canvas_id(0, 1)
-        page = f"{base}/view/{derived['sha1']}?{urlencode({'canvas': canvas})}"
+        page = f"{base}/view/{facts['sha1'][0]}?{urlencode({'canvas': canvas})}"  # exports it
         dom = _chromium(page, "--dump-dom")
         assert "mirador-window" in dom or 'class="mirador' in dom, dom[:3000]
         assert "<canvas" in dom  # OpenSeadragon drew the page image
-        for text in derived[canvas].splitlines():
+        for text in texts[canvas]:
             escaped = text.replace("&", "&amp;").replace('"', "&quot;")
             assert text in dom or escaped in dom, f"OCR line missing from Mirador: {text}"
         assert "Book 0" in dom
         picture = tmp_path / "view-page.png"
-        _chromium(page, f"--screenshot={picture}")
+        _chromium(page, f"--screenshot={picture}", budget_ms=40000)  # let OpenSeadragon settle
         assert picture.stat().st_size > 1000
         _keep(picture)

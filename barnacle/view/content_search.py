@@ -15,13 +15,14 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlencode
 
+from barnacle.export.geometry import scale_box
 from barnacle.view.search_index import Hit, Matches, tokens
 
 SEARCH_CONTEXT = "http://iiif.io/api/search/2/context.json"
 PAGE_SIZE = 50
 
-Scale = Callable[[str, str, tuple[int, int]], tuple[float, float]]
-"""(sha1, canvas id, image size) -> (x scale, y scale) from image pixels to canvas units."""
+CanvasSize = Callable[[str, str], tuple[int, int] | None]
+"""(sha1, canvas id) -> the canvas's (width, height), None when unknown."""
 
 
 def _fold(ch: str) -> str:
@@ -51,10 +52,19 @@ def spans(text: str, q: str) -> list[tuple[int, int]]:
     return sorted(set(out))
 
 
-def xywh(box: tuple[int, int, int, int] | list[int], scale: tuple[float, float]) -> str:
+def xywh(
+    box: tuple[int, int, int, int] | list[int],
+    image: tuple[int, int],
+    canvas: tuple[int, int] | None,
+) -> str:
+    """`box` (x, y, w, h in the downloaded image's pixels) in canvas coordinates, scaled as the
+    derived annotations are (barnacle.export.geometry.scale_box); as it is when the canvas or
+    image size is unknown."""
     x, y, w, h = box
-    sx, sy = scale
-    return f"{round(x * sx)},{round(y * sy)},{max(1, round(w * sx))},{max(1, round(h * sy))}"
+    if canvas and all(canvas) and all(image):
+        x0, y0, x1, y1 = scale_box((x, y, x + w, y + h), image, canvas)
+        return f"{x0},{y0},{x1 - x0},{y1 - y0}"
+    return f"{x},{y},{max(1, w)},{max(1, h)}"
 
 
 def _page_url(service: str, q: str, page: int) -> str:
@@ -77,7 +87,7 @@ def search_page(
     service: str,
     page: int,
     page_size: int,
-    scale: Scale,
+    canvas_size: CanvasSize,
     manifest_id: Callable[[str], str] | None = None,
 ) -> dict[str, Any]:
     """The AnnotationPage for page `page` of the matches of `q` at search service `service`.
@@ -85,10 +95,10 @@ def search_page(
     items: list[dict[str, Any]] = []
     highlights: list[dict[str, Any]] = []
     for hit in matches.hits:
-        factor = scale(hit.sha1, hit.canvas_id, hit.image_size)
+        canvas = canvas_size(hit.sha1, hit.canvas_id)
         for number, (value, box) in enumerate(_targets(hit, q)):
             anno_id = f"{service}/match/{hit.rowid}-{number}"
-            target: Any = f"{hit.canvas_id}#xywh={xywh(box, factor)}"
+            target: Any = f"{hit.canvas_id}#xywh={xywh(box, hit.image_size, canvas)}"
             if manifest_id is not None:
                 target = {
                     "type": "SpecificResource",
@@ -100,7 +110,7 @@ def search_page(
                     "selector": {
                         "type": "FragmentSelector",
                         "conformsTo": "http://www.w3.org/TR/media-frags/",
-                        "value": f"xywh={xywh(box, factor)}",
+                        "value": f"xywh={xywh(box, hit.image_size, canvas)}",
                     },
                 }
             items.append(

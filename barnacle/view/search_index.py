@@ -24,6 +24,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from barnacle.export.kraken_page import _segments
+from barnacle.ocr.result import OcrLine
 from barnacle.run.layout import ocr_dir, read_manifests
 
 SCHEMA = """
@@ -104,26 +106,21 @@ def line_box(line: dict[str, Any]) -> tuple[int, int, int, int]:
 
 
 def word_boxes(line: dict[str, Any]) -> list[dict[str, Any]] | None:
-    """The line's words with boxes, where the record has them (`words` with a `box`
-    [x, y, w, h], a `bbox` [x0, y0, x1, y1] or a `boundary` polygon), else None."""
-    words = line.get("words")
-    if not isinstance(words, list) or not words:
+    """The line's words with boxes [x, y, w, h] where the record has per-character `cuts`
+    (computed as the ALTO/hOCR export computes its word boxes), else None (line level)."""
+    cuts, text = line.get("cuts"), str(line.get("text", ""))
+    box = line_box(line)
+    if not cuts or len(cuts) != len(text) or not box[2] or not box[3]:
         return None
-    out = []
-    for word in words:
-        if not isinstance(word, dict) or not word.get("text"):
-            continue
-        if "box" in word:
-            box = tuple(int(v) for v in word["box"])
-        elif "bbox" in word:
-            x0, y0, x1, y1 = (int(v) for v in word["bbox"])
-            box = (x0, y0, x1 - x0, y1 - y0)
-        elif word.get("boundary"):
-            box = _box(word["boundary"]) or (0, 0, 0, 0)
-        else:
-            continue
-        out.append({"text": str(word["text"]), "box": list(box)})
-    return out or None
+    x, y, w, h = box
+    model = OcrLine.model_construct(**{**line, "baseline": line.get("baseline") or []})
+    words = _segments(model, (x, y, x + w, y + h), True, 0)
+    return [
+        {"text": word["text"], "box": [x0, y0, x1 - x0, y1 - y0]}
+        for word in words
+        if word["text"].strip()
+        for x0, y0, x1, y1 in [word["bbox"]]
+    ] or None
 
 
 def _records(path: Path) -> Iterator[dict[str, Any]]:

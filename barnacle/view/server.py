@@ -9,6 +9,7 @@ handful of read-only routes do not need one).
     /iiif/<sha1>/manifest.json  the derived manifest (exported on demand), ids on this server
     /iiif/<sha1>/annotations/NNNN.json
     /iiif/<sha1>/search?q=&page=  the manifest's SearchService2
+    /alto/<sha1>/NNNN.xml, /text/<sha1>.txt  the exports the derived manifest links to
     /view/<sha1>?canvas=<id>    Mirador on the derived manifest, OCR lines shown
     /mirador/...                the Mirador bundle fetched by `make mirador`
 """
@@ -28,11 +29,12 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
+from barnacle.export import layout as export_layout
 from barnacle.run.chart import draw_progress_chart
 from barnacle.run.layout import manifests_tsv, ocr_dir
 from barnacle.run.summary import timeline
 from barnacle.view.content_search import PAGE_SIZE, search_page
-from barnacle.view.derived import DerivedIIIF, ExportUnavailable
+from barnacle.view.derived import DerivedIIIF, ExportFailed
 from barnacle.view.report import page, render_report, report_data
 from barnacle.view.search_index import SearchIndex
 from barnacle.view.viewer import mirador_dir, viewer_page
@@ -53,10 +55,16 @@ def search_db(run_dir: Path) -> Path:
 class RunView:
     """What the handlers share: the run, its index, its derived IIIF, a cached report."""
 
-    def __init__(self, run_dir: Path, refresh_s: float = 5.0, mirador: Path | None = None):
+    def __init__(
+        self,
+        run_dir: Path,
+        refresh_s: float = 5.0,
+        mirador: Path | None = None,
+        cache_dir: Path | None = None,
+    ):
         self.run_dir = run_dir
         self.index = SearchIndex(search_db(run_dir))
-        self.derived = DerivedIIIF(run_dir)
+        self.derived = DerivedIIIF(run_dir, cache_dir)
         self.refresh_s = refresh_s
         self.mirador = mirador or mirador_dir()
         self._refreshed = 0.0
@@ -153,8 +161,8 @@ class Handler(BaseHTTPRequestHandler):
             if found:
                 try:
                     route(self, query, *found.groups())
-                except ExportUnavailable as err:
-                    self.fail(HTTPStatus.SERVICE_UNAVAILABLE, str(err))
+                except ExportFailed as err:
+                    self.fail(HTTPStatus.INTERNAL_SERVER_ERROR, str(err))
                 except (BrokenPipeError, ConnectionResetError):
                     pass
                 return
@@ -225,34 +233,46 @@ class Handler(BaseHTTPRequestHandler):
         number = _int(query.get("page"), 0)
         base = self.base()
         publish = f"{base}/iiif/"
-        if sha1 is not None and self.view.derived.ensure(sha1, publish) is None:
+        if sha1 is not None and not self.view.derived.ensure(sha1, publish):
             self.fail(HTTPStatus.NOT_FOUND, f"no finished manifest {sha1} in this run")
             return
         self.view.refresh_index()
         matches = self.view.index.search(q, sha1, number * PAGE_SIZE, PAGE_SIZE)
         service = f"{publish}{sha1}/search" if sha1 else f"{base}/search"
 
-        def scale(s: str, canvas: str, size: tuple[int, int]) -> tuple[float, float]:
-            return self.view.derived.scale(s, canvas, size, publish)
+        def canvas_size(s: str, canvas: str) -> tuple[int, int] | None:
+            return self.view.derived.canvas_sizes(s, publish).get(canvas)
 
         def manifest_id(s: str) -> str:
             return f"{publish}{s}/manifest.json"
 
         self.send_json(
-            search_page(matches, q, service, number, PAGE_SIZE, scale,
+            search_page(matches, q, service, number, PAGE_SIZE, canvas_size,
                         None if sha1 else manifest_id)
         )  # fmt: skip
 
-    def iiif(self, query: dict[str, str], sha1: str, rel: str) -> None:
-        body = self.view.derived.read(sha1, rel, f"{self.base()}/iiif/")
+    def export_file(self, fmt: str, sha1: str, path: Path, ctype: str) -> None:
+        body = self.view.derived.read(sha1, fmt, path, f"{self.base()}/iiif/")
         if body is None:
-            self.fail(HTTPStatus.NOT_FOUND, f"no {rel} for manifest {sha1} (not finished?)")
+            self.fail(HTTPStatus.NOT_FOUND, f"no such {fmt} file of {sha1} (not finished?)")
             return
-        self.send(body, "application/ld+json;charset=utf-8")
+        self.send(body, ctype)
+
+    def iiif(self, query: dict[str, str], sha1: str, rel: str) -> None:
+        path = export_layout.iiif_dir(self.view.run_dir, sha1) / rel
+        self.export_file("iiif", sha1, path, "application/ld+json;charset=utf-8")
+
+    def alto(self, query: dict[str, str], sha1: str, name: str) -> None:
+        path = self.view.run_dir / "alto" / sha1 / name
+        self.export_file("alto", sha1, path, "application/xml;charset=utf-8")
+
+    def text(self, query: dict[str, str], sha1: str) -> None:
+        path = export_layout.text_file(self.view.run_dir, sha1)
+        self.export_file("text", sha1, path, "text/plain;charset=utf-8")
 
     def viewer(self, query: dict[str, str], sha1: str) -> None:
         manifest = f"{self.base()}/iiif/{sha1}/manifest.json"
-        if self.view.derived.ensure(sha1, f"{self.base()}/iiif/") is None:
+        if not self.view.derived.ensure(sha1, f"{self.base()}/iiif/"):
             self.fail(HTTPStatus.NOT_FOUND, f"no finished manifest {sha1} in this run")
             return
         self.send_html(viewer_page(sha1, manifest, query.get("canvas"), self.view.has_mirador()))
@@ -293,6 +313,8 @@ ROUTES: list[tuple[str, Route]] = [
     (r"/search", Handler.search),
     (rf"/iiif/({SHA1})/search", Handler.search),
     (rf"/iiif/({SHA1})/(manifest\.json|annotations/\d+\.json)", Handler.iiif),
+    (rf"/alto/({SHA1})/(\d+\.xml)", Handler.alto),
+    (rf"/text/({SHA1})\.txt", Handler.text),
     (rf"/view/({SHA1})", Handler.viewer),
     (r"/mirador/(mirador\.min\.js(?:\.map)?)", Handler.mirador_file),
 ]
@@ -308,14 +330,19 @@ class ViewServer(ThreadingHTTPServer):
 
 
 def open_view(
-    run_dir: Path, host: str, port: int, refresh_s: float = 5.0, verbose: bool = False
+    run_dir: Path,
+    host: str,
+    port: int,
+    refresh_s: float = 5.0,
+    verbose: bool = False,
+    cache_dir: Path | None = None,
 ) -> ViewServer:
     """Check the run, bring its index up to date and bind the port; ViewError says why not."""
     if not run_dir.is_dir():
         raise ViewError(f"{run_dir}: no such run folder (make view RUN=<name> of runs/<name>)")
     if not manifests_tsv(run_dir).is_file():
         raise ViewError(f"{manifests_tsv(run_dir)} not found: not a run folder (make run first)")
-    view = RunView(run_dir, refresh_s)
+    view = RunView(run_dir, refresh_s, cache_dir=cache_dir)
     try:
         view.refresh_index(strict=True)
     except ValueError as err:

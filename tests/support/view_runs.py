@@ -13,8 +13,10 @@ from pathlib import Path
 from typing import Any
 
 from barnacle.atomic import atomic_write_text
+from barnacle.images import ImageCache
 from barnacle.listing.manifest_table import ManifestTable, manifest_sha1, write_table
 from barnacle.view.server import ViewServer, open_view
+from barnacle.worker.manifest_source import MANIFEST_SUFFIX
 
 IMAGE_W, IMAGE_H = 1000, 1500  # the downloaded image; canvases are twice as large
 CANVAS_W, CANVAS_H = 2000, 3000
@@ -38,12 +40,9 @@ def line(text: str, row: int, confidence: float | None = 0.9, words: bool = Fals
                      [100, top + 30]],
         "confidence": confidence,
     }  # fmt: skip
-    if words:
-        out["words"], start = [], 0
-        for word in text.split(" "):
-            x = 100 + 10 * start
-            out["words"].append({"text": word, "box": [x, top, 10 * len(word), 30]})
-            start += len(word) + 1
+    if words:  # kraken's per-character positions along the baseline, 10 px each
+        out["cuts"] = [[10 * i, 10 * i + 10] for i in range(len(text))]
+        out["confidences"] = [confidence or 0.0] * len(text)
     return out
 
 
@@ -88,6 +87,36 @@ def write_derived_manifest(run_dir: Path, number: int, pages: int, base: str) ->
     atomic_write_text(path, json.dumps(manifest))
 
 
+def write_source_manifest(cache_dir: Path, number: int, pages: int, images: str) -> str:
+    """The source manifest of book `number` as the worker caches it (v3, canvases twice the
+    downloaded image's size, image services at `images`/iiif/<number>-<page>); its URL."""
+    url = manifest_url(number)
+    canvases = [
+        {"id": canvas_id(number, page), "type": "Canvas", "label": {"en": [f"p. {page + 1}"]},
+         "width": CANVAS_W, "height": CANVAS_H,
+         "items": [{"id": f"{canvas_id(number, page)}/page", "type": "AnnotationPage", "items": [
+             {"id": f"{canvas_id(number, page)}/image", "type": "Annotation",
+              "motivation": "painting", "target": canvas_id(number, page),
+              "body": {"id": f"{images}/iiif/{number}-{page}/full/max/0/default.png",
+                       "type": "Image", "format": "image/png", "width": CANVAS_W,
+                       "height": CANVAS_H,
+                       "service": [{"id": f"{images}/iiif/{number}-{page}",
+                                    "type": "ImageService3", "profile": "level2"}]}}]}]}
+        for page in range(pages)
+    ]  # fmt: skip
+    source = {
+        "@context": "http://iiif.io/api/presentation/3/context.json",
+        "id": url,
+        "type": "Manifest",
+        "label": {"en": [f"Book {number}"]},
+        "items": canvases,
+    }
+    path = ImageCache(cache_dir).path_for(url, MANIFEST_SUFFIX)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(source))
+    return url
+
+
 def make_view_run(run_dir: Path) -> dict[str, Any]:
     """Four manifests: 0 and 1 complete (1 with word boxes), 2 partial with a page error,
     3 not started. Known words: "zanzibar" on manifest 0 page 1 line 4; "common" on every
@@ -128,9 +157,9 @@ def make_view_run(run_dir: Path) -> dict[str, Any]:
 
 
 @contextmanager
-def view_server(run_dir: Path) -> Iterator[str]:
+def view_server(run_dir: Path, cache_dir: Path | None = None) -> Iterator[str]:
     """`make view` on 127.0.0.1 (a free port) in a thread; yields its base URL."""
-    server: ViewServer = open_view(run_dir, "127.0.0.1", 0, refresh_s=0)
+    server: ViewServer = open_view(run_dir, "127.0.0.1", 0, refresh_s=0, cache_dir=cache_dir)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
