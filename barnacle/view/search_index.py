@@ -49,6 +49,7 @@ CREATE VIRTUAL TABLE IF NOT EXISTS lines_fts USING fts5(
 """
 
 COUNT_CAP = 10_000  # totals above this are reported as "more than"
+BATCH_LINES = 50_000  # lines written per transaction when many manifests are (re)indexed
 _TOKEN = re.compile(r"\w+")
 
 
@@ -253,13 +254,17 @@ class SearchIndex:
             if known.get(row["sha1"]) != (stat.st_size, stat.st_mtime_ns):
                 todo.append((path, row))
         done: list[str] = []
+        batch: list[tuple[ParsedManifest, dict[str, str]]] = []
         for (_, row), parsed in zip(todo, _parse_all([p for p, _ in todo]), strict=True):
             if isinstance(parsed, TornRecord):
                 if strict:
                     raise parsed
                 continue
-            self.store(parsed, row["sha1"], row["manifest_url"], row.get("label", ""))
-            done.append(row["sha1"])
+            batch.append((parsed, row))
+            if sum(len(p.lines) for p, _ in batch) >= BATCH_LINES:
+                done += self._store_batch(batch)
+                batch = []
+        done += self._store_batch(batch)
         for sha1 in set(known) - present:
             with self._write, self.db:
                 self._drop(sha1)
@@ -283,32 +288,43 @@ class SearchIndex:
         """(Re)index one finished JSONL (read and checked whole before the index is touched)."""
         self.store(parse_manifest(path), sha1, url, label)
 
+    def _store_batch(self, batch: list[tuple[ParsedManifest, dict[str, str]]]) -> list[str]:
+        """Several manifests in one transaction (a first build: thousands of small ones)."""
+        with self._write, self.db:
+            for parsed, row in batch:
+                self._replace(parsed, row["sha1"], row["manifest_url"], row.get("label", ""))
+        return [row["sha1"] for _, row in batch]
+
     def store(self, parsed: ParsedManifest, sha1: str, url: str, label: str) -> None:
         """Replace a manifest's rows in one transaction: readers see the old or the new."""
         with self._write, self.db:
-            db = self.db
-            self._drop(sha1)
-            start = (db.execute("SELECT max(id) FROM lines").fetchone()[0] or 0) + 1
-            cursor = db.execute(
-                "INSERT INTO manifests(sha1, url, label, size, mtime_ns, lo, hi, pages, lines, "
-                "mean_conf, empty_pages) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (sha1, url, label, parsed.size, parsed.mtime_ns, start,
-                 start + len(parsed.lines) - 1, len(parsed.pages), len(parsed.lines),
-                 parsed.mean_conf, parsed.empty_pages),
-            )  # fmt: skip
-            mid = cursor.lastrowid
-            db.executemany(
-                "INSERT OR REPLACE INTO pages VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                ((mid, *page) for page in parsed.pages),
-            )
-            db.executemany(
-                "INSERT INTO lines VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                ((start + n, mid, *line) for n, line in enumerate(parsed.lines)),
-            )
-            db.execute(
-                "INSERT INTO lines_fts(rowid, text) SELECT id, text FROM lines WHERE id >= ?",
-                (start,),
-            )
+            self._replace(parsed, sha1, url, label)
+
+    def _replace(self, parsed: ParsedManifest, sha1: str, url: str, label: str) -> None:
+        """A manifest's rows, dropped and written again (inside the caller's transaction)."""
+        db = self.db
+        self._drop(sha1)
+        start = (db.execute("SELECT max(id) FROM lines").fetchone()[0] or 0) + 1
+        cursor = db.execute(
+            "INSERT INTO manifests(sha1, url, label, size, mtime_ns, lo, hi, pages, lines, "
+            "mean_conf, empty_pages) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (sha1, url, label, parsed.size, parsed.mtime_ns, start,
+             start + len(parsed.lines) - 1, len(parsed.pages), len(parsed.lines),
+             parsed.mean_conf, parsed.empty_pages),
+        )  # fmt: skip
+        mid = cursor.lastrowid
+        db.executemany(
+            "INSERT OR REPLACE INTO pages VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            ((mid, *page) for page in parsed.pages),
+        )
+        db.executemany(
+            "INSERT INTO lines VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            ((start + n, mid, *line) for n, line in enumerate(parsed.lines)),
+        )
+        db.execute(
+            "INSERT INTO lines_fts(rowid, text) SELECT id, text FROM lines WHERE id >= ?",
+            (start,),
+        )
 
     # -- reading -----------------------------------------------------------------------
 
