@@ -296,6 +296,18 @@ def test_derived_iiif_exported_on_demand_with_ids_on_this_server(run, tmp_path: 
         assert status == 500 and b"not in the cache" in body
 
 
+def test_a_fault_while_serving_is_a_500_with_one_line(run, capsys) -> None:
+    run_dir, _ = run
+    with view_server(run_dir) as base:
+        (run_dir / "manifests.tsv").unlink()
+        time.sleep(0.01)
+        status, body = get(f"{base}/")
+        assert status == 500 and b"manifests.tsv" in body
+        assert get(f"{base}/search?q=common")[0] == 500
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and "manifests.tsv" in err
+
+
 def test_unfinished_or_unknown_manifest_is_not_found(run) -> None:
     run_dir, facts = run
     with view_server(run_dir) as base:

@@ -19,6 +19,7 @@ from __future__ import annotations
 import errno
 import json
 import re
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -29,6 +30,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
+from barnacle.display import printable
 from barnacle.export import layout as export_layout
 from barnacle.run.chart import draw_progress_chart
 from barnacle.run.layout import manifests_tsv, ocr_dir
@@ -165,6 +167,10 @@ class Handler(BaseHTTPRequestHandler):
                     self.fail(HTTPStatus.INTERNAL_SERVER_ERROR, str(err))
                 except (BrokenPipeError, ConnectionResetError):
                     pass
+                except Exception as err:  # one line in the log and a 500, not a traceback
+                    message = f"{url.path}: {type(err).__name__}: {err}"
+                    print(f"barnacle view: error: {printable(message)}", file=sys.stderr)
+                    self.fail(HTTPStatus.INTERNAL_SERVER_ERROR, message)
                 return
         self.fail(HTTPStatus.NOT_FOUND, f"nothing at {url.path}")
 
