@@ -306,7 +306,12 @@ def cmd_view(args: argparse.Namespace) -> int:
 
     try:
         server = open_view(
-            Path(args.run_dir), args.host, args.port, verbose=args.verbose, cache_dir=args.cache_dir
+            Path(args.run_dir),
+            args.host,
+            args.port,
+            verbose=args.verbose,
+            cache_dir=args.cache_dir,
+            announce=True,
         )
     except ViewError as err:
         return _fail(str(err))

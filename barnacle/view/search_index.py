@@ -18,7 +18,7 @@ import re
 import sqlite3
 import threading
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -232,7 +232,9 @@ class SearchIndex:
 
     # -- building ----------------------------------------------------------------------
 
-    def refresh(self, run_dir: Path, strict: bool = True) -> list[str]:
+    def refresh(
+        self, run_dir: Path, strict: bool = True, announce: Callable[[int], None] | None = None
+    ) -> list[str]:
         """Index every finished JSONL of the run that is new or changed; drop manifests whose
         JSONL is gone. Returns the sha1s (re)indexed. A torn line raises TornRecord when
         `strict`, else that manifest is left as it was."""
@@ -253,6 +255,8 @@ class SearchIndex:
             present.add(row["sha1"])
             if known.get(row["sha1"]) != (stat.st_size, stat.st_mtime_ns):
                 todo.append((path, row))
+        if todo and announce is not None:
+            announce(len(todo))
         done: list[str] = []
         batch: list[tuple[ParsedManifest, dict[str, str]]] = []
         for (_, row), parsed in zip(todo, _parse_all([p for p, _ in todo]), strict=True):

@@ -74,13 +74,20 @@ class RunView:
         self._report: tuple[tuple[Any, ...], float, dict[str, Any], bytes] | None = None
         self._report_lock = threading.Lock()
 
-    def refresh_index(self, strict: bool = False) -> list[str]:
+    def refresh_index(self, strict: bool = False, announce: bool = False) -> list[str]:
         """Index what changed, at most every `refresh_s` seconds (on each call when 0)."""
+
+        def say(count: int) -> None:
+            print(f"indexing {count} manifest(s) into {self.index.path} "
+                  "(later starts read only what changed)", flush=True)  # fmt: skip
+
         with self._refresh_lock:
             now = time.monotonic()
             if not strict and now - self._refreshed < self.refresh_s:
                 return []
-            done = self.index.refresh(self.run_dir, strict=strict)
+            done = self.index.refresh(
+                self.run_dir, strict=strict, announce=say if announce else None
+            )
             self._refreshed = time.monotonic()
             return done
 
@@ -342,19 +349,16 @@ def open_view(
     refresh_s: float = 5.0,
     verbose: bool = False,
     cache_dir: Path | None = None,
+    announce: bool = False,
 ) -> ViewServer:
-    """Check the run, bring its index up to date and bind the port; ViewError says why not."""
+    """Check the run, bind the port, bring the index up to date; ViewError says why not."""
     if not run_dir.is_dir():
         raise ViewError(f"{run_dir}: no such run folder (make view RUN=<name> of runs/<name>)")
     if not manifests_tsv(run_dir).is_file():
         raise ViewError(f"{manifests_tsv(run_dir)} not found: not a run folder (make run first)")
     view = RunView(run_dir, refresh_s, cache_dir=cache_dir)
     try:
-        view.refresh_index(strict=True)
-    except ValueError as err:
-        raise ViewError(str(err)) from None
-    try:
-        return ViewServer((host, port), view, verbose)
+        server = ViewServer((host, port), view, verbose)
     except OSError as err:
         if err.errno == errno.EADDRINUSE:
             raise ViewError(
@@ -362,3 +366,9 @@ def open_view(
                 "e.g. make view VIEW_PORT=8190"
             ) from None
         raise ViewError(f"cannot listen on {host}:{port}: {err.strerror}") from None
+    try:
+        view.refresh_index(strict=True, announce=announce)
+    except ValueError as err:
+        server.server_close()
+        raise ViewError(str(err)) from None
+    return server
