@@ -10,6 +10,7 @@ height; the environment and templates are loaded once. Characters (Glyph) are no
 
 from __future__ import annotations
 
+import bisect
 import functools
 import importlib.metadata
 import math
@@ -77,21 +78,20 @@ class _Baseline:
     def x_at(self, distance: float) -> float:
         lengths, pts = self.lengths, self.points
         distance = min(max(distance, 0.0), lengths[-1])
-        for i in range(1, len(lengths)):
-            if distance <= lengths[i] or i == len(lengths) - 1:
-                span = lengths[i] - lengths[i - 1] or 1.0
-                t = (distance - lengths[i - 1]) / span
-                return pts[i - 1][0] + t * (pts[i][0] - pts[i - 1][0])
-        return pts[-1][0]
+        i = min(max(bisect.bisect_left(lengths, distance), 1), len(lengths) - 1)
+        span = lengths[i] - lengths[i - 1] or 1.0
+        t = (distance - lengths[i - 1]) / span
+        return pts[i - 1][0] + t * (pts[i][0] - pts[i - 1][0])
 
 
 def _segments(line: OcrLine, box: Box, word_level: bool, start: int) -> list[dict[str, Any]]:
     """The line's words and the spaces between them, as kraken's serializer splits them
-    (on runs of whitespace), each with a box; line level: the whole line, one segment."""
+    (on runs of whitespace), each with a box (no polygon: it would be the same rectangle);
+    line level: the whole line, one segment."""
     if not word_level:
         confidence = [line.confidence] if line.confidence is not None else [0.0]
-        return [{"bbox": list(box), "boundary": _rectangle(box), "confidences": confidence,
-                 "cuts": [], "text": line.text, "recognition": [], "index": start}]  # fmt: skip
+        return [{"bbox": list(box), "confidences": confidence, "cuts": [], "text": line.text,
+                 "recognition": [], "index": start}]  # fmt: skip
     baseline = _Baseline(line.baseline, box)
     cuts, confidences = line.cuts or [], line.confidences or []
     segments = []
@@ -103,11 +103,9 @@ def _segments(line: OcrLine, box: Box, word_level: bool, start: int) -> list[dic
         xs = (baseline.x_at(cuts[offset][0]), baseline.x_at(cuts[end - 1][1]))
         x0 = min(max(math.floor(min(xs)), box[0]), box[2] - 1)
         x1 = max(min(math.ceil(max(xs)), box[2]), x0 + 1)
-        word_box = (x0, box[1], x1, box[3])
         segments.append(
-            {"bbox": list(word_box), "boundary": _rectangle(word_box),
-             "confidences": confidences[offset:end], "cuts": [], "text": part,
-             "recognition": [], "index": start + len(segments)}
+            {"bbox": [x0, box[1], x1, box[3]], "confidences": confidences[offset:end],
+             "cuts": [], "text": part, "recognition": [], "index": start + len(segments)}
         )  # fmt: skip
         offset = end
     return segments

@@ -56,6 +56,14 @@ def _first_error(err: ValidationError) -> str:
     return f"{where}: {first['msg']}"
 
 
+def _torn(raw: bytes) -> bool:
+    try:
+        json.loads(raw)
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        return True
+    return False
+
+
 def read_manifest_records(path: Path) -> ManifestRecords:
     """The page records of `path`. A torn line (not JSON), a foreign one (JSON but not a page
     record), a second record for the same canvas or another manifest's record becomes a
@@ -70,15 +78,13 @@ def read_manifest_records(path: Path) -> ManifestRecords:
             if not raw.strip():
                 continue
             try:
-                data = json.loads(raw)
-            except (json.JSONDecodeError, UnicodeDecodeError):
-                problems.append(Problem.at(path, number, "torn line (not JSON): skipped"))
-                continue
-            try:
-                record = PageRecord.model_validate(data)
+                record = PageRecord.model_validate_json(raw)
             except ValidationError as err:
-                message = f"not a page record ({_first_error(err)}): skipped"
-                problems.append(Problem.at(path, number, message))
+                if _torn(raw):
+                    problems.append(Problem.at(path, number, "torn line (not JSON): skipped"))
+                else:
+                    message = f"not a page record ({_first_error(err)}): skipped"
+                    problems.append(Problem.at(path, number, message))
                 continue
             if manifest_url is None:
                 manifest_url = record.manifest_url

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -85,8 +86,19 @@ def export_jsonl(
         jsonl=jsonl, sha1=records.sha1, problems=records.problems, notes=records.notes
     )
     for fmt in check_formats(formats):
-        done.results.append(WRITERS[fmt](records, run_dir, options))
+        result = WRITERS[fmt](records, run_dir, options)
+        done.results.append(result)
+        if records.problems or result.problems:
+            _leave_stale(jsonl, layout.target(run_dir, fmt, records.sha1))
     return done
+
+
+def _leave_stale(jsonl: Path, target: Path) -> None:
+    """A target exported with problems is dated before its JSONL, so the next `make export`
+    (or export_run) tries it again and reports them again instead of passing silently."""
+    if target.exists():
+        before = jsonl.stat().st_mtime - 1
+        os.utime(target, (before, before))
 
 
 def stale(jsonl: Path, target: Path) -> bool:

@@ -95,8 +95,7 @@ def write_iiif(records: ManifestRecords, run_dir: Path, options: ExportOptions) 
 
     result = FormatResult(format="iiif", problems=geometry_problems(records))
     url = records.manifest_url
-    if url is None:
-        result.problems.append(Problem.at(records.path, None, "no page records: nothing to export"))
+    if url is None:  # no page to annotate, and no record naming the source manifest
         return result
     try:
         source = cached_manifest(url, options.cache_dir)
