@@ -48,7 +48,7 @@ CREATE VIRTUAL TABLE IF NOT EXISTS lines_fts USING fts5(
   text, content='lines', content_rowid='id', tokenize='unicode61 remove_diacritics 2');
 """
 
-COUNT_CAP = 10_000  # totals above this are reported as "more than"
+COUNT_CAP = 1_000  # totals above this are reported as "more than" (one index pass stays short)
 BATCH_LINES = 50_000  # lines written per transaction when many manifests are (re)indexed
 _TOKEN = re.compile(r"\w+")
 
@@ -346,18 +346,32 @@ class SearchIndex:
                 return Matches([], 0, True)
             where += " AND rowid BETWEEN ? AND ?"
             params += [found[0], found[1]]
-        total = self.db.execute(
-            f"SELECT count(*) FROM (SELECT rowid FROM lines_fts WHERE {where} LIMIT ?)",
-            (*params, COUNT_CAP + 1),
-        ).fetchone()[0]
+        # One pass over the matches gives the (capped) total and, within the cap, the page.
+        ids = [
+            rowid
+            for (rowid,) in self.db.execute(
+                f"SELECT rowid FROM lines_fts WHERE {where} ORDER BY rowid LIMIT ?",
+                (*params, COUNT_CAP + 1),
+            )
+        ]
+        total = len(ids)
+        if offset + limit <= COUNT_CAP:
+            wanted = ids[offset : offset + limit]
+        else:
+            wanted = [
+                rowid
+                for (rowid,) in self.db.execute(
+                    f"SELECT rowid FROM lines_fts WHERE {where} ORDER BY rowid LIMIT ? OFFSET ?",
+                    (*params, limit, offset),
+                )
+            ]
         rows = self.db.execute(
             "SELECT l.id, m.sha1, m.url, l.canvas_index, p.canvas_id, l.line_no, l.x, l.y, "
-            "l.w, l.h, p.img_w, p.img_h, l.text, l.words "
-            f"FROM (SELECT rowid AS r FROM lines_fts WHERE {where} ORDER BY rowid "
-            "LIMIT ? OFFSET ?) AS f JOIN lines l ON l.id = f.r "
+            "l.w, l.h, p.img_w, p.img_h, l.text, l.words FROM lines l "
             "JOIN manifests m ON m.mid = l.mid "
-            "JOIN pages p ON p.mid = l.mid AND p.canvas_index = l.canvas_index ORDER BY l.id",
-            (*params, limit, offset),
+            "JOIN pages p ON p.mid = l.mid AND p.canvas_index = l.canvas_index "
+            f"WHERE l.id IN ({','.join('?' * len(wanted))}) ORDER BY l.id",
+            wanted,
         ).fetchall()
         hits = [
             Hit(r[0], r[1], r[2], r[3], r[4], r[5], (r[6], r[7], r[8], r[9]), (r[10], r[11]),
