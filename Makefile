@@ -257,6 +257,32 @@ demo: $(STAMP) ## serve the bundled sample collection, OCR it with the demo mode
 serve-sample: $(STAMP) ## serve the sample collection on 127.0.0.1:$(SAMPLE_PORT) until Ctrl-C
 	$(PY) scripts/serve-sample --port $(SAMPLE_PORT)
 
+##@ View (make view RUN=name: report, derived IIIF in Mirador, full-text search)
+VIEW_PORT  ?= 8183#                        port of make view
+HOST       ?= 127.0.0.1#                   address make view listens on (0.0.0.0: every interface)
+MIRADOR_VERSION ?= 4.0.0#                  Mirador (npm) that make mirador fetches into build/mirador/
+BENCH_PAGES ?= 500000#                     pages (30 lines each) in make bench-search
+
+# zsh and tcsh export HOST=<machine name>: only a HOST given to make itself counts.
+VIEW_HOST = $(if $(filter environment,$(origin HOST)),127.0.0.1,$(HOST))
+
+.PHONY: view
+view: | $(STAMP) ## serve runs/$(RUN): report, worst pages, Mirador viewer, IIIF Content Search
+	$(PY) -m barnacle view $(RUN_DIR) --host=$(call shq,$(VIEW_HOST)) --port=$(VIEW_PORT)
+
+.PHONY: mirador
+mirador: build/mirador/package/dist/mirador.min.js ## fetch the pinned Mirador bundle (npm pack) into build/mirador/
+
+build/mirador/package/dist/mirador.min.js:
+	@command -v npm >/dev/null || { echo "npm is not installed: apt-get install npm, then make mirador" >&2; exit 2; }
+	@mkdir -p build/mirador
+	cd build/mirador && npm pack --silent mirador@$(MIRADOR_VERSION) >/dev/null && tar xzf mirador-$(MIRADOR_VERSION).tgz
+	@test -f $@ && touch $@
+
+.PHONY: bench-search
+bench-search: $(STAMP) ## search benchmark: FTS5 index build time, query median/p95 on BENCH_PAGES pages
+	$(PY) bench/bench_search.py --pages=$(BENCH_PAGES)
+
 ##@ Help
 .PHONY: help
 help: ## show this help: every target and variable, one line each

@@ -411,6 +411,31 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_view(args: argparse.Namespace) -> int:
+    from barnacle.view.server import ViewError, open_view
+
+    try:
+        server = open_view(
+            Path(args.run_dir),
+            args.host,
+            args.port,
+            verbose=args.verbose,
+            cache_dir=args.cache_dir,
+            announce=True,
+        )
+    except ViewError as err:
+        return _fail(str(err))
+    host, port = server.server_address[:2]
+    print(f"serving run {Path(args.run_dir).name} at http://{host}:{port}/ (Ctrl-C to stop)")
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+    return EXIT_OK
+
+
 def cmd_export(args: argparse.Namespace) -> int:
     """JSONL files (or a run's changed ones) -> ALTO, hOCR, PAGE, text, IIIF (barnacle.export)."""
     from barnacle.export import ExportOptions, ExportReport, export_jsonl, export_run
@@ -537,6 +562,16 @@ def build_parser() -> argparse.ArgumentParser:
         help="a make variable used for the run",
     )
     p.set_defaults(func=cmd_run_info)
+
+    p = sub.add_parser("view", help="serve a run's report, derived IIIF, viewer and search")
+    p.add_argument("run_dir", metavar="RUN_DIR")
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    p.add_argument("--port", type=int, default=8183, help="port (default 8183)")
+    p.add_argument(
+        "--cache-dir", type=Path, help="cache with the source manifests (default: the run's)"
+    )
+    p.add_argument("-v", "--verbose", action="store_true", help="log every request")
+    p.set_defaults(func=cmd_view)
 
     p = sub.add_parser(
         "evaluate", help="CER and WER of one or two runs against ground truth, side by side"

@@ -1,0 +1,1 @@
+"""The local web view of a run: report, derived IIIF, Mirador, Content Search."""

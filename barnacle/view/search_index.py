@@ -1,0 +1,412 @@
+"""The run's full-text index, `runs/<RUN>/search.sqlite`: SQLite FTS5 over the OCR lines.
+
+One row per line (its box in the downloaded image's pixels, its words' boxes when the record
+has them), one row per page (mean line confidence, for the worst-pages view) and one per
+manifest (the size and mtime of the JSONL it was read from). `refresh` reads only the finished
+`ocr/<sha1>.jsonl` files whose size or mtime changed since they were indexed, so a manifest is
+indexed once and again only when its JSONL changes.
+
+Each manifest's lines get one contiguous range of rowids, so a search within one manifest is
+an FTS query with a rowid range, not a filter over every match in the run.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import sqlite3
+import threading
+import unicodedata
+from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from barnacle.export.kraken_page import _segments
+from barnacle.ocr.result import OcrLine
+from barnacle.run.layout import ocr_dir, read_manifests
+
+SCHEMA = """
+PRAGMA journal_mode=WAL;
+CREATE TABLE IF NOT EXISTS manifests(
+  mid INTEGER PRIMARY KEY, sha1 TEXT UNIQUE NOT NULL, url TEXT NOT NULL, label TEXT NOT NULL,
+  size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL, lo INTEGER NOT NULL, hi INTEGER NOT NULL,
+  pages INTEGER NOT NULL, lines INTEGER NOT NULL, mean_conf REAL, empty_pages INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS pages(
+  mid INTEGER NOT NULL, canvas_index INTEGER NOT NULL, canvas_id TEXT NOT NULL,
+  canvas_label TEXT NOT NULL, img_w INTEGER NOT NULL, img_h INTEGER NOT NULL,
+  lines INTEGER NOT NULL, mean_conf REAL, PRIMARY KEY(mid, canvas_index)) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS pages_by_conf ON pages(mean_conf) WHERE mean_conf IS NOT NULL;
+CREATE INDEX IF NOT EXISTS pages_no_lines ON pages(lines) WHERE lines = 0;
+CREATE TABLE IF NOT EXISTS lines(
+  id INTEGER PRIMARY KEY, mid INTEGER NOT NULL, canvas_index INTEGER NOT NULL,
+  line_no INTEGER NOT NULL, x INTEGER NOT NULL, y INTEGER NOT NULL, w INTEGER NOT NULL,
+  h INTEGER NOT NULL, text TEXT NOT NULL, words TEXT);
+CREATE VIRTUAL TABLE IF NOT EXISTS lines_fts USING fts5(
+  text, content='lines', content_rowid='id', tokenize='unicode61 remove_diacritics 2');
+"""
+
+COUNT_CAP = 1_000  # totals above this are reported as "more than" (one index pass stays short)
+BATCH_LINES = 50_000  # lines written per transaction when many manifests are (re)indexed
+_TOKEN = re.compile(r"\w+")
+
+
+class TornRecord(ValueError):
+    """A finished JSONL line that is not a whole page record."""
+
+
+@dataclass(frozen=True)
+class Hit:
+    rowid: int
+    sha1: str
+    manifest_url: str
+    canvas_index: int
+    canvas_id: str
+    line_no: int
+    box: tuple[int, int, int, int]  # x, y, w, h in the downloaded image's pixels
+    image_size: tuple[int, int]
+    text: str
+    words: list[dict[str, Any]] | None  # [{"text", "box": [x, y, w, h]}] in image pixels
+
+
+@dataclass(frozen=True)
+class Matches:
+    hits: list[Hit]
+    total: int  # capped at COUNT_CAP + 1 (then `exact` is False)
+    exact: bool
+
+
+def tokens(text: str) -> list[str]:
+    """Words as FTS5's unicode61 tokenizer with remove_diacritics sees them (near enough)."""
+    folded = unicodedata.normalize("NFKD", text.casefold())
+    bare = "".join(ch for ch in folded if not unicodedata.combining(ch))
+    return _TOKEN.findall(bare)
+
+
+def fts_query(q: str) -> str:
+    """`q` as FTS5 syntax that means "all these words, as text": each whitespace-separated
+    term becomes a quoted string, so quotes, *, -, NEAR, AND/OR, column names and parentheses
+    are words to find, never operators."""
+    return " ".join('"' + term.replace('"', '""') + '"' for term in q.split())
+
+
+def _box(points: list[list[int]]) -> tuple[int, int, int, int] | None:
+    if not points:
+        return None
+    xs = [int(point[0]) for point in points]
+    ys = [int(point[1]) for point in points]
+    left, top = min(xs), min(ys)
+    return left, top, max(xs) - left, max(ys) - top
+
+
+def line_box(line: dict[str, Any]) -> tuple[int, int, int, int]:
+    """The bounding box of a line: its boundary polygon, else its baseline."""
+    return _box(line.get("boundary") or []) or _box(line.get("baseline") or []) or (0, 0, 0, 0)
+
+
+def word_boxes(line: dict[str, Any]) -> list[dict[str, Any]] | None:
+    """The line's words with boxes [x, y, w, h] where the record has per-character `cuts`
+    (computed as the ALTO/hOCR export computes its word boxes), else None (line level)."""
+    cuts, text = line.get("cuts"), str(line.get("text", ""))
+    box = line_box(line)
+    if not cuts or len(cuts) != len(text) or not box[2] or not box[3]:
+        return None
+    x, y, w, h = box
+    model = OcrLine.model_construct(**{**line, "baseline": line.get("baseline") or []})
+    words = _segments(model, (x, y, x + w, y + h), True, 0)
+    return [
+        {"text": word["text"], "box": [x0, y0, x1 - x0, y1 - y0]}
+        for word in words
+        if word["text"].strip()
+        for x0, y0, x1, y1 in [word["bbox"]]
+    ] or None
+
+
+def _records(path: Path) -> Iterator[dict[str, Any]]:
+    with path.open("rb") as handle:
+        for number, line in enumerate(handle, 1):
+            try:
+                record = json.loads(line)
+                if not line.endswith(b"\n") or not isinstance(record, dict):
+                    raise ValueError
+                record["canvas_index"] = int(record["canvas_index"])
+            except (ValueError, KeyError, TypeError):
+                raise TornRecord(
+                    f"{path}:{number}: not a whole page record (a torn or foreign line); "
+                    "rerun the manifest (delete the file and `make run`) or fix the line"
+                ) from None
+            yield record
+
+
+@dataclass
+class ParsedManifest:
+    """The rows of one JSONL, ready to insert (made in a worker process for big builds)."""
+
+    size: int
+    mtime_ns: int
+    pages: list[tuple[Any, ...]]  # canvas_index, canvas_id, label, img_w, img_h, lines, conf
+    lines: list[tuple[Any, ...]]  # canvas_index, line_no, x, y, w, h, text, words (JSON)
+    mean_conf: float | None
+    empty_pages: int
+
+
+def parse_manifest(path: Path) -> ParsedManifest:
+    """Read a finished JSONL into index rows; TornRecord names the first bad line."""
+    stat = path.stat()
+    pages: list[tuple[Any, ...]] = []
+    rows: list[tuple[Any, ...]] = []
+    total, count, empty = 0.0, 0, 0
+    for record in _records(path):
+        lines = record.get("ocr_lines") or []
+        page_conf = [float(c) for c in (line.get("confidence") for line in lines) if c is not None]
+        total += sum(page_conf)
+        count += len(page_conf)
+        if not lines or record.get("chars", 1) == 0:
+            empty += 1
+        image = record.get("image") or {}
+        index = record["canvas_index"]
+        pages.append(
+            (index, str(record.get("canvas_id", "")), str(record.get("canvas_label", "")),
+             int(image.get("width", 0)), int(image.get("height", 0)), len(lines),
+             sum(page_conf) / len(page_conf) if page_conf else None)
+        )  # fmt: skip
+        for number, line in enumerate(lines):
+            text = str(line.get("text", ""))
+            if not text.strip():
+                continue
+            words = word_boxes(line)
+            rows.append(
+                (index, number, *line_box(line), text,
+                 json.dumps(words, separators=(",", ":")) if words else None)
+            )  # fmt: skip
+    return ParsedManifest(
+        stat.st_size, stat.st_mtime_ns, pages, rows, total / count if count else None, empty
+    )
+
+
+def _parse_or_error(path: Path) -> ParsedManifest | TornRecord:
+    try:
+        return parse_manifest(path)
+    except TornRecord as err:
+        return err
+
+
+def _parse_all(paths: list[Path]) -> Iterator[ParsedManifest | TornRecord]:
+    """Parsed manifests in order; on every CPU when there are many (the first build)."""
+    if len(paths) < 8:
+        yield from map(_parse_or_error, paths)
+        return
+    workers = max(1, len(os.sched_getaffinity(0)))
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        yield from pool.map(_parse_or_error, paths, chunksize=2)
+
+
+class SearchIndex:
+    """`runs/<RUN>/search.sqlite`, safe to use from the server's threads (one connection per
+    thread, one writer at a time)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._local = threading.local()
+        self._write = threading.Lock()
+        with self._write:
+            self.db.executescript(SCHEMA)
+
+    @property
+    def db(self) -> sqlite3.Connection:
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = sqlite3.connect(self.path, timeout=60)
+            conn.execute("PRAGMA synchronous=NORMAL")
+            conn.execute("PRAGMA cache_size=-65536")  # 64 MiB: bulk builds, big merges
+            self._local.conn = conn
+        return conn
+
+    def close(self) -> None:
+        conn = getattr(self._local, "conn", None)
+        if conn is not None:
+            conn.close()
+            self._local.conn = None
+
+    # -- building ----------------------------------------------------------------------
+
+    def refresh(
+        self, run_dir: Path, strict: bool = True, announce: Callable[[int], None] | None = None
+    ) -> list[str]:
+        """Index every finished JSONL of the run that is new or changed; drop manifests whose
+        JSONL is gone. Returns the sha1s (re)indexed. A torn line raises TornRecord when
+        `strict`, else that manifest is left as it was."""
+        rows = read_manifests(run_dir)
+        folder = ocr_dir(run_dir)
+        known = {
+            sha1: (size, mtime)
+            for sha1, size, mtime in self.db.execute("SELECT sha1, size, mtime_ns FROM manifests")
+        }
+        todo: list[tuple[Path, dict[str, str]]] = []
+        present: set[str] = set()
+        for row in rows:
+            path = folder / f"{row['sha1']}.jsonl"
+            try:
+                stat = path.stat()
+            except FileNotFoundError:
+                continue
+            present.add(row["sha1"])
+            if known.get(row["sha1"]) != (stat.st_size, stat.st_mtime_ns):
+                todo.append((path, row))
+        if todo and announce is not None:
+            announce(len(todo))
+        done: list[str] = []
+        batch: list[tuple[ParsedManifest, dict[str, str]]] = []
+        for (_, row), parsed in zip(todo, _parse_all([p for p, _ in todo]), strict=True):
+            if isinstance(parsed, TornRecord):
+                if strict:
+                    raise parsed
+                continue
+            batch.append((parsed, row))
+            if sum(len(p.lines) for p, _ in batch) >= BATCH_LINES:
+                done += self._store_batch(batch)
+                batch = []
+        done += self._store_batch(batch)
+        for sha1 in set(known) - present:
+            with self._write, self.db:
+                self._drop(sha1)
+        return done
+
+    def _drop(self, sha1: str) -> None:
+        found = self.db.execute("SELECT mid FROM manifests WHERE sha1 = ?", (sha1,)).fetchone()
+        if found is None:
+            return
+        mid = found[0]
+        self.db.execute(
+            "INSERT INTO lines_fts(lines_fts, rowid, text) "
+            "SELECT 'delete', id, text FROM lines WHERE mid = ?",
+            (mid,),
+        )
+        self.db.execute("DELETE FROM lines WHERE mid = ?", (mid,))
+        self.db.execute("DELETE FROM pages WHERE mid = ?", (mid,))
+        self.db.execute("DELETE FROM manifests WHERE mid = ?", (mid,))
+
+    def index_manifest(self, path: Path, sha1: str, url: str, label: str = "") -> None:
+        """(Re)index one finished JSONL (read and checked whole before the index is touched)."""
+        self.store(parse_manifest(path), sha1, url, label)
+
+    def _store_batch(self, batch: list[tuple[ParsedManifest, dict[str, str]]]) -> list[str]:
+        """Several manifests in one transaction (a first build: thousands of small ones)."""
+        with self._write, self.db:
+            for parsed, row in batch:
+                self._replace(parsed, row["sha1"], row["manifest_url"], row.get("label", ""))
+        return [row["sha1"] for _, row in batch]
+
+    def store(self, parsed: ParsedManifest, sha1: str, url: str, label: str) -> None:
+        """Replace a manifest's rows in one transaction: readers see the old or the new."""
+        with self._write, self.db:
+            self._replace(parsed, sha1, url, label)
+
+    def _replace(self, parsed: ParsedManifest, sha1: str, url: str, label: str) -> None:
+        """A manifest's rows, dropped and written again (inside the caller's transaction)."""
+        db = self.db
+        self._drop(sha1)
+        start = (db.execute("SELECT max(id) FROM lines").fetchone()[0] or 0) + 1
+        cursor = db.execute(
+            "INSERT INTO manifests(sha1, url, label, size, mtime_ns, lo, hi, pages, lines, "
+            "mean_conf, empty_pages) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (sha1, url, label, parsed.size, parsed.mtime_ns, start,
+             start + len(parsed.lines) - 1, len(parsed.pages), len(parsed.lines),
+             parsed.mean_conf, parsed.empty_pages),
+        )  # fmt: skip
+        mid = cursor.lastrowid
+        db.executemany(
+            "INSERT OR REPLACE INTO pages VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            ((mid, *page) for page in parsed.pages),
+        )
+        db.executemany(
+            "INSERT INTO lines VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            ((start + n, mid, *line) for n, line in enumerate(parsed.lines)),
+        )
+        db.execute(
+            "INSERT INTO lines_fts(rowid, text) SELECT id, text FROM lines WHERE id >= ?",
+            (start,),
+        )
+
+    # -- reading -----------------------------------------------------------------------
+
+    def search(self, q: str, sha1: str | None = None, offset: int = 0, limit: int = 100) -> Matches:
+        """Lines that contain every word of `q` (as text), in manifest and page order."""
+        match = fts_query(q)
+        if not tokens(q):
+            return Matches([], 0, True)
+        where, params = "lines_fts MATCH ?", [match]
+        if sha1 is not None:
+            found = self.db.execute(
+                "SELECT lo, hi FROM manifests WHERE sha1 = ?", (sha1,)
+            ).fetchone()
+            if found is None:
+                return Matches([], 0, True)
+            where += " AND rowid BETWEEN ? AND ?"
+            params += [found[0], found[1]]
+        # One pass over the matches gives the (capped) total and, within the cap, the page.
+        ids = [
+            rowid
+            for (rowid,) in self.db.execute(
+                f"SELECT rowid FROM lines_fts WHERE {where} ORDER BY rowid LIMIT ?",
+                (*params, COUNT_CAP + 1),
+            )
+        ]
+        total = len(ids)
+        if offset + limit <= COUNT_CAP:
+            wanted = ids[offset : offset + limit]
+        else:
+            wanted = [
+                rowid
+                for (rowid,) in self.db.execute(
+                    f"SELECT rowid FROM lines_fts WHERE {where} ORDER BY rowid LIMIT ? OFFSET ?",
+                    (*params, limit, offset),
+                )
+            ]
+        rows = self.db.execute(
+            "SELECT l.id, m.sha1, m.url, l.canvas_index, p.canvas_id, l.line_no, l.x, l.y, "
+            "l.w, l.h, p.img_w, p.img_h, l.text, l.words FROM lines l "
+            "JOIN manifests m ON m.mid = l.mid "
+            "JOIN pages p ON p.mid = l.mid AND p.canvas_index = l.canvas_index "
+            f"WHERE l.id IN ({','.join('?' * len(wanted))}) ORDER BY l.id",
+            wanted,
+        ).fetchall()
+        hits = [
+            Hit(r[0], r[1], r[2], r[3], r[4], r[5], (r[6], r[7], r[8], r[9]), (r[10], r[11]),
+                r[12], json.loads(r[13]) if r[13] else None)
+            for r in rows
+        ]  # fmt: skip
+        return Matches(hits, total, total <= COUNT_CAP)
+
+    def manifest_figures(self) -> dict[str, dict[str, Any]]:
+        """sha1 -> pages, lines, mean line confidence, empty pages of every indexed manifest."""
+        return {
+            sha1: {"pages": pages, "lines": lines, "mean_conf": conf, "empty_pages": empty}
+            for sha1, pages, lines, conf, empty in self.db.execute(
+                "SELECT sha1, pages, lines, mean_conf, empty_pages FROM manifests"
+            )
+        }
+
+    def worst_pages(self, limit: int = 200, offset: int = 0) -> list[dict[str, Any]]:
+        """Pages with lines, lowest mean line confidence first."""
+        return self._pages("p.mean_conf IS NOT NULL ORDER BY p.mean_conf, m.sha1, p.canvas_index",
+                           limit, offset)  # fmt: skip
+
+    def pages_without_lines(self, limit: int = 200, offset: int = 0) -> list[dict[str, Any]]:
+        return self._pages("p.lines = 0 ORDER BY m.sha1, p.canvas_index", limit, offset)
+
+    def count_pages_without_lines(self) -> int:
+        return self.db.execute("SELECT count(*) FROM pages WHERE lines = 0").fetchone()[0]
+
+    def _pages(self, where: str, limit: int, offset: int) -> list[dict[str, Any]]:
+        keys = ("sha1", "label", "url", "canvas_index", "canvas_id", "canvas_label", "lines",
+                "mean_conf")  # fmt: skip
+        rows = self.db.execute(
+            "SELECT m.sha1, m.label, m.url, p.canvas_index, p.canvas_id, p.canvas_label, "
+            f"p.lines, p.mean_conf FROM pages p JOIN manifests m ON m.mid = p.mid WHERE {where} "
+            "LIMIT ? OFFSET ?",
+            (limit, offset),
+        )
+        return [dict(zip(keys, row, strict=True)) for row in rows]
