@@ -211,8 +211,6 @@ def plan_request(
         size, expected = f"{fitted[0]},{fitted[1]}", fitted
     if size in ("full", "max"):
         size = full
-    if given is None:
-        notes.append(f"service gives no compliance level: asked as level {ASSUMED_LEVEL}")
     if expected is not None and applied_rotation in (90, 270):
         expected = (expected[1], expected[0])
     request = ImageRequest(
