@@ -307,7 +307,7 @@ def test_info_json_max_width_is_honoured(server: ScriptedServer) -> None:
     assert sized.request.size == "1000,1500"
     assert sized.url == server.url("/iiif/p1/full/1000,1500/0/default.jpg")
     assert sized.info is not None and sized.info.max_width == 1000
-    assert sized.note and "clamped" in sized.note
+    assert sized.note and "asked as 1000,1500" in sized.note
 
 
 def test_info_json_never_upscales(server: ScriptedServer) -> None:

@@ -13,7 +13,7 @@ import re
 from typing import Any, Literal
 from urllib.parse import quote
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from barnacle.iiif.errors import IIIFError
 
@@ -144,6 +144,21 @@ class ImageInfo(BaseModel):
     sizes: list[ListedSize] = []
     scale_factors: list[int] = []  # Image API 1.1: the only sizes a level 0 server must give
     profile: Any = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _limits_from_profile(cls, data: Any) -> Any:
+        """Image API 2.x puts maxWidth/maxHeight/maxArea in the profile's description
+        object (`profile: [uri, {...}]`); 3.0 puts them at the top."""
+        if not isinstance(data, dict) or not isinstance(data.get("profile"), list):
+            return data
+        lifted = dict(data)
+        for entry in data["profile"]:
+            if isinstance(entry, dict):
+                for key in ("maxWidth", "maxHeight", "maxArea"):
+                    if key in entry and key not in lifted:
+                        lifted[key] = entry[key]
+        return lifted
 
     @field_validator("sizes", "scale_factors", mode="before")
     @classmethod

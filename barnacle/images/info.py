@@ -140,8 +140,8 @@ def size_request(
     note = unavailable
     if info is not None and planned.request.size != request.size:
         note = (
-            f"size {request.size} asked as {planned.request.size} (info.json: "
-            f"{info.width}x{info.height}, level {planned.level}): clamped to what it allows"
+            f"size {request.size} asked as {planned.request.size}: what level "
+            f"{planned.level} and info.json ({info.width}x{info.height}) allow"
         )
     return SizedRequest(
         url=sized.url(service), request=sized, info=info, note=note, planned=planned
