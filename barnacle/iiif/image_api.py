@@ -32,10 +32,13 @@ _URL_SAFE = ":/?#[]@!$&'()*+,;=-._~%"
 
 
 def _flat_strings(*values: Any) -> list[str]:
+    """The strings in `values`, lists (of lists) flattened, anything else left out."""
     out: list[str] = []
     for value in values:
-        items = value if isinstance(value, list) else [value]
-        out += [str(item) for item in items if isinstance(item, str)]
+        if isinstance(value, list):
+            out += _flat_strings(*value)
+        elif isinstance(value, str):
+            out.append(value)
     return out
 
 
