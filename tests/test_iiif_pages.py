@@ -61,6 +61,7 @@ EXPECTED: dict[str, dict[int, str]] = {
         5: "skip: application/dash+xml",
         6: "/img/narrow-v2-l0/full/full/0/default.jpg",
         7: "/img/narrow-static/full/!3000,3000/0/default.jpg",  # no info.json: level 2 assumed
+        8: "/img/narrow-v3-l1/0,0,20,500/max/0/default.jpg",  # a region of the image
     },
     "bad-canvases.json": {
         0: "/img/narrow-v1-l1/full/full/0/native.jpg",  # width 1234.5

@@ -107,10 +107,14 @@ def fetch_page_image(
         except ImageError:
             raise err from None  # the first refusal says most about what went wrong
         refused = f"HTTP {err.status}" if err.status else "not in the cache"
-        claimed = f"info.json ({sized.info.width}x{sized.info.height}) may not match the image"
+        info = sized.info
+        claimed = (
+            f"info.json ({info.width}x{info.height}) may not match the image"
+            if info
+            else "no info.json to go by"
+        )
         notes.append(
-            f"{sized.url} was refused ({refused}); "
-            f"{claimed if sized.info else 'no info.json'}: fetched the whole image "
+            f"{sized.url} was refused ({refused}); {claimed}: fetched the whole image "
             f"({image.width}x{image.height}) at {fallback.url} instead"
         )
         if planned is not None and (planned.region or planned.rotation):
