@@ -64,6 +64,9 @@ CASES: dict[str, Case] = {
                               "!3000,3000", None, 0, "full/1000,1500/0/default.jpg"),
     "2.1-l2-max-area": (2, 2, {**BIG, "maxArea": 1_000_000}, "full", None, 0,
                         "full/816,1225/0/default.jpg"),
+    # !3000,3000 of 1300x1899 is 2053x3000; scaled back it rounds to 1299x1898: the whole.
+    "2.1-l2-rounding-is-the-whole": (2, 2, {"width": 1300, "height": 1899, "maxWidth": 3000},
+                                     "!3000,3000", None, 0, "full/full/0/default.jpg"),
     "2.1-l2-never-upscale": (2, 2, {"width": 800, "height": 1200}, "!3000,3000", None, 0,
                              "full/full/0/default.jpg"),
     "2.1-level-from-info": (2, None, {**BIG, "profile": ["http://iiif.io/api/image/2/level1.json"]},

@@ -271,6 +271,13 @@ def fit_limits(w: int, h: int, width: int, height: int, info: ImageInfo | None) 
     new_h = max(1, min(limit_h or height, height, round(h * scale)))
     while info and info.max_area and new_w * new_h > info.max_area:
         new_w, new_h = max(1, new_w - 1), max(1, round(new_h * (new_w - 1) / new_w))
+    whole_allowed = (
+        (not limit_w or width <= limit_w)
+        and (not limit_h or height <= limit_h)
+        and not (info and info.max_area and width * height > info.max_area)
+    )
+    if whole_allowed and abs(new_w - width) <= 1 and abs(new_h - height) <= 1:
+        return width, height  # a pixel of rounding short of the whole image: the whole image
     return new_w, new_h
 
 
