@@ -66,6 +66,22 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return EXIT_OK if report.ok else EXIT_INVALID
 
 
+def cmd_pages(args: argparse.Namespace) -> int:
+    from barnacle.dry_run import dry_run
+    from barnacle.iiif import IIIFError
+
+    _configure_http(args)
+    try:
+        report = dry_run(args.source, args.size)
+    except IIIFError as err:
+        return _fail(str(err))
+    if args.json:
+        print(report.model_dump_json(indent=2))
+    else:
+        print("\n".join(printable(line) for line in report.lines()))
+    return EXIT_OK if report.urls else EXIT_INVALID
+
+
 def cmd_fetch_collection(args: argparse.Namespace) -> int:
     from barnacle.listing import SourceError, fetch_snapshot
 
@@ -489,6 +505,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     _add_http_options(p)
     p.set_defaults(func=cmd_validate)
+
+    p = sub.add_parser(
+        "pages",
+        help="dry run: per canvas, the image service and the exact URL the worker would fetch",
+        description="For each canvas of a manifest: index, id, label, image service (Image "
+        "API version and compliance level) and the image URL the worker would download, or "
+        "why the canvas is skipped. Only the manifest and info.json are requested. Exit 1 "
+        "when no canvas has an image to fetch.",
+    )
+    p.add_argument("source", metavar="URL|FILE", help="manifest URL or .json file")
+    p.add_argument("--size", default="!3000,3000", help="IIIF size, as for ocr")
+    p.add_argument("--json", action="store_true", help="print the plan as JSON")
+    _add_http_options(p)
+    p.set_defaults(func=cmd_pages)
 
     p = sub.add_parser(
         "fetch-collection", help="snapshot SOURCE (collection/manifest URL, .json, .txt, .csv)"

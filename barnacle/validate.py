@@ -22,21 +22,29 @@ class ValidationReport(BaseModel):
     version: int | None = None
     label: str = ""
     canvases: int | None = None
+    image_canvases: int | None = None
     canvases_without_service: list[str] = []
+    skipped_canvases: list[str] = []  # "<canvas id>: <why it is not a page>"
     members: int | None = None
     notes: list[str] = []
     error: str | None = None
 
     def lines(self) -> list[str]:
+        """The report as text: one verdict, OK or INVALID, on the first line."""
         if self.error:
             return [f"INVALID {self.source}", f"  error: {self.error}"]
         out = [
-            f"OK {self.source}",
+            f"{'OK' if self.ok else 'INVALID'} {self.source}",
             f"  type: IIIF Presentation {self.version} {self.kind}",
             f"  label: {self.label or '(none)'}",
         ]
         if self.canvases is not None:
             out.append(f"  canvases: {self.canvases}")
+            if self.skipped_canvases:
+                out.append(
+                    f"  canvases that are not images (skipped): {len(self.skipped_canvases)}"
+                )
+                out += [f"    - {line}" for line in self.skipped_canvases[:20]]
             missing = self.canvases_without_service
             out.append(f"  canvases without an image service: {len(missing)}")
             out += [f"    - {canvas}" for canvas in missing[:20]]
@@ -48,7 +56,8 @@ class ValidationReport(BaseModel):
         return out
 
 
-def _load(source: str, get: Callable[[str], Any]) -> Any:
+def load_source(source: str, get: Callable[[str], Any]) -> Any:
+    """The JSON at `source`: an http(s) URL, or a local file."""
     if "://" in source:
         return get(source)
     path = Path(source)
@@ -62,7 +71,7 @@ def _load(source: str, get: Callable[[str], Any]) -> Any:
 
 def validate(source: str, get: Callable[[str], Any] = get_json) -> ValidationReport:
     try:
-        data = _load(source, get)
+        data = load_source(source, get)
         resource = parse_resource(data)
     except (FetchError, IIIFError) as err:
         return ValidationReport(source=source, ok=False, error=str(err))
@@ -70,16 +79,22 @@ def validate(source: str, get: Callable[[str], Any] = get_json) -> ValidationRep
         pages = resource.pages()
         missing = [page.canvas_id for page in pages.pages_without_service]
         notes = list(pages.notes)
-        if not pages.pages:
-            notes.append("no canvases: nothing to OCR")
+        notes += [
+            f"canvas {p.canvas_id} cannot be read: {p.problem}" for p in pages.pages if p.problem
+        ]
+        empty = pages.no_pages_reason()
+        if empty:
+            notes.append(f"{empty}: nothing to OCR")
         return ValidationReport(
             source=source,
-            ok=bool(pages.pages),
+            ok=empty is None,
             kind="Manifest",
             version=pages.version,
             label=pages.label,
-            canvases=len(pages.pages),
+            canvases=len(pages.pages) + len(pages.skipped),
+            image_canvases=len(pages.pages),
             canvases_without_service=missing,
+            skipped_canvases=[f"{s.canvas_id}: {s.reason}" for s in pages.skipped],
             notes=notes,
         )
     refs = resource.member_refs()

@@ -189,7 +189,7 @@ def test_permanent_faults_then_fixed_rerun_does_each_page_once(tmp_path: Path) -
         assert sorted(errors) == [1, 2, 3, 4]
         expected = {  # canvas: (status, kind, retries, words of the hint)
             1: (404, "http", 0, "no such resource"),
-            2: (403, "http", 2, "refused"),  # retried once, and once more as `max`
+            2: (403, "http", 1, "refused"),  # retried once; the whole image was what was asked
             3: (None, "corrupt", 2, "no usable image"),
             4: (200, "not_image", 0, "no usable image"),
         }
@@ -244,16 +244,19 @@ def test_lying_info_json_is_worked_around_and_noted(tmp_path: Path) -> None:
             records += [PageRecord.model_validate(line) for line in _lines(out)]
         too_big_v3, too_small, too_big_v2 = records
         # Believed, 600x9000 asks for an upscale that the server refuses (400 in API 3,
-        # 403 in API 2): the page falls back to `max` and says so.
-        for record, status in ((too_big_v3, 400), (too_big_v2, 403)):
-            assert record.image_url.endswith("/full/max/0/default.jpg")
+        # 403 in API 2): the page falls back to the whole image (`max` in 3, `full` in 2)
+        # and says so.
+        for record, status, whole in ((too_big_v3, 400, "max"), (too_big_v2, 403, "full")):
+            assert record.image_url.endswith(f"/full/{whole}/0/default.jpg")
             assert (record.image.width, record.image.height) == (60, 900)
             assert any(f"refused (HTTP {status})" in note for note in record.notes)
             assert any("600x9000" in note for note in record.notes)
         assert len(chaos.hits(r"b1-p1/full/", None)) == 2
-        # 30x450 is a size the server can give: the smaller image is what the record shows.
-        assert too_small.image_url.endswith("/full/30,450/0/default.jpg")
-        assert (too_small.image.width, too_small.image.height) == (30, 450)
+        # 30x450 fits the size asked: the whole image is asked, and the server's true size
+        # (60x900) is noted against info.json's.
+        assert too_small.image_url.endswith("/full/max/0/default.jpg")
+        assert (too_small.image.width, too_small.image.height) == (60, 900)
+        assert any("30x450" in note and "60x900" in note for note in too_small.notes)
 
 
 def test_image_not_matching_info_json_is_noted(server: ScriptedServer, tmp_path: Path) -> None:

@@ -55,7 +55,10 @@ def test_v2_manifest_pages_and_services() -> None:
     assert [p.canvas_id for p in pages.pages] == ["http://h/canvas/a", "http://h/canvas/b"]
     first, second = pages.pages
     assert first.service == ImageService(
-        id="http://h/iiif/2/a", version=2, profile="http://iiif.io/api/image/2/level2.json"
+        id="http://h/iiif/2/a",
+        version=2,
+        profile="http://iiif.io/api/image/2/level2.json",
+        level=2,
     )
     request = ImageRequest()
     assert first.image_url(request) == "http://h/iiif/2/a/full/!3000,3000/0/default.jpg"
@@ -185,7 +188,9 @@ def test_clamp_size_never_upscales_and_honours_limits() -> None:
     assert clamp_size("!3000,3000", odd) == "1300,1855"
     assert clamp_size("!1000,1000", info) == "!1000,1000"  # fits: unchanged
     limited = ImageInfo.model_validate({"width": 4000, "height": 6000, "maxWidth": 1000})
-    assert clamp_size("!3000,3000", limited) == "1000,1500"
+    assert clamp_size("!3000,3000", limited) == "667,1000"  # maxHeight = maxWidth (2.1, 3.0)
+    wide = {"width": 4000, "height": 6000, "maxWidth": 1000, "maxHeight": 6000}
+    assert clamp_size("!3000,3000", ImageInfo.model_validate(wide)) == "1000,1500"
     area = ImageInfo.model_validate({"width": 4000, "height": 4000, "maxArea": 1_000_000})
     w, h = (int(x) for x in clamp_size("full", area).split(","))
     assert w * h <= 1_000_000 and w == h

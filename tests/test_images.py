@@ -302,19 +302,19 @@ def service_at(server: ScriptedServer, name: str = "p1") -> ImageService:
 
 
 def test_info_json_max_width_is_honoured(server: ScriptedServer) -> None:
-    server.route("/iiif/p1/info.json", info_doc(4000, 6000, maxWidth=1000))
+    server.route("/iiif/p1/info.json", info_doc(4000, 6000, maxWidth=1000, maxHeight=1500))
     sized = size_request(service_at(server), ImageRequest(size="!3000,3000"))
     assert sized.request.size == "1000,1500"
     assert sized.url == server.url("/iiif/p1/full/1000,1500/0/default.jpg")
     assert sized.info is not None and sized.info.max_width == 1000
-    assert sized.note and "clamped" in sized.note
+    assert sized.note and "asked as 1000,1500" in sized.note
 
 
 def test_info_json_never_upscales(server: ScriptedServer) -> None:
     server.route("/iiif/p1/info.json", info_doc(800, 1200))
     sized = size_request(service_at(server), ImageRequest(size="!3000,3000"))
-    assert sized.request.size == "800,1200"
-    assert sized.url.endswith("/full/800,1200/0/default.jpg")
+    assert sized.request.size == "full"  # the whole image fits: Image API 2 says `full`
+    assert sized.url.endswith("/full/full/0/default.jpg")
 
 
 def test_info_json_fitting_request_is_unchanged(server: ScriptedServer) -> None:
@@ -325,7 +325,7 @@ def test_info_json_fitting_request_is_unchanged(server: ScriptedServer) -> None:
 
 
 def test_info_json_fetched_once_per_service(server: ScriptedServer) -> None:
-    server.route("/iiif/p1/info.json", info_doc(4000, 6000, maxWidth=1000))
+    server.route("/iiif/p1/info.json", info_doc(4000, 6000, maxWidth=1000, maxHeight=1500))
     service = service_at(server)
     for _ in range(3):
         size_request(service, ImageRequest())
@@ -349,7 +349,7 @@ def test_info_json_without_dimensions_falls_back(server: ScriptedServer) -> None
 
 
 def test_info_json_is_cached_for_offline_runs(server: ScriptedServer, tmp_path: Path) -> None:
-    server.route("/iiif/p1/info.json", info_doc(4000, 6000, maxWidth=1000))
+    server.route("/iiif/p1/info.json", info_doc(4000, 6000, maxWidth=1000, maxHeight=1500))
     online = size_request(service_at(server), ImageRequest(), ImageCache(tmp_path / "c"))
     clear_info_memo()  # a new process
     offline = size_request(
@@ -377,7 +377,7 @@ def test_page_without_service_uses_resource_url() -> None:
 
 
 def test_clamped_url_then_fetched_into_cache(server: ScriptedServer, cache: ImageCache) -> None:
-    server.route("/iiif/p1/info.json", info_doc(4000, 6000, maxWidth=20))
+    server.route("/iiif/p1/info.json", info_doc(4000, 6000, maxWidth=20, maxHeight=30))
     server.route("/iiif/p1/full/20,30/0/default.jpg", image_response(png_bytes(20, 30)))
     page = PageImage(index=0, canvas_id="c1", service=service_at(server))
     sized = size_page_request(page, ImageRequest(), cache)

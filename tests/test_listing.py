@@ -212,3 +212,26 @@ def test_manifest_with_100000_canvases_plans_quickly() -> None:
     plan = plan_pages("http://h/big.json", pages, "0" * 64, ImageRequest())
     assert len(plan) == 100_000 and len({p.page_key for p in plan}) == 100_000
     assert time.monotonic() - started < 60
+
+
+def test_members_listed_twice_count_once_and_only_manifests_are_listed(tmp_path: Path) -> None:
+    """A v2 collection naming members under `manifests`/`collections` and again under
+    `members`; Canvases and Ranges among the members of v2 and v3 collections."""
+    from support.strict_iiif import strict_server
+
+    with strict_server() as strict:
+        snapshot = fetch_snapshot(strict.manifest_url("collection-v2-members.json"), progress=False)
+        urls = [e.manifest_url.removeprefix(strict.base) for e in snapshot.entries]
+        # Each member once: the sub-collection's manifest (listed twice there) after the
+        # top collection's own manifests, as the walk goes.
+        assert urls == [
+            "/manifests/image-api-1.json",
+            "/manifests/mixed-book.json",
+            "/manifests/image-api-3-levels.json",
+        ]
+        assert not any("cycle" in warning for warning in snapshot.warnings)
+        skipped = [w for w in snapshot.warnings if "not a Manifest or Collection" in w]
+        assert len(skipped) == 4  # sc:Canvas, sc:Range, Canvas, Range
+        assert strict.paths("/manifests/collection-v3-typed.json") == [
+            "/manifests/collection-v3-typed.json"
+        ]

@@ -20,11 +20,13 @@ import pytest
 import requests
 from PIL import Image
 
-from barnacle.iiif import ImageInfo, ImageService, clamp_size
+from barnacle.iiif import ImageInfo, ImageService
+from barnacle.iiif.request_plan import plan_request
 from barnacle.sample import load_books
 from barnacle.sample.serve import serve_sample
 
 REPO = Path(__file__).resolve().parent.parent
+BOOKS = (1, 2, 3, 4, 5)
 SAMPLE_BOOKS = REPO / "data" / "sample" / "books.json"
 MAX_SIZE = 1000
 
@@ -38,6 +40,8 @@ SIZES = {
     "book2-p3": (500, 700),
     "book3-p1": (600, 900),
     "book3-p2": (400, 600),
+    "book4-p1": (700, 1000),
+    "book5-p1": (1100, 1600),  # a static (level 0) image: no size limits
 }
 
 
@@ -84,16 +88,17 @@ def base(sample_dir: Path) -> Iterator[str]:
         yield url
 
 
-def test_repository_books_json_describes_three_books_of_eight_pages() -> None:
+def test_repository_books_json_describes_five_books_of_ten_pages() -> None:
     collection = load_books(SAMPLE_BOOKS.parent)
-    assert [b.id for b in collection.books] == ["book1", "book2", "book3"]
+    assert [b.id for b in collection.books] == ["book1", "book2", "book3", "book4", "book5"]
     pages = [p.id for b in collection.books for p in b.pages]
     assert pages == [
-        f"book{b}-p{n}" for b, n in [(1, 1), (1, 2), (1, 3), (2, 1), (2, 2), (2, 3), (3, 1), (3, 2)]
+        f"book{b}-p{n}"
+        for b, n in [(1, 1), (1, 2), (1, 3), (2, 1), (2, 2), (2, 3), (3, 1), (3, 2), (4, 1), (5, 1)]
     ]
     assert all(Path(p.image).stem == p.id for b in collection.books for p in b.pages)
-    versions = [(b.presentation, b.image_api) for b in collection.books]
-    assert versions == [(2, 2), (3, 3), (3, 2)]
+    versions = [(b.presentation, b.image_api, b.image_level) for b in collection.books]
+    assert versions == [(2, 2, 2), (3, 3, 2), (3, 2, 2), (2, 1, 1), (3, 2, 0)]
 
 
 def test_image_with_another_suffix_stands_in(tmp_path: Path) -> None:
@@ -151,7 +156,7 @@ def test_collection_v3(base: str) -> None:
     assert data["@context"] == "http://iiif.io/api/presentation/3/context.json"
     assert data["type"] == "Collection"
     assert data["id"] == f"{base}/collection.json"
-    assert [m["id"] for m in data["items"]] == [f"{base}/manifests/book{n}.json" for n in (1, 2, 3)]
+    assert [m["id"] for m in data["items"]] == [f"{base}/manifests/book{n}.json" for n in BOOKS]
     assert all(m["type"] == "Manifest" and m["label"]["en"] for m in data["items"])
 
 
@@ -160,7 +165,7 @@ def test_collection_v2(base: str) -> None:
     assert data["@context"] == "http://iiif.io/api/presentation/2/context.json"
     assert data["@type"] == "sc:Collection"
     assert [m["@id"] for m in data["manifests"]] == [
-        f"{base}/manifests/book{n}.json" for n in (1, 2, 3)
+        f"{base}/manifests/book{n}.json" for n in BOOKS
     ]
     assert all(m["@type"] == "sc:Manifest" and m["label"] for m in data["manifests"])
 
@@ -223,20 +228,52 @@ def test_manifest_book3_is_presentation_3_with_image_service_2(base: str) -> Non
 
 
 def test_every_image_service_in_the_manifests_answers(base: str) -> None:
-    """All 8 services are reachable, and the project's own client reads them."""
+    """All 10 services are reachable, and the request the project's own planner makes for
+    each (by Image API version and level) is answered with the size it expects."""
     seen = 0
-    for n in (1, 2, 3):
+    for n in BOOKS:
         text = get(f"{base}/manifests/book{n}.json").text
         for service_json in _services(json.loads(text)):
             service = ImageService.from_json(service_json)
             assert service is not None
             info = ImageInfo.model_validate(get_json(service.info_url))
             assert (info.width, info.height) == SIZES[service.id.rsplit("/", 1)[1]]
-            size = clamp_size("!3000,3000", info)
-            image = decode(get(f"{service.id}/full/{size}/0/default.jpg"))
-            assert max(image.size) <= MAX_SIZE
+            planned = plan_request(service, "!3000,3000", info)
+            image = decode(get(planned.url))
+            assert planned.expected is not None
+            assert abs(image.size[0] - planned.expected[0]) <= 1, planned.url
             seen += 1
-    assert seen == 8
+    assert seen == 10
+
+
+def test_book4_is_image_api_1_1_named_the_stanford_way(base: str) -> None:
+    data = get_json(f"{base}/manifests/book4.json")
+    resource = data["sequences"][0]["canvases"][0]["images"][0]["resource"]
+    service = resource["service"]
+    assert service["@context"] == "http://library.stanford.edu/iiif/image-api/1.1/context.json"
+    assert service["profile"].endswith("/1.1/compliance.html#level1")
+    assert resource["@id"].endswith("/iiif/1/book4-p1/full/full/0/native.jpg")
+    info = get_json(f"{base}/iiif/1/book4-p1/info.json")
+    assert info["@context"] == service["@context"] and info["profile"] == service["profile"]
+    assert decode(get(f"{base}/iiif/1/book4-p1/full/350,/0/native.jpg")).size == (350, 500)
+
+
+def test_book5_is_a_static_level_0_set(base: str) -> None:
+    data = get_json(f"{base}/manifests/book5.json")
+    (body,) = _v3_bodies(data)
+    assert body["service"][0]["profile"] == "http://iiif.io/api/image/2/level0.json"
+    info = get_json(f"{base}/iiif/2/book5-p1/info.json")
+    assert info["profile"] == ["http://iiif.io/api/image/2/level0.json"]
+    assert "tiles" not in info and "maxWidth" not in info
+    sizes = [(s["width"], s["height"]) for s in info["sizes"]]
+    assert sizes == [(69, 100), (138, 200), (275, 400), (550, 800)]
+    assert decode(get(f"{base}/iiif/2/book5-p1/full/full/0/default.jpg")).size == (1100, 1600)
+    assert decode(get(f"{base}/iiif/2/book5-p1/full/275,/0/default.jpg")).size == (275, 400)
+    assert decode(get(f"{base}/iiif/2/book5-p1/full/275,400/0/default.jpg")).size == (275, 400)
+    for missing in ("full/300,/0/default.jpg", "full/!500,500/0/default.jpg",
+                    "0,0,100,100/full/0/default.jpg", "full/max/0/default.jpg",
+                    "full/full/90/default.jpg"):  # fmt: skip
+        assert get(f"{base}/iiif/2/book5-p1/{missing}").status_code == 404, missing
 
 
 def _services(node: Any) -> Iterator[Any]:

@@ -55,3 +55,23 @@ def test_invalid_inputs_exit_1_without_traceback(server: ScriptedServer, tmp_pat
         assert "Traceback" not in done.stderr
     done = _validate(str(tmp_path / "missing.json"))
     assert done.returncode == 1 and "no such file" in done.stdout
+
+
+def test_one_verdict_for_manifests_with_nothing_to_ocr() -> None:
+    """No canvases, or only sound and video: INVALID and exit 1, never "OK" with exit 1."""
+    from support.strict_iiif import strict_server
+
+    with strict_server() as strict:
+        for fixture, words in (("no-canvases.json", "no canvases"),
+                               ("av-only.json", "no image canvases")):  # fmt: skip
+            done = _validate(strict.manifest_url(fixture))
+            assert done.returncode == 1, fixture
+            assert done.stdout.startswith("INVALID ") and "OK" not in done.stdout.split()[0]
+            assert words in done.stdout
+        mixed = _validate(strict.manifest_url("mixed-book.json"), "--json")
+        assert mixed.returncode == 0
+        report = json.loads(mixed.stdout)
+        assert (report["canvases"], report["image_canvases"]) == (9, 4)
+        assert any("Sound" in line for line in report["skipped_canvases"])
+        bad = _validate(strict.manifest_url("bad-canvases.json"))
+        assert bad.returncode == 0 and "canvas/4 cannot be read" in bad.stdout

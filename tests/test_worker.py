@@ -50,7 +50,7 @@ def test_complete_manifest_records_and_provenance(server: ScriptedServer, tmp_pa
     assert [r.canvas_index for r in records] == [0, 1]
     first = records[0]
     assert first.manifest_url == url and first.canvas_id == server.url("/canvas3/book-p1")
-    assert first.image_url == server.url("/iiif/book-p1/full/700,260/0/default.jpg")
+    assert first.image_url == server.url("/iiif/book-p1/full/max/0/default.jpg")
     assert (first.source_metadata_id, first.ark, first.metadata) == (
         "991",
         "ark:/88435/x",
@@ -92,7 +92,7 @@ def test_bad_pages_recorded_then_rerun_completes(server: ScriptedServer, tmp_pat
         (1, 404, "http"),
         (2, None, "corrupt"),
     ]
-    assert server.url("/iiif/book-p2/full/700,260/0/default.jpg") in errors[0].message
+    assert server.url("/iiif/book-p2/full/max/0/default.jpg") in errors[0].message
     assert errors[0].hint and not list((tmp_path / "cache").rglob(".*.part"))  # nothing partial
     # The server is fixed: a rerun does only the two missing pages.
     serve_image(server, "book-p2", good_image(2))

@@ -1,14 +1,24 @@
-"""What the rest of Barnacle needs from a manifest: its pages, in order, with their images."""
+"""What the rest of Barnacle needs from a manifest: its pages, in order, with their images,
+and the canvases that are not pages (sound, video, PDF) with the reason."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from pydantic import BaseModel
 
+from barnacle.iiif.bodies import Bodies, dimension, is_painting, read_body
 from barnacle.iiif.image_api import ImageRequest, ImageService
+from barnacle.iiif.labels import best_label
+from barnacle.iiif.request_plan import Region
 
 
 class PageImage(BaseModel):
-    """One canvas of a manifest and where its image comes from."""
+    """One canvas of a manifest and where its image comes from.
+
+    `region` and `rotation` are what a SpecificResource body's selector asks of the source
+    image; `problem` says why a canvas that should be a page cannot be read (the worker
+    records it as the page's error)."""
 
     index: int
     canvas_id: str
@@ -17,7 +27,13 @@ class PageImage(BaseModel):
     height: int | None = None
     service: ImageService | None = None
     resource_url: str | None = None
+    source_width: int | None = None
+    source_height: int | None = None
+    region: Region | None = None
+    rotation: int = 0
     warning: str | None = None
+    problem: str | None = None
+    notes: list[str] = []
 
     def image_url(self, request: ImageRequest) -> str | None:
         """The Image API URL for `request`, or the image resource's own URL without a service."""
@@ -26,28 +42,74 @@ class PageImage(BaseModel):
         return self.resource_url
 
 
+class SkippedCanvas(BaseModel):
+    """A canvas that is not a page: what it paints is not an image."""
+
+    index: int
+    canvas_id: str
+    label: str = ""
+    reason: str
+
+
 NO_SERVICE = "canvas has no image service; using the image resource's own URL"
 
 
-def canvas_page(
-    index: int,
-    canvas_id: str | None,
-    label: str,
-    size: tuple[int | None, int | None],
-    images: list[tuple[ImageService | None, str | None]],
-) -> PageImage:
-    """The page for a canvas whose painted images are `images` (service, resource URL), in
-    document order: the first with an image service; else the first resource URL, with a
-    warning; else a page without an image."""
-    common = {"index": index, "canvas_id": canvas_id or f"canvas-{index}", "label": label,
-              "width": size[0], "height": size[1]}  # fmt: skip
-    for service, url in images:
-        if service is not None:
-            return PageImage(**common, service=service, resource_url=url)
-    for _, url in images:
-        if url:
-            return PageImage(**common, resource_url=url, warning=NO_SERVICE)
-    return PageImage(**common, warning="canvas has no image")
+def _canvas_id(raw: dict[str, Any], index: int) -> str:
+    ident = raw.get("@id") or raw.get("id")
+    return ident if isinstance(ident, str) and ident else f"canvas-{index}"
+
+
+def canvas_page(index: int, raw: Any, annotations: list[Any]) -> PageImage | SkippedCanvas:
+    """The page for canvas `raw` whose painting annotations are `annotations` (v2 `images`
+    or the items of v3 annotation pages): the first image with a service; else the first
+    image URL, with a warning; a SkippedCanvas when it paints only things that are not
+    images; a page with a `problem` when its images cannot be read."""
+    if not isinstance(raw, dict):
+        return PageImage(
+            index=index, canvas_id=f"canvas-{index}", problem="canvas is not an object"
+        )
+    canvas_id, label = _canvas_id(raw, index), best_label(raw.get("label"))
+    width, note_w = dimension(raw.get("width"))
+    height, note_h = dimension(raw.get("height"))
+    notes = [f"canvas {note}" for note in (note_w, note_h) if note]
+    bodies = Bodies()
+    for annotation in annotations:
+        if not isinstance(annotation, dict):
+            bodies.problems.append(f"annotation is {type(annotation).__name__}, not an object")
+            continue
+        if not is_painting(annotation.get("motivation")):
+            continue
+        body = annotation.get("resource", annotation.get("body"))
+        if body is None:
+            continue
+        read_body(body, bodies)
+    common: dict[str, Any] = {"index": index, "canvas_id": canvas_id, "label": label,
+                              "width": width, "height": height}  # fmt: skip
+    if not bodies.images:
+        if bodies.not_images and not bodies.problems:
+            reason = "paints no image: " + ", ".join(dict.fromkeys(bodies.not_images))
+            return SkippedCanvas(index=index, canvas_id=canvas_id, label=label, reason=reason)
+        if bodies.problems:
+            return PageImage(**common, problem="; ".join(bodies.problems), notes=notes)
+        return PageImage(**common, warning="canvas has no image", notes=notes)
+    chosen = next((image for image in bodies.images if image.service), None)
+    warning = None
+    if chosen is None:
+        chosen = next((image for image in bodies.images if image.url), None)
+        warning = NO_SERVICE
+    if chosen is None:
+        return PageImage(**common, problem="painted image has neither a service nor an id")
+    return PageImage(
+        **common,
+        service=chosen.service,
+        resource_url=chosen.url,
+        source_width=chosen.width,
+        source_height=chosen.height,
+        region=chosen.region,
+        rotation=chosen.rotation,
+        warning=warning,
+        notes=notes + chosen.notes,
+    )
 
 
 class ManifestPages(BaseModel):
@@ -57,17 +119,36 @@ class ManifestPages(BaseModel):
     version: int
     label: str = ""
     pages: list[PageImage]
+    skipped: list[SkippedCanvas] = []
     notes: list[str] = []
 
     @property
     def pages_without_service(self) -> list[PageImage]:
         return [page for page in self.pages if page.service is None]
 
+    def no_pages_reason(self) -> str | None:
+        """Why there is nothing to OCR, or None when there are pages."""
+        if self.pages:
+            return None
+        if self.skipped:
+            kinds = ", ".join(dict.fromkeys(s.reason.split(": ", 1)[-1] for s in self.skipped))
+            return f"the manifest has no image canvases ({len(self.skipped)} canvases: {kinds})"
+        return "the manifest has no canvases"
+
+
+def split_canvases(
+    results: list[PageImage | SkippedCanvas],
+) -> tuple[list[PageImage], list[SkippedCanvas]]:
+    pages = [r for r in results if isinstance(r, PageImage)]
+    skipped = [r for r in results if isinstance(r, SkippedCanvas)]
+    return pages, skipped
+
 
 class MemberRef(BaseModel):
     """A manifest or sub-collection named by a collection."""
 
     id: str
-    kind: str  # "manifest" or "collection"
+    kind: str  # "manifest", "collection", or "other" (a Canvas, Range ...: not followed)
     label: str = ""
+    type: str = ""
     embedded: dict | None = None  # a sub-collection given inline, to walk without fetching

@@ -6,9 +6,9 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from barnacle.iiif.image_api import ImageService
+from barnacle.iiif import pages
 from barnacle.iiif.labels import best_label
-from barnacle.iiif.pages import ManifestPages, MemberRef, PageImage, canvas_page
+from barnacle.iiif.pages import ManifestPages, MemberRef, PageImage, SkippedCanvas, split_canvases
 
 
 class _V2(BaseModel):
@@ -19,41 +19,16 @@ class _V2(BaseModel):
     label: Any = None
 
 
-class ImageResource(_V2):
-    format: str | None = None
-    width: int | None = None
-    height: int | None = None
-    service: Any = None
-    # A Choice (oa:Choice) keeps its options in `default`/`item`.
-    default: dict[str, Any] | None = None
-
-
-class ImageAnnotation(_V2):
-    motivation: str | None = None
-    resource: ImageResource | None = None
-    on: Any = None
-
-
-class Canvas(_V2):
-    width: int | None = None
-    height: int | None = None
-    images: list[ImageAnnotation] = []
-
-    def page(self, index: int) -> PageImage:
-        images: list[tuple[ImageService | None, str | None]] = []
-        for annotation in self.images:
-            resource = annotation.resource
-            if resource is None:
-                continue
-            if resource.service is None and resource.default:
-                resource = ImageResource.model_validate(resource.default)
-            images.append((ImageService.from_json(resource.service), resource.id))
-        size = (self.width, self.height)
-        return canvas_page(index, self.id, best_label(self.label), size, images)
+def canvas_page(index: int, raw: Any) -> PageImage | SkippedCanvas:
+    """One v2 canvas: its `images` annotations (a list; one object or null read generously)."""
+    images = raw.get("images") if isinstance(raw, dict) else None
+    if isinstance(images, dict):
+        images = [images]
+    return pages.canvas_page(index, raw, images if isinstance(images, list) else [])
 
 
 class Sequence(_V2):
-    canvases: list[Canvas] = []
+    canvases: list[Any] = []
 
 
 class Manifest(_V2):
@@ -61,7 +36,7 @@ class Manifest(_V2):
 
     def pages(self) -> ManifestPages:
         notes = []
-        canvases: list[Canvas] = []
+        canvases: list[Any] = []
         if self.sequences:
             canvases = self.sequences[0].canvases
             if len(self.sequences) > 1:
@@ -70,13 +45,26 @@ class Manifest(_V2):
                 )
         else:
             notes.append("manifest has no sequences")
+        found, skipped = split_canvases([canvas_page(i, c) for i, c in enumerate(canvases)])
         return ManifestPages(
             manifest_id=self.id or "",
             version=2,
             label=best_label(self.label),
-            pages=[canvas.page(i) for i, canvas in enumerate(canvases)],
+            pages=found,
+            skipped=skipped,
             notes=notes,
         )
+
+
+def member_kind(type_: str, default_kind: str) -> str:
+    """`manifest`, `collection`, or `other` for a member typed as something else (a Canvas
+    or Range listed in a collection is not a manifest)."""
+    word = type_.rsplit(":", 1)[-1].strip()
+    if word == "Collection":
+        return "collection"
+    if word == "Manifest":
+        return "manifest"
+    return "other" if word else default_kind
 
 
 def _ref(item: Any, default_kind: str) -> MemberRef | None:
@@ -88,17 +76,29 @@ def _ref(item: Any, default_kind: str) -> MemberRef | None:
     if not isinstance(ident, str):
         return None
     type_ = str(item.get("@type") or item.get("type") or "")
-    kind = default_kind
-    if "Collection" in type_:
-        kind = "collection"
-    elif "Manifest" in type_:
-        kind = "manifest"
+    kind = member_kind(type_, default_kind)
     nested = kind == "collection" and any(
-        key in item for key in ("manifests", "collections", "members", "first")
+        key in item for key in ("manifests", "collections", "members", "first", "items")
     )
     return MemberRef(
-        id=ident, kind=kind, label=best_label(item.get("label")), embedded=item if nested else None
+        id=ident,
+        kind=kind,
+        type=type_,
+        label=best_label(item.get("label")),
+        embedded=item if nested else None,
     )
+
+
+def unique_refs(refs: list[MemberRef | None]) -> list[MemberRef]:
+    """Members in document order, each id once: v2 collections may list the same member
+    under `manifests`/`collections` and again under `members`."""
+    seen: set[str] = set()
+    out: list[MemberRef] = []
+    for ref in refs:
+        if ref is not None and ref.id not in seen:
+            seen.add(ref.id)
+            out.append(ref)
+    return out
 
 
 class Collection(_V2):
@@ -113,7 +113,7 @@ class Collection(_V2):
         refs = [_ref(m, "manifest") for m in self.manifests]
         refs += [_ref(c, "collection") for c in self.collections]
         refs += [_ref(m, "manifest") for m in self.members]
-        return [ref for ref in refs if ref is not None]
+        return unique_refs(refs)
 
     def page_links(self) -> list[str]:
         """Paged collections: the `first` and `next` pages to fetch (v2 paging)."""

@@ -6,9 +6,10 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from barnacle.iiif.image_api import ImageService
+from barnacle.iiif import pages
 from barnacle.iiif.labels import best_label
-from barnacle.iiif.pages import ManifestPages, MemberRef, PageImage, canvas_page
+from barnacle.iiif.pages import ManifestPages, MemberRef, PageImage, SkippedCanvas, split_canvases
+from barnacle.iiif.v2 import member_kind, unique_refs
 
 
 class _V3(BaseModel):
@@ -19,62 +20,28 @@ class _V3(BaseModel):
     label: Any = None
 
 
-class Body(_V3):
-    format: str | None = None
-    width: int | None = None
-    height: int | None = None
-    service: Any = None
-    items: list[Any] = []  # a Choice body lists its options here
-
-
-class Annotation(_V3):
-    motivation: str | list[str] | None = None
-    body: Body | list[Body] | None = None
-    target: Any = None
-
-    def bodies(self) -> list[Body]:
-        if self.body is None:
-            return []
-        bodies = self.body if isinstance(self.body, list) else [self.body]
-        expanded: list[Body] = []
-        for body in bodies:
-            if body.type == "Choice":
-                options = [item for item in body.items if isinstance(item, dict)]
-                expanded += [Body.model_validate(item) for item in options]
-            else:
-                expanded.append(body)
-        return expanded
-
-
-class AnnotationPage(_V3):
-    items: list[Annotation] = []
-
-
-class Canvas(_V3):
-    width: int | None = None
-    height: int | None = None
-    items: list[AnnotationPage] = []
-
-    def page(self, index: int) -> PageImage:
-        images = [
-            (ImageService.from_json(body.service), body.id)
-            for annotation_page in self.items
-            for annotation in annotation_page.items
-            for body in annotation.bodies()
-        ]
-        size = (self.width, self.height)
-        return canvas_page(index, self.id, best_label(self.label), size, images)
+def canvas_page(index: int, raw: Any) -> PageImage | SkippedCanvas:
+    """One v3 canvas: the annotations of its annotation pages (`items`)."""
+    annotations: list[Any] = []
+    annotation_pages = raw.get("items") if isinstance(raw, dict) else None
+    for annotation_page in annotation_pages if isinstance(annotation_pages, list) else []:
+        items = annotation_page.get("items") if isinstance(annotation_page, dict) else None
+        if isinstance(items, list):
+            annotations += items
+    return pages.canvas_page(index, raw, annotations)
 
 
 class Manifest(_V3):
-    items: list[Canvas] = []
+    items: list[Any] = []
 
     def pages(self) -> ManifestPages:
+        found, skipped = split_canvases([canvas_page(i, c) for i, c in enumerate(self.items)])
         return ManifestPages(
             manifest_id=self.id or "",
             version=3,
             label=best_label(self.label),
-            pages=[canvas.page(i) for i, canvas in enumerate(self.items)],
+            pages=found,
+            skipped=skipped,
             notes=[] if self.items else ["manifest has no canvases"],
         )
 
@@ -83,20 +50,22 @@ class Collection(_V3):
     items: list[Any] = Field(default_factory=list)
 
     def member_refs(self) -> list[MemberRef]:
-        refs = []
+        refs: list[MemberRef | None] = []
         for item in self.items:
             if not isinstance(item, dict) or not isinstance(item.get("id"), str):
                 continue
-            kind = "collection" if item.get("type") == "Collection" else "manifest"
+            type_ = str(item.get("type") or "")
+            kind = member_kind(type_, "manifest")
             refs.append(
                 MemberRef(
                     id=item["id"],
                     kind=kind,
+                    type=type_,
                     label=best_label(item.get("label")),
                     embedded=item if kind == "collection" and "items" in item else None,
                 )
             )
-        return refs
+        return unique_refs(refs)
 
     def page_links(self) -> list[str]:
         return []

@@ -14,6 +14,7 @@ ImageErrorKind = Literal[
     "too_large",  # more bytes than the download cap
     "bomb",  # more pixels than MAX_IMAGE_PIXELS (decompression bomb guard)
     "offline_miss",  # --offline and the image is not in the cache
+    "bad_canvas",  # the manifest's canvas cannot be read (its other pages still are)
 ]
 
 

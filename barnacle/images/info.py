@@ -16,8 +16,9 @@ from barnacle.fetch.errors import FetchError
 from barnacle.fetch.get_json import get_json
 from barnacle.fetch.retrying import RetryLog
 from barnacle.fetch.session import BarnacleSession
-from barnacle.iiif.image_api import ImageInfo, ImageRequest, ImageService, clamp_size
+from barnacle.iiif.image_api import ImageInfo, ImageRequest, ImageService, encode_url
 from barnacle.iiif.pages import PageImage
+from barnacle.iiif.request_plan import PlannedRequest, Region, plan_request
 from barnacle.images.cache import INFO_SUFFIX, ImageCache
 
 _MEMO_LIMIT = 10_000
@@ -32,6 +33,7 @@ class SizedRequest(BaseModel):
     request: ImageRequest  # with the size actually requested
     info: ImageInfo | None = None
     note: str | None = None  # why the request is not clamped, or how it was changed
+    planned: PlannedRequest | None = None  # the level-aware plan, when there is a service
 
 
 def clear_info_memo() -> None:
@@ -110,26 +112,40 @@ def size_request(
     cache: ImageCache | None = None,
     session: BarnacleSession | None = None,
     retry_log: RetryLog | None = None,
+    source_size: tuple[int | None, int | None] = (None, None),
+    region: Region | None = None,
+    rotation: int = 0,
 ) -> SizedRequest:
-    """`request` with its size clamped to the service's info.json limits (never upscaled).
+    """`request` as the service's version and compliance level allow, sized within its
+    info.json limits (never upscaled), of `region` rotated by `rotation` when asked.
 
-    When info.json cannot be had, the request goes out unclamped and `note` says so.
-    A malformed `request.size` raises IIIFError.
+    When info.json cannot be had, the request is planned from the manifest alone
+    (`source_size`, the service's profile) and `note` says so. A malformed `request.size`
+    raises IIIFError.
     """
     try:
-        info = get_image_info(service, cache, session, retry_log)
+        info: ImageInfo | None = get_image_info(service, cache, session, retry_log)
+        unavailable = None
     except FetchError as err:
-        return SizedRequest(
-            url=request.url(service),
-            request=request,
-            note=f"info.json unavailable, size not clamped ({err})",
+        info, unavailable = None, f"info.json unavailable, size not clamped ({err})"
+    planned = plan_request(service, request.size, info, source_size, region, rotation)
+    sized = request.model_copy(
+        update={
+            "region": planned.request.region,
+            "size": planned.request.size,
+            "rotation": planned.request.rotation,
+            "quality": planned.request.quality,
+        }
+    )
+    note = unavailable
+    if info is not None and planned.request.size != request.size:
+        note = (
+            f"size {request.size} asked as {planned.request.size}: what level "
+            f"{planned.level} and info.json ({info.width}x{info.height}) allow"
         )
-    size = clamp_size(request.size, info)
-    sized = request if size == request.size else request.model_copy(update={"size": size})
-    note = None
-    if size != request.size:
-        note = f"size {request.size} clamped to {size} by info.json ({info.width}x{info.height})"
-    return SizedRequest(url=sized.url(service), request=sized, info=info, note=note)
+    return SizedRequest(
+        url=sized.url(service), request=sized, info=info, note=note, planned=planned
+    )
 
 
 def size_page_request(
@@ -139,13 +155,23 @@ def size_page_request(
     session: BarnacleSession | None = None,
     retry_log: RetryLog | None = None,
 ) -> SizedRequest | None:
-    """The URL to fetch for a page: clamped through its image service, or the plain
-    resource URL when it has none (noted). None when the page has no image at all."""
+    """The URL to fetch for a page: planned through its image service (selector region and
+    rotation included), or the plain resource URL when it has none (noted). None when the
+    page has no image at all."""
     if page.service is not None:
-        return size_request(page.service, request, cache, session, retry_log)
+        return size_request(
+            page.service,
+            request,
+            cache,
+            session,
+            retry_log,
+            source_size=(page.source_width, page.source_height),
+            region=page.region,
+            rotation=page.rotation,
+        )
     if page.resource_url:
         return SizedRequest(
-            url=page.resource_url,
+            url=encode_url(page.resource_url),
             request=request,
             note="no image service: fetching the image resource as is (size not applied)",
         )

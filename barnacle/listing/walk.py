@@ -72,6 +72,10 @@ def walk_collection(
             for ref in collection.member_refs():
                 if ref.kind == "manifest":
                     entries.append(_entry(ref, url))
+                elif ref.kind == "other":
+                    warnings.append(
+                        f"{url} lists {ref.id} ({ref.type}): not a Manifest or Collection; skipped"
+                    )
                 elif ref.id in seen:
                     warnings.append(f"cycle: {url} lists {ref.id} again; not followed")
                 else:

@@ -33,6 +33,11 @@ class ImageFacts(BaseModel):
     height: int
     bytes: int | None = None
     cache_hit: bool | None = None
+    # A SpecificResource body's selector, as applied by the image server: the region
+    # ("x,y,w,h" in the source image's full-size pixels) the image shows and its clockwise
+    # rotation. Absent: the whole source image, unrotated, is what the canvas shows.
+    region: str | None = None
+    rotation: int | None = None
 
 
 class Timings(BaseModel):

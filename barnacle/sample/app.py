@@ -6,7 +6,8 @@ Routes (the base URL is taken from each request, so any host and port work):
 * ``/collection-v2.json`` -- Presentation 2.1 collection (``manifests``)
 * ``/manifests/<book>.json`` -- each book in the version ``books.json`` gives it
 * ``/iiif/2/<id>/info.json``, ``/iiif/2/<id>/<region>/<size>/<rotation>/<quality>.<fmt>``
-  -- Image API 2.1; the same under ``/iiif/3/`` for Image API 3.0
+  -- Image API 2.1; the same under ``/iiif/3/`` for Image API 3.0 and ``/iiif/1/`` for 1.1;
+  a book with ``image_level`` 0 is served as a static set of files (listed sizes only)
 """
 
 from __future__ import annotations
@@ -69,9 +70,13 @@ def create_app(
     def size_of(page: Page) -> tuple[int, int]:
         return image_size(collection.image_path(page))
 
+    def level_of(identifier: str) -> int:
+        found = collection.page(identifier)
+        return found[0].image_level if found else 2
+
     def find_image(api: int, identifier: str) -> tuple[Page, Path] | Response:
-        if api not in (2, 3):
-            return _not_found(f"Unknown Image API version {api}; use /iiif/2/ or /iiif/3/.")
+        if api not in (1, 2, 3):
+            return _not_found(f"Unknown Image API version {api}; use /iiif/1/, /2/ or /3/.")
         found = collection.page(identifier)
         if found is None:
             return _to_response(
@@ -131,7 +136,8 @@ def create_app(
         page, path = found
         width, height = image_size(path)
         service = presentation.image_service_id(_base_url(), api, page)
-        return _to_response(images.info(api, service, path, width, height))
+        level = level_of(identifier)
+        return _to_response(images.info(api, service, path, width, height, level))
 
     @app.get("/iiif/<int:api>/<identifier>/<region>/<size>/<rotation>/<quality_format>")
     def image(
@@ -144,7 +150,8 @@ def create_app(
         delay = float(app.config["SAMPLE_DELAY_S"])
         if delay > 0:
             time.sleep(delay)
-        reply = images.image(api, identifier, path, region, size, rotation, quality_format)
+        level = level_of(identifier)
+        reply = images.image(api, identifier, path, region, size, rotation, quality_format, level)
         return _to_response(reply)
 
     return app

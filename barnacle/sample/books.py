@@ -1,7 +1,8 @@
 """The sample collection's description: ``books.json`` in the sample data directory.
 
 ``books.json`` lists the books, each with a label, the Presentation API version of
-its manifest and the Image API version of its image service, and its pages in order,
+its manifest, the Image API version (1 is 1.1) and compliance level (`image_level`, 2 unless
+given; 0 is a static set of files) of its image service, and its pages in order,
 each with an image file (in ``pages/`` next to ``books.json``) and a canvas label::
 
     {
@@ -52,7 +53,12 @@ class Book(BaseModel):
     id: str = Field(pattern=_ID_PATTERN, description="manifest name: /manifests/<id>.json")
     label: str = Field(min_length=1)
     presentation: Literal[2, 3] = Field(description="Presentation API version of the manifest")
-    image_api: Literal[2, 3] = Field(description="Image API version of its image services")
+    image_api: Literal[1, 2, 3] = Field(description="Image API version of its image services")
+    image_level: Literal[0, 1, 2] = Field(
+        default=2,
+        description="compliance level of its image services; 0 is a static tile set: "
+        "info.json lists sizes and only those files exist",
+    )
     pages: list[Page] = Field(min_length=1)
 
 

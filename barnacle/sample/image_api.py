@@ -1,4 +1,4 @@
-"""IIIF Image API 2.1 and 3.0 for the sample images, on the ``iiif`` reference package.
+"""IIIF Image API 1.1, 2.1 and 3.0 for the sample images, on the ``iiif`` reference package.
 
 Request parsing is :class:`iiif.request.IIIFRequest`, pixels come from
 :class:`iiif.manipulator_pil.IIIFManipulatorPIL` and ``info.json`` from
@@ -10,7 +10,10 @@ wiring is ours, and a small manipulator subclass:
 * refuses upscaling in API 2.x and anything beyond ``maxWidth``/``maxHeight`` with 403
   (API 3.0 upscaling without ``^`` is the package's 400, as the 3.0 spec asks).
 
-``info.json`` always carries ``maxWidth`` and ``maxHeight`` so clients can clamp.
+``info.json`` carries ``maxWidth`` and ``maxHeight`` so clients can clamp. A level 0 image
+is served as a static set of files would be: its info.json lists `sizes` (no tiles, no
+limits), and any request other than the whole image or a listed size is a 404, as a web
+server answers for a file that does not exist.
 """
 
 from __future__ import annotations
@@ -26,7 +29,10 @@ from iiif.info import IIIFInfo
 from iiif.manipulator_pil import IIIFManipulatorPIL
 from iiif.request import IIIFRequest
 
-API_VERSIONS: dict[int, str] = {2: "2.1", 3: "3.0"}
+from barnacle.sample.books import image_size
+
+API_VERSIONS: dict[int, str] = {1: "1.1", 2: "2.1", 3: "3.0"}
+STATIC_MIN_SIZE = 64  # the smallest listed size of a static (level 0) image
 DEFAULT_MAX_SIZE = 3000
 TILE_SIZE = 512
 
@@ -121,20 +127,29 @@ class ImageServer:
     max_width: int = DEFAULT_MAX_SIZE
     max_height: int = DEFAULT_MAX_SIZE
 
-    def info(self, api: int, service_id: str, path: Path, width: int, height: int) -> Reply:
+    def info(
+        self, api: int, service_id: str, path: Path, width: int, height: int, level: int = 2
+    ) -> Reply:
         """``info.json`` for the image at `path` (already known to exist)."""
         version = API_VERSIONS[api]
         server_and_prefix, _, identifier = service_id.rpartition("/")
         kwargs: dict[str, Any] = {
             "api_version": version,
-            "level": 2,
+            "level": level,
             "server_and_prefix": server_and_prefix,
             "identifier": identifier,
             "width": width,
             "height": height,
-            "tiles": [{"width": TILE_SIZE, "scaleFactors": _scale_factors(width, height)}],
-            "sizes": _sizes(width, height, self.max_width, self.max_height),
         }
+        if api == 1:
+            data = json.loads(IIIFInfo(**kwargs).as_json())
+            data["formats"], data["qualities"] = list(_FORMATS), ["native", "grey", "bitonal"]
+            return _info_reply(data, api)
+        if level == 0:
+            kwargs["sizes"] = static_sizes(width, height)
+            return _info_reply(json.loads(IIIFInfo(**kwargs).as_json()), api)
+        kwargs["tiles"] = [{"width": TILE_SIZE, "scaleFactors": _scale_factors(width, height)}]
+        kwargs["sizes"] = _sizes(width, height, self.max_width, self.max_height)
         if api == 2:
             kwargs["formats"] = list(_FORMATS)
             kwargs["qualities"] = ["default", "color", "gray", "bitonal"]
@@ -145,12 +160,7 @@ class ImageServer:
         data = json.loads(IIIFInfo(**kwargs).as_json())
         data["maxWidth"] = self.max_width
         data["maxHeight"] = self.max_height
-        if api == 3:
-            content_type = 'application/ld+json;profile="http://iiif.io/api/image/3/context.json"'
-        else:
-            content_type = "application/json"
-        body = json.dumps(data, indent=2, sort_keys=True).encode("utf-8")
-        return Reply(status=200, body=body, content_type=content_type)
+        return _info_reply(data, api)
 
     def image(
         self,
@@ -161,9 +171,19 @@ class ImageServer:
         size: str,
         rotation: str,
         quality_format: str,
+        level: int = 2,
     ) -> Reply:
-        """The image request ``region/size/rotation/quality.format`` for the file at `path`."""
+        """The image request ``region/size/rotation/quality.format`` for the file at `path`.
+
+        At level 0 only the files a static set holds exist: the whole image and the listed
+        sizes (404 for anything else)."""
         version = API_VERSIONS[api]
+        max_width, max_height = self.max_width, self.max_height
+        if level == 0:
+            if not _static_file(api, image_size(path), region, size, rotation, quality_format):
+                text = f"No such file: {region}/{size}/{rotation}/{quality_format}"
+                return Reply(404, text.encode() + b"\n", "text/plain; charset=utf-8")
+            max_width = max_height = 1 << 30  # static files: no limits but the files there are
         request = IIIFRequest(
             api_version=version,
             identifier=identifier,
@@ -172,7 +192,7 @@ class ImageServer:
             rotation=rotation,
             info=False,
         )
-        manipulator = SampleManipulator(version, self.max_width, self.max_height)
+        manipulator = SampleManipulator(version, max_width, max_height)
         try:
             request.quality = request.strip_format(quality_format)
             request.parse_parameters()
@@ -182,6 +202,44 @@ class ImageServer:
         finally:
             manipulator.cleanup()
         return Reply(status=200, body=manipulator.output, content_type=manipulator.mime_type)
+
+
+def _info_reply(data: dict[str, Any], api: int) -> Reply:
+    if api == 3:
+        content_type = 'application/ld+json;profile="http://iiif.io/api/image/3/context.json"'
+    else:
+        content_type = "application/json"
+    body = json.dumps(data, indent=2, sort_keys=True).encode("utf-8")
+    return Reply(status=200, body=body, content_type=content_type)
+
+
+def static_sizes(width: int, height: int) -> list[dict[str, int]]:
+    """The sizes a static (level 0) set holds: the image halved down to STATIC_MIN_SIZE,
+    smallest first (the whole image is `full`/`max`, not listed)."""
+    sizes: list[dict[str, int]] = []
+    w, h = (width + 1) // 2, (height + 1) // 2
+    while w >= STATIC_MIN_SIZE and h >= STATIC_MIN_SIZE:
+        sizes.append({"width": w, "height": h})
+        w, h = (w + 1) // 2, (h + 1) // 2
+    return sorted(sizes, key=lambda s: s["width"])
+
+
+def _static_file(
+    api: int, size_of: tuple[int, int], region: str, size: str, rotation: str, qf: str
+) -> bool:
+    """Whether a static level 0 set holds this file: region `full`, rotation 0, quality
+    default (native in 1.1) as jpg, and the whole image or a listed size (`w,` in 1.x/2.x,
+    2.1's `w,h` too, `w,h` in 3.0)."""
+    quality = "native" if api == 1 else "default"
+    if region != "full" or rotation != "0" or qf != f"{quality}.jpg":
+        return False
+    if size == ("max" if api == 3 else "full"):
+        return True
+    listed = static_sizes(*size_of)
+    forms = {f"{s['width']},{s['height']}" for s in listed}
+    if api < 3:
+        forms |= {f"{s['width']}," for s in listed}
+    return size in forms
 
 
 def _scale_factors(width: int, height: int) -> list[int]:

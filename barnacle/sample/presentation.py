@@ -15,7 +15,9 @@ from barnacle.sample.books import Book, Page, SampleCollection
 PRESENTATION_2_CONTEXT = "http://iiif.io/api/presentation/2/context.json"
 PRESENTATION_3_CONTEXT = "http://iiif.io/api/presentation/3/context.json"
 IMAGE_2_CONTEXT = "http://iiif.io/api/image/2/context.json"
-IMAGE_2_LEVEL2 = "http://iiif.io/api/image/2/level2.json"
+# Image API 1.1 services are named as most 1.1-era manifests name them: by Stanford URIs.
+IMAGE_1_CONTEXT = "http://library.stanford.edu/iiif/image-api/1.1/context.json"
+IMAGE_1_PROFILE = "http://library.stanford.edu/iiif/image-api/1.1/compliance.html#level{}"
 
 JSON = dict[str, Any]
 SizeOf = Callable[[Page], tuple[int, int]]
@@ -38,25 +40,37 @@ def _lang(text: str) -> dict[str, list[str]]:
     return {"en": [text]}
 
 
-def _image_url(service: str) -> str:
+def _image_url(book: Book, service: str) -> str:
+    """The whole image, in the form every level of the book's Image API version answers."""
+    if book.image_api == 1:
+        return f"{service}/full/full/0/native.jpg"
+    if book.image_api == 2 and book.image_level == 0:
+        return f"{service}/full/full/0/default.jpg"  # `max` is optional in 2.1
     # "max" is valid in Image API 2.1 and 3.0 and always within the server's limits.
     return f"{service}/full/max/0/default.jpg"
 
 
-def _service_v2(service: str, presentation: int) -> JSON:
+def _service_v1(service: str, level: int) -> JSON:
+    return {"@context": IMAGE_1_CONTEXT, "@id": service, "profile": IMAGE_1_PROFILE.format(level)}
+
+
+def _service_v2(service: str, presentation: int, level: int) -> JSON:
+    profile = f"http://iiif.io/api/image/2/level{level}.json"
     if presentation == 2:
-        return {"@context": IMAGE_2_CONTEXT, "@id": service, "profile": IMAGE_2_LEVEL2}
-    return {"@id": service, "@type": "ImageService2", "profile": IMAGE_2_LEVEL2}
+        return {"@context": IMAGE_2_CONTEXT, "@id": service, "profile": profile}
+    return {"@id": service, "@type": "ImageService2", "profile": profile}
 
 
-def _service_v3(service: str) -> JSON:
-    return {"id": service, "type": "ImageService3", "profile": "level2"}
+def _service_v3(service: str, level: int) -> JSON:
+    return {"id": service, "type": "ImageService3", "profile": f"level{level}"}
 
 
 def _service(book: Book, service: str) -> JSON:
     if book.image_api == 3:
-        return _service_v3(service)
-    return _service_v2(service, book.presentation)
+        return _service_v3(service, book.image_level)
+    if book.image_api == 1:
+        return _service_v1(service, book.image_level)
+    return _service_v2(service, book.presentation, book.image_level)
 
 
 def manifest(book: Book, base: str, size_of: SizeOf) -> JSON:
@@ -89,7 +103,7 @@ def manifest_v2(book: Book, base: str, size_of: SizeOf) -> JSON:
                         "motivation": "sc:painting",
                         "on": canvas_id,
                         "resource": {
-                            "@id": _image_url(service),
+                            "@id": _image_url(book, service),
                             "@type": "dctypes:Image",
                             "format": "image/jpeg",
                             "width": width,
@@ -144,7 +158,7 @@ def manifest_v3(book: Book, base: str, size_of: SizeOf) -> JSON:
                                 "motivation": "painting",
                                 "target": canvas_id,
                                 "body": {
-                                    "id": _image_url(service),
+                                    "id": _image_url(book, service),
                                     "type": "Image",
                                     "format": "image/jpeg",
                                     "width": width,

@@ -22,6 +22,8 @@ def hint_for(kind: str, status: int | None = None) -> str:
         )
     if kind in ("corrupt", "not_image", "too_large"):
         return "the server sent no usable image: rerun later; if it persists, report the URL"
+    if kind == "bad_canvas":
+        return "the manifest's canvas cannot be read: tell its library; the other pages are done"
     if kind == "bomb":
         return "the image has more pixels than allowed: ask for a smaller SIZE"
     if kind.startswith("manifest"):

@@ -160,6 +160,8 @@ class _Fetched(BaseModel):
     image: FetchedImage
     retry: RetryLog
     notes: list[str] = []
+    region: str | None = None  # the selector's region and rotation, as applied
+    rotation: int = 0
 
 
 class _FetchFailed(BaseModel):
@@ -191,7 +193,14 @@ def _fetch(plan: PagePlan, request: ImageRequest, cache: ImageCache) -> _Fetched
         log.info(
             "%s: %d retries (%s)", plan.page.canvas_id, retry.retries, ", ".join(retry.reasons)
         )
-    return _Fetched(url=got.url, image=got.image, retry=retry, notes=got.notes)
+    return _Fetched(
+        url=got.url,
+        image=got.image,
+        retry=retry,
+        notes=got.notes,
+        region=got.region,
+        rotation=got.rotation,
+    )
 
 
 class _Run:
@@ -276,6 +285,8 @@ class _Run:
                 height=fetched.image.height,
                 bytes=fetched.image.bytes,
                 cache_hit=fetched.image.cache_hit,
+                region=fetched.region,
+                rotation=fetched.rotation or None,
             ),
             lines=len(ocr["lines"]),
             chars=len(ocr["text"]),
@@ -533,11 +544,12 @@ def process_manifest(
             log.info("%s: %s", manifest_url, note)
         request = ImageRequest(size=options.size)
         plan = plan_pages(manifest_url, pages, identity.sha256, request, options.max_pages)
+        for skipped in pages.skipped:
+            log.info("canvas %d (%s) skipped: %s", skipped.index, skipped.canvas_id, skipped.reason)
         if not plan:
-            _manifest_error(
-                out, manifest_url, "the manifest has no canvases", "manifest_empty", None
-            )
-            return _stopped(manifest_url, out, "the manifest has no canvases", begun)
+            empty = pages.no_pages_reason() or "the manifest has no canvases"
+            _manifest_error(out, manifest_url, empty, "manifest_empty", None)
+            return _stopped(manifest_url, out, empty, begun)
         plan_keys = {page.page_key for page in plan}
         done_keys = set(repair_and_read_keys(part_path(out), plan_keys))
         todo = [page for page in plan if page.page_key not in done_keys]

@@ -37,8 +37,9 @@ def page_png(number: int, padding: int = 0) -> bytes:
 
 
 def image_path(page: str) -> str:
-    """The path a default request (!3000,3000, clamped by info.json) asks for."""
-    return f"/iiif/{page}/full/{PAGE_WIDTH},{PAGE_HEIGHT}/0/default.jpg"
+    """The path a default request (!3000,3000) asks for: the page is smaller, so the whole
+    image, `max` in Image API 3."""
+    return f"/iiif/{page}/full/max/0/default.jpg"
 
 
 def page_names(name: str, pages: int) -> list[str]:

@@ -33,11 +33,12 @@ def page_jpeg(number: int) -> bytes:
 
 
 def image_path(name: str) -> str:
-    return f"/iiif/{name}/full/{WIDTH},{HEIGHT}/0/default.jpg"
+    return f"/iiif/{name}/full/max/0/default.jpg"
 
 
 def serve_image(server: ScriptedServer, name: str, *responses: Response) -> None:
-    """Route the image that a default request (!3000,3000 clamped by info.json) asks for."""
+    """Route the image that a default request (!3000,3000) asks for: the page is smaller,
+    so the whole image (`max` in Image API 3)."""
     server.route(image_path(name), *responses)
 
 
