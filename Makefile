@@ -101,7 +101,7 @@ bench: $(STAMP) ## listing benchmark: seconds and manifests/second
 	$(PY) bench/bench_listing.py
 
 .PHONY: bench-runs
-bench-runs: $(STAMP) ## run benchmark: status and summary on 500,000 synthetic records, task overhead
+bench-runs: $(STAMP) ## run benchmark: status and the cold first-pass summary on 500,000 synthetic records, task overhead
 	$(PY) bench/bench_runs.py
 
 .PHONY: bench-soak
