@@ -327,9 +327,9 @@ def cmd_run_info(args: argparse.Namespace) -> int:
         size = dict(args.set).get("SIZE") or WorkerOptions.model_fields["size"].default
         source = dict(args.set).get("COLLECTION")
         refusal = (
-            demo_model_refusal(ref, source)
-            or collection_conflict(run_dir, source)
+            collection_conflict(run_dir, source)
             or plan_conflict(run_dir, read_metadata(run_dir), sha256, ref, size)
+            or demo_model_refusal(ref, source)
         )
         if refusal:
             return _fail(refusal)
