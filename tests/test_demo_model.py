@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -122,8 +123,10 @@ def test_training_page_xml_has_kraken_polygons(tmp_path: Path) -> None:
 
 
 def test_sample_pages_present() -> None:
+    books = json.loads((SAMPLE_PAGES.parent / "books.json").read_text(encoding="utf-8"))
+    listed = sorted(page["image"] for book in books["books"] for page in book["pages"])
     images = sorted(SAMPLE_PAGES.glob("book*-p*.jpg"))
-    assert len(images) == 8
+    assert [image.name for image in images] == listed  # every page served, none left over
     assert sum(p.stat().st_size for p in images) < 3_000_000
     for image in images:
         text = image.with_suffix(".txt").read_text(encoding="utf-8")
