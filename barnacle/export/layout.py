@@ -40,12 +40,9 @@ def finished_jsonl(run_dir: Path) -> list[Path]:
     )
 
 
-def alto_file(run_dir: Path, sha1: str, canvas_index: int) -> Path:
-    return run_dir / "alto" / sha1 / f"{page_name(canvas_index)}.xml"
-
-
-def page_file(run_dir: Path, sha1: str, canvas_index: int) -> Path:
-    return run_dir / "page" / sha1 / f"{page_name(canvas_index)}.xml"
+def per_page_file(run_dir: Path, fmt: str, sha1: str, canvas_index: int) -> Path:
+    """`<fmt>/<sha1>/<NNNN>.xml`: one page's ALTO (fmt "alto") or PAGE XML (fmt "page")."""
+    return run_dir / fmt / sha1 / f"{page_name(canvas_index)}.xml"
 
 
 def hocr_file(run_dir: Path, sha1: str) -> Path:

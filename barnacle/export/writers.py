@@ -42,32 +42,31 @@ def _page_folder(folder: Path, files: dict[str, bytes], result: FormatResult) ->
     os.utime(folder)
 
 
-def write_alto(records: ManifestRecords, run_dir: Path, options: ExportOptions) -> FormatResult:
-    from barnacle.export.alto import alto_page
-
-    result = FormatResult(format="alto", problems=geometry_problems(records))
+def _write_per_page(
+    fmt: str, render: Callable[..., bytes], records: ManifestRecords, run_dir: Path
+) -> FormatResult:
+    """One XML file per page (`<fmt>/<sha1>/<NNNN>.xml`), rendered by `render(page, sha1)`."""
+    result = FormatResult(format=fmt, problems=geometry_problems(records))
     files = {
-        layout.alto_file(run_dir, records.sha1, item.record.canvas_index).name: alto_page(
+        layout.per_page_file(run_dir, fmt, records.sha1, item.record.canvas_index).name: render(
             item, records.sha1
         )
         for item in records.pages
     }
-    _page_folder(layout.target(run_dir, "alto", records.sha1), files, result)
+    _page_folder(layout.target(run_dir, fmt, records.sha1), files, result)
     return result
+
+
+def write_alto(records: ManifestRecords, run_dir: Path, options: ExportOptions) -> FormatResult:
+    from barnacle.export.alto import alto_page
+
+    return _write_per_page("alto", alto_page, records, run_dir)
 
 
 def write_page(records: ManifestRecords, run_dir: Path, options: ExportOptions) -> FormatResult:
     from barnacle.export.pagexml import pagexml_page
 
-    result = FormatResult(format="page", problems=geometry_problems(records))
-    files = {
-        layout.page_file(run_dir, records.sha1, item.record.canvas_index).name: pagexml_page(
-            item, records.sha1
-        )
-        for item in records.pages
-    }
-    _page_folder(layout.target(run_dir, "page", records.sha1), files, result)
-    return result
+    return _write_per_page("page", pagexml_page, records, run_dir)
 
 
 def write_hocr(records: ManifestRecords, run_dir: Path, options: ExportOptions) -> FormatResult:

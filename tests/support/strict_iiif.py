@@ -25,12 +25,14 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
 from PIL import Image
+
+from support.threaded_http import serve_in_thread
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "iiif"
 FILE_BYTES = 64 * 1024  # what a sound, video or PDF file here weighs
@@ -259,13 +261,6 @@ def strict_server() -> Iterator[StrictServer]:
             out = answer(spec, *parts[1:])
             return 200, _jpeg(out), "image/jpeg"
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    state.base = f"http://127.0.0.1:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with serve_in_thread(Handler) as base:
+        state.base = base
         yield state
-    finally:
-        server.shutdown()
-        server.server_close()
