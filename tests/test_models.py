@@ -161,6 +161,9 @@ def test_records_and_metadata_carry_the_doi(
     assert metadata["model"]["sha256"] == record["model"]["sha256"]
 
 
+REPO_DATA = Path(__file__).resolve().parents[1] / "data"
+
+
 @pytest.mark.parametrize(
     ("model", "collection", "env", "refused"),
     [
@@ -168,6 +171,8 @@ def test_records_and_metadata_carry_the_doi(
         (None, "lapidus_lar.csv", {}, True),
         (None, "https://example.org/iiif/collection.json", {"ALLOW_DEMO_MODEL": "1"}, False),
         (None, "http://127.0.0.1:8182/collection.json", {}, False),  # the bundled sample
+        (None, str(REPO_DATA / "lists/example.txt"), {}, False),  # a list of the sample's
+        (None, str(REPO_DATA / "lapidus/lapidus_lar.csv"), {}, True),  # real manifests
         (DOI, "https://example.org/iiif/collection.json", {}, False),
         (None, "", {}, False),  # a rerun: checked when the run started
     ],
