@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from collections.abc import Iterator
 
 import pytest
@@ -14,7 +13,7 @@ import pytest
 from barnacle.dry_run import dry_run
 from barnacle.images.info import clear_info_memo
 
-from support.paths import REPO
+from support.cli import barnacle
 from support.strict_iiif import StrictServer, strict_server
 
 # fixture -> {canvas index: image path after {base}, or "skip: <words of the reason>"}
@@ -140,13 +139,7 @@ def test_the_strict_server_is_strict(strict: StrictServer, path: str, status: in
 
 
 def _pages(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "barnacle", "pages", *args],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    return barnacle("pages", *args)
 
 
 def test_pages_command_text_json_and_verdicts(strict: StrictServer) -> None:

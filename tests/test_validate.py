@@ -4,22 +4,15 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from pathlib import Path
 
 from support import iiif_docs as docs
-from support.paths import REPO
+from support.cli import barnacle
 from support.scripted_server import Response, ScriptedServer
 
 
 def _validate(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "barnacle", "validate", *args],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    return barnacle("validate", *args)
 
 
 def test_manifest_report(server: ScriptedServer) -> None:

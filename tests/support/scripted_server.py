@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler
 from typing import Any
 
-from support.threaded_http import serve_in_thread
+from support.threaded_http import local_server, serve_in_thread
 
 TRICKLE_PIECES = 4
 
@@ -97,6 +97,6 @@ def scripted_server() -> Iterator[ScriptedServer]:
             except (BrokenPipeError, ConnectionResetError):
                 pass  # the client went away mid-body (killed): nothing to answer
 
-    with serve_in_thread(Handler) as base:
+    with serve_in_thread(local_server(Handler)) as base:
         state.base = base
         yield state

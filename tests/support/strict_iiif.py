@@ -32,7 +32,7 @@ from urllib.parse import unquote
 
 from PIL import Image
 
-from support.threaded_http import serve_in_thread
+from support.threaded_http import local_server, serve_in_thread
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "iiif"
 FILE_BYTES = 64 * 1024  # what a sound, video or PDF file here weighs
@@ -261,6 +261,6 @@ def strict_server() -> Iterator[StrictServer]:
             out = answer(spec, *parts[1:])
             return 200, _jpeg(out), "image/jpeg"
 
-    with serve_in_thread(Handler) as base:
+    with serve_in_thread(local_server(Handler)) as base:
         state.base = base
         yield state

@@ -4,7 +4,6 @@ with known words on known pages, and a `make view` server on 127.0.0.1 in a thre
 from __future__ import annotations
 
 import json
-import threading
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -17,6 +16,8 @@ from barnacle.images import ImageCache
 from barnacle.listing.manifest_table import ManifestTable, manifest_sha1, write_table
 from barnacle.view.server import ViewServer, open_view
 from barnacle.worker.manifest_source import MANIFEST_SUFFIX
+
+from support.threaded_http import serve_in_thread
 
 IMAGE_W, IMAGE_H = 1000, 1500  # the downloaded image; canvases are twice as large
 CANVAS_W, CANVAS_H = 2000, 3000
@@ -160,13 +161,10 @@ def make_view_run(run_dir: Path) -> dict[str, Any]:
 def view_server(run_dir: Path, cache_dir: Path | None = None) -> Iterator[str]:
     """`make view` on 127.0.0.1 (a free port) in a thread; yields its base URL."""
     server: ViewServer = open_view(run_dir, "127.0.0.1", 0, refresh_s=0, cache_dir=cache_dir)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
     try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
+        with serve_in_thread(server) as base:
+            yield base
     finally:
-        server.shutdown()
-        server.server_close()
         server.view.index.close()
 
 
