@@ -18,7 +18,7 @@ from barnacle.sample.serve import serve_sample
 from barnacle.slurm import SlurmError, check_container
 
 from support.make_runs import make, run_records, wait_idle
-from support.paths import REPO
+from support.paths import REPO, SAMPLE_BOOKS
 
 IMAGE = "localhost/barnacle:test"
 BUILD_TIMEOUT_S = 2400  # a first build on a bare machine: debootstrap, ~3 GB of wheels
@@ -132,7 +132,7 @@ def test_slurm_array_runs_in_podman(
     wait_idle(cluster, timeout=600)
     run_dir = tmp_path / "ctr"
     records = run_records(run_dir)
-    assert len(records) == 3 and all(len(pages) == 1 for pages in records.values()), [
+    assert len(records) == SAMPLE_BOOKS and all(len(pages) == 1 for pages in records.values()), [
         log.read_text()[-1500:] for log in (run_dir / "logs").glob("*.out")
     ]
     for (page,) in records.values():
@@ -141,7 +141,7 @@ def test_slurm_array_runs_in_podman(
     assert metadata["container"] == image
     assert metadata["make_variables"]["CONTAINER_RUNTIME"] == "podman"
     logs = " ".join(log.read_text() for log in (run_dir / "logs").glob("*.out"))
-    assert logs.count("barnacle-task OK") == 3 and "in podman container" in logs
+    assert logs.count("barnacle-task OK") == SAMPLE_BOOKS and "in podman container" in logs
     # Written as the submitting user, so a rerun or resubmit needs nothing special.
     assert {path.stat().st_uid for path in (run_dir / "ocr").iterdir()} == {os.getuid()}
 

@@ -230,7 +230,10 @@ def test_hostile_ids_stay_strings_from_listing_to_records(
         r"c\.json|manifests\.tsv|ocr|ocr/[0-9a-f]{40}\.jsonl(\.part|\.errors\.jsonl)"
     )
     assert all(names.fullmatch(name) for name in _tree(run_dir)), _tree(run_dir)
-    cached = re.compile(r"[0-9a-f]{2}(/[0-9a-f]{64}\.(img|info\.json|manifest\.json))?")
+    cached = re.compile(
+        r"[0-9a-f]{2}(/[0-9a-f]{64}\.(img|info\.json|manifest\.json))?"
+        r"|segmentations(/[0-9a-f]{2}(/[0-9a-f]{64}\.json)?)?"  # the segmentation cache
+    )
     assert all(cached.fullmatch(name) for name in _tree(cache_dir)), _tree(cache_dir)
 
 

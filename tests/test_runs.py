@@ -19,7 +19,7 @@ from barnacle.sample.serve import serve_sample
 from barnacle.worker.manifest_source import load_manifest
 
 from support.make_runs import make, run_records, wait_idle
-from support.paths import LAPIDUS, REPO
+from support.paths import LAPIDUS, REPO, SAMPLE_BOOKS
 from support.scripted_server import ScriptedServer
 from support.small_book import serve_book
 
@@ -67,16 +67,16 @@ def test_run_slurm_then_local_same_pages(
     wait_idle(cluster)
     slurm_dir = tmp_path / "slurm"
     records = run_records(slurm_dir)
-    assert len(records) == 3 and all(len(pages) == 1 for pages in records.values())
+    assert len(records) == SAMPLE_BOOKS and all(len(pages) == 1 for pages in records.values())
     first = next(iter(records.values()))[0]
     assert first["slurm"]["array_job_id"] and first["slurm"]["array_task_id"]
     metadata = json.loads((slurm_dir / "metadata.json").read_text())
     assert metadata["slurm_jobs"] and metadata["model"]["sha256"] == first["model"]["sha256"]
     assert metadata["make_variables"]["EXECUTOR"] == "slurm" and metadata["started_at"]
-    assert "3  complete" in make("status", "RUN=slurm", *common, env=cluster)
+    assert f"{SAMPLE_BOOKS}  complete" in make("status", "RUN=slurm", *common, env=cluster)
     make("summary", "RUN=slurm", *common, env=cluster)
     summary = json.loads((slurm_dir / "summary.json").read_text())
-    assert summary["manifests"]["complete"] == 3 and summary["pages"]["done"] == 3
+    assert summary["manifests"]["complete"] == summary["pages"]["done"] == SAMPLE_BOOKS
     assert summary["pages"]["empty_text"] == sum(
         1 for pages in records.values() for page in pages if not page["text"]
     )
@@ -84,7 +84,7 @@ def test_run_slurm_then_local_same_pages(
     # make summary brought metadata.json up to date: no process saw the SLURM run end.
     metadata = json.loads((slurm_dir / "metadata.json").read_text())
     assert metadata["state"] == "finished" and metadata["end_time"] == summary["last_page_at"]
-    assert (metadata["manifest_count"], metadata["total_pages"]) == (3, 3)
+    assert metadata["manifest_count"] == metadata["total_pages"] == SAMPLE_BOOKS
     assert metadata["slurm_job_id"] == metadata["slurm_jobs"][0]["job_id"]
     assert metadata["elapsed_hours"] > 0 and metadata["model"]["path"]
     # The same collection built here with make -j2: the same pages and the same text.
@@ -128,7 +128,7 @@ def test_scancel_then_resubmit_failed_completes_each_page_once(
     subprocess.run(["scancel", running[0]], env={**os.environ, **cluster}, check=True)
     wait_idle(cluster)
     status = make("status", *common, env=cluster)
-    assert "3  complete" not in status
+    assert f"{SAMPLE_BOOKS}  complete" not in status
     # Nothing queued now: resubmit only what is missing; twice in a row submits once.
     first = make("resubmit-failed", *common, env=cluster)
     second = make("resubmit-failed", *common, env=cluster)
@@ -136,12 +136,15 @@ def test_scancel_then_resubmit_failed_completes_each_page_once(
     assert "nothing to submit" not in first
     wait_idle(cluster)
     records = run_records(run_dir)
-    assert len(records) == 3
+    assert len(records) == SAMPLE_BOOKS
     for pages in records.values():
         keys = [page["page_key"] for page in pages]
         assert len(keys) == len(set(keys)) == 2
-    assert "3  complete" in make("status", *common, env=cluster)
-    assert sum(1 for path in (run_dir / "ocr").glob("*.jsonl") for _ in page_figures(path)) == 6
+    assert f"{SAMPLE_BOOKS}  complete" in make("status", *common, env=cluster)
+    assert (
+        sum(1 for path in (run_dir / "ocr").glob("*.jsonl") for _ in page_figures(path))
+        == 2 * SAMPLE_BOOKS
+    )
 
 
 def test_prefetch_fills_the_cache_for_offline_runs(server: ScriptedServer, tmp_path: Path) -> None:

@@ -218,14 +218,15 @@ def strict_server() -> Iterator[StrictServer]:
             self.send_header("Content-Type", content_type)
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
-            sent = 0
+            # Logged before the body goes out: a client that has read the whole body may
+            # look at the log at once, before this thread would get to append to it.
+            entry = LoggedRequest(self.path, status, len(body))
+            with lock:
+                state.log.append(entry)
             try:
                 self.wfile.write(body)
-                sent = len(body)
             except (BrokenPipeError, ConnectionResetError):
-                pass
-            with lock:
-                state.log.append(LoggedRequest(self.path, status, sent))
+                entry.bytes_sent = 0
 
         def do_GET(self) -> None:  # noqa: N802 - http.server's naming
             path = self.path.split("?")[0]
