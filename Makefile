@@ -17,11 +17,11 @@ MODEL      ?=#                             kraken recognition model: a path or a
 CACHE_DIR  ?= cache#                       shared cache of manifests and page images
 MAX_PAGES  ?=#                             only the first N pages of each manifest
 SIZE       ?= !3000,3000#                  IIIF Image API size of the page images
-DEVICE     ?= cpu#                         cpu, cuda or cuda:N (WORKERS page processes share that GPU)
+DEVICE     ?= cpu#                         cpu, cuda or cuda:N (PAGE_PROCESSES page processes share that GPU)
 PRECISION  ?=#                             kraken precision, e.g. bf16-mixed on a GPU (default 32-true)
 BATCH_SIZE ?=#                             recognition batch size, lines at once (default 1; larger on a GPU)
 THREADS    ?= 1#                           torch threads per page process
-WORKERS    ?=#                             page processes per manifest (default: CPUs/JOBS here, CPUS in SLURM)
+PAGE_PROCESSES    ?=#                             page processes per manifest (default: CPUs/JOBS here, CPUS in SLURM)
 OFFLINE    ?=#                             1: read manifests and images from CACHE_DIR only (after make prefetch)
 PARTITION  ?=#                             SLURM partition (default: the cluster's)
 CPUS       ?=#                             SLURM --cpus-per-task (one page process per CPU)
@@ -47,20 +47,20 @@ shq = '$(subst ','\'',$(1))'
 NPROC    := $(shell nproc 2>/dev/null || echo 1)
 MANIFESTS = $(RUN_DIR)/manifests.tsv
 OUTPUTS   = $(if $(wildcard $(MANIFESTS)),$(patsubst %,$(RUN_DIR)/ocr/%.jsonl,$(shell tail -n +2 $(MANIFESTS) | cut -f3)))
-LOCAL_WORKERS = $(or $(WORKERS),$(shell echo $$(( $(NPROC) / $(JOBS) > 0 ? $(NPROC) / $(JOBS) : 1 ))))
+LOCAL_PAGE_PROCESSES = $(or $(PAGE_PROCESSES),$(shell echo $$(( $(NPROC) / $(JOBS) > 0 ? $(NPROC) / $(JOBS) : 1 ))))
 WORKER_ARGS = --cache-dir=$(call shq,$(CACHE_DIR)) --size=$(call shq,$(SIZE)) \
   --device=$(call shq,$(DEVICE)) --threads=$(THREADS) --no-progress \
   $(if $(MODEL),--model=$(call shq,$(MODEL))) $(if $(MAX_PAGES),--max-pages=$(MAX_PAGES)) \
   $(if $(OFFLINE),--offline) $(if $(PRECISION),--precision=$(call shq,$(PRECISION))) \
   $(if $(BATCH_SIZE),--batch-size=$(BATCH_SIZE))
-SUBMIT_ARGS = $(WORKER_ARGS:--no-progress=) $(if $(WORKERS),--workers=$(WORKERS)) \
+SUBMIT_ARGS = $(WORKER_ARGS:--no-progress=) $(if $(PAGE_PROCESSES),--page-processes=$(PAGE_PROCESSES)) \
   $(if $(PARTITION),--partition=$(call shq,$(PARTITION))) $(if $(CPUS),--cpus=$(CPUS)) \
   $(if $(MEM),--mem=$(call shq,$(MEM))) $(if $(TIME),--time=$(call shq,$(TIME))) \
   $(if $(GRES),--gres=$(call shq,$(GRES))) --throttle=$(THROTTLE) \
   $(if $(ACCOUNT),--account=$(call shq,$(ACCOUNT))) \
   $(if $(SBATCH_EXTRA),--sbatch-extra=$(call shq,$(SBATCH_EXTRA))) $(if $(DRY_RUN),--dry-run) \
   $(if $(CONTAINER),--container=$(call shq,$(CONTAINER))) --container-runtime=$(call shq,$(CONTAINER_RUNTIME))
-RUN_VARS = $(foreach v,COLLECTION EXECUTOR JOBS MODEL CACHE_DIR MAX_PAGES SIZE DEVICE THREADS WORKERS OFFLINE PRECISION BATCH_SIZE \
+RUN_VARS = $(foreach v,COLLECTION EXECUTOR JOBS MODEL CACHE_DIR MAX_PAGES SIZE DEVICE THREADS PAGE_PROCESSES OFFLINE PRECISION BATCH_SIZE \
   PARTITION CPUS MEM TIME GRES THROTTLE ACCOUNT SBATCH_EXTRA CONTAINER CONTAINER_RUNTIME,--set=$(v)=$(call shq,$($(v))))
 
 PY       := $(VENV)/bin/python
@@ -146,16 +146,16 @@ run-local: ## (part of run) build every missing runs/$(RUN)/ocr/<sha1>.jsonl her
 ocr-outputs: $(OUTPUTS)
 
 $(RUN_DIR)/ocr/%.jsonl: | $(STAMP)
-	$(PY) -m barnacle run-task $(RUN_DIR) $* --workers=$(LOCAL_WORKERS) $(WORKER_ARGS)
+	$(PY) -m barnacle run-task $(RUN_DIR) $* --page-processes=$(LOCAL_PAGE_PROCESSES) $(WORKER_ARGS)
 
 .PHONY: run-slurm submit-array
 run-slurm: submit-array
 submit-array: $(MANIFESTS) ## submit the missing manifests of runs/$(RUN) as SLURM job arrays
-	$(PY) scripts/submit-array $(RUN_DIR) --only-missing $(SUBMIT_ARGS)
+	$(PY) scripts/submit-array $(RUN_DIR) --skip-queued $(SUBMIT_ARGS)
 
 .PHONY: resubmit-failed
 resubmit-failed: $(MANIFESTS) ## resubmit manifests with no output that are not queued or running
-	$(PY) scripts/submit-array $(RUN_DIR) --only-missing $(SUBMIT_ARGS)
+	$(PY) scripts/submit-array $(RUN_DIR) --skip-queued $(SUBMIT_ARGS)
 
 .PHONY: status
 status: | $(STAMP) ## complete / queued or running / partial / failed / not started counts

@@ -11,19 +11,25 @@ from typing import TYPE_CHECKING
 
 from barnacle import __version__
 from barnacle.atomic import atomic_write_text
+from barnacle.defaults import (
+    BATCH_SIZE,
+    CACHE_DIR,
+    DEVICE,
+    IMAGE_SIZE,
+    PRECISION,
+    THREADS,
+    VIEW_HOST,
+    VIEW_PORT,
+    ExitCode,
+)
 from barnacle.display import printable
-from barnacle.fetch import FetchError, HttpSettings, get_session
-
-EXIT_OK = 0
-EXIT_INVALID = 1
-EXIT_USAGE = 2
-EXIT_NOT_STARTED = 4
+from barnacle.http_client import FetchError, HttpSettings, get_session
 
 if TYPE_CHECKING:
     from barnacle.worker import ProcessingResult, WorkerOptions
 
 
-def _fail(message: str, code: int = EXIT_USAGE) -> int:
+def _fail(message: str, code: int = ExitCode.USAGE) -> int:
     print(f"barnacle: error: {printable(message)}", file=sys.stderr)
     return code
 
@@ -63,7 +69,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
         print(report.model_dump_json(indent=2))
     else:
         print("\n".join(printable(line) for line in report.lines()))
-    return EXIT_OK if report.ok else EXIT_INVALID
+    return ExitCode.OK if report.ok else ExitCode.INVALID
 
 
 def cmd_pages(args: argparse.Namespace) -> int:
@@ -79,7 +85,7 @@ def cmd_pages(args: argparse.Namespace) -> int:
         print(report.model_dump_json(indent=2))
     else:
         print("\n".join(printable(line) for line in report.lines()))
-    return EXIT_OK if report.urls else EXIT_INVALID
+    return ExitCode.OK if report.urls else ExitCode.INVALID
 
 
 def cmd_fetch_collection(args: argparse.Namespace) -> int:
@@ -89,7 +95,7 @@ def cmd_fetch_collection(args: argparse.Namespace) -> int:
     try:
         snapshot = fetch_snapshot(args.source, progress=not args.no_progress)
     except (SourceError, FetchError) as err:
-        return _fail(str(err), EXIT_INVALID)
+        return _fail(str(err), ExitCode.INVALID)
     out = Path(args.out)
     atomic_write_text(out, snapshot.model_dump_json(indent=1) + "\n")
     for warning in snapshot.warnings:
@@ -98,7 +104,7 @@ def cmd_fetch_collection(args: argparse.Namespace) -> int:
         f"{len(snapshot.entries)} manifest references from {snapshot.source_kind} "
         f"{printable(args.source)} -> {out}"
     )
-    return EXIT_OK
+    return ExitCode.OK
 
 
 def cmd_list_manifests(args: argparse.Namespace) -> int:
@@ -125,7 +131,7 @@ def cmd_list_manifests(args: argparse.Namespace) -> int:
         f"{len(table.rows)} manifests -> {out} "
         f"({table.duplicates} duplicates dropped, {len(table.invalid)} invalid)"
     )
-    return EXIT_OK
+    return ExitCode.OK
 
 
 def _meta_pair(text: str) -> tuple[str, str]:
@@ -145,8 +151,8 @@ def _worker_options(args: argparse.Namespace) -> WorkerOptions | str:
         level=logging.INFO if args.verbose else logging.WARNING,
         format="%(asctime)s %(levelname)s %(message)s",
     )
-    if args.workers is not None and args.workers < 1:
-        return "--workers must be 1 or more"
+    if args.page_processes is not None and args.page_processes < 1:
+        return "--page-processes must be 1 or more"
     if args.threads < 1:
         return "--threads must be 1 or more"
     if args.max_pages is not None and args.max_pages < 1:
@@ -173,7 +179,7 @@ def _worker_options(args: argparse.Namespace) -> WorkerOptions | str:
         precision=args.precision,
         batch_size=args.batch_size,
         segmentation_cache=not args.no_segmentation_cache,
-        **({"workers": args.workers} if args.workers else {}),
+        **({"page_processes": args.page_processes} if args.page_processes else {}),
     )
 
 
@@ -208,7 +214,7 @@ def cmd_run_task(args: argparse.Namespace) -> int:
     try:
         return _report(run_task(Path(args.run_dir), args.sha1, options))
     except (UnknownManifest, FileNotFoundError) as err:
-        return _fail(str(err), EXIT_NOT_STARTED)
+        return _fail(str(err), ExitCode.NOT_STARTED)
 
 
 def cmd_status(args: argparse.Namespace) -> int:
@@ -223,7 +229,7 @@ def cmd_status(args: argparse.Namespace) -> int:
 
     for line in low_confidence_lines(low_confidence_manifests(Path(args.run_dir))):
         print(line)
-    return EXIT_OK
+    return ExitCode.OK
 
 
 def _busy(run_dir: Path) -> set[Path]:
@@ -232,8 +238,8 @@ def _busy(run_dir: Path) -> set[Path]:
 
     if not shutil.which("squeue"):
         return set()
-    from barnacle.slurm.cluster import SlurmError
-    from barnacle.slurm.submission import busy_outputs
+    from barnacle.job_arrays.cluster import SlurmError
+    from barnacle.job_arrays.submission import busy_outputs
 
     try:
         return busy_outputs(run_dir)
@@ -275,7 +281,7 @@ def cmd_summarize(args: argparse.Namespace) -> int:
         )
         print(f", {chart}", end="")
     print()
-    return EXIT_OK
+    return ExitCode.OK
 
 
 def cmd_prefetch(args: argparse.Namespace) -> int:
@@ -295,7 +301,7 @@ def cmd_prefetch(args: argparse.Namespace) -> int:
     for problem in problems[:50]:
         print(f"problem: {problem}", file=sys.stderr)
     print(", ".join(f"{n} {what}" for what, n in sorted(counts.items())) or "nothing to fetch")
-    return EXIT_INVALID if problems else EXIT_OK
+    return ExitCode.INVALID if problems else ExitCode.OK
 
 
 def cmd_run_info(args: argparse.Namespace) -> int:
@@ -314,7 +320,7 @@ def cmd_run_info(args: argparse.Namespace) -> int:
     fields: dict[str, object] = {"run": run_dir.name}
     if args.start:
         from barnacle.run.metadata import read_metadata
-        from barnacle.run.one_plan import collection_conflict, plan_conflict
+        from barnacle.run.settings_guard import collection_conflict, plan_conflict
         from barnacle.worker import WorkerOptions
 
         try:
@@ -364,7 +370,7 @@ def cmd_run_info(args: argparse.Namespace) -> int:
         from barnacle.run.summary import summarize
 
         record_run(run_dir, summarize(run_dir))
-    return EXIT_OK
+    return ExitCode.OK
 
 
 def cmd_model_get(args: argparse.Namespace) -> int:
@@ -379,10 +385,10 @@ def cmd_model_get(args: argparse.Namespace) -> int:
     try:
         path, fetched = get_model(doi)
     except ModelGetError as err:
-        return _fail(str(err), EXIT_INVALID)
+        return _fail(str(err), ExitCode.INVALID)
     print(f"{doi}: {'installed' if fetched else 'already installed'} {path}")
     print(f"  sha256 {file_sha256(path)}")
-    return EXIT_OK
+    return ExitCode.OK
 
 
 def cmd_model_list(args: argparse.Namespace) -> int:
@@ -392,14 +398,14 @@ def cmd_model_list(args: argparse.Namespace) -> int:
     models = installed_models()
     if args.json:
         print(json.dumps([m.model_dump() for m in models], indent=2))
-        return EXIT_OK
+        return ExitCode.OK
     if not models:
         print(f"no models installed in {', '.join(str(r) for r in store_roots())}")
-        return EXIT_OK
+        return ExitCode.OK
     for m in models:
         print(f"{m.doi or '(DOI unknown)'}\t{printable(m.name or '-')}\t{m.licence or '-'}")
         print(f"  {m.path}\n  sha256 {m.sha256}")
-    return EXIT_OK
+    return ExitCode.OK
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
@@ -417,14 +423,14 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         return _fail(
             f"no page of {', '.join(args.run_dir)} has ground truth in {args.truth}: "
             "check the layout (<manifest sha1>/<canvas index>.txt or canvases.tsv)",
-            EXIT_INVALID,
+            ExitCode.INVALID,
         )
     print("\n".join(comparison_lines(runs, args.worst)))
     if args.json:
         data = [run.model_dump() | {"cer": run.cer, "wer": run.wer} for run in runs]
         atomic_write_text(Path(args.json), json.dumps(data, indent=1, default=str) + "\n")
         print(f"  written: {args.json}")
-    return EXIT_OK
+    return ExitCode.OK
 
 
 def cmd_view(args: argparse.Namespace) -> int:
@@ -449,7 +455,7 @@ def cmd_view(args: argparse.Namespace) -> int:
         pass
     finally:
         server.server_close()
-    return EXIT_OK
+    return ExitCode.OK
 
 
 def cmd_export(args: argparse.Namespace) -> int:
@@ -490,7 +496,7 @@ def cmd_export(args: argparse.Namespace) -> int:
         f"exported {len(report.exported)} manifest(s), {report.files} file(s) "
         f"({' '.join(formats)}); {report.up_to_date} up to date; {len(report.problems)} problem(s)"
     )
-    return EXIT_OK if report.ok else EXIT_INVALID
+    return ExitCode.OK if report.ok else ExitCode.INVALID
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -515,7 +521,7 @@ def build_parser() -> argparse.ArgumentParser:
         "when no canvas has an image to fetch.",
     )
     p.add_argument("source", metavar="URL|FILE", help="manifest URL or .json file")
-    p.add_argument("--size", default="!3000,3000", help="IIIF size, as for ocr")
+    p.add_argument("--size", default=IMAGE_SIZE, help="IIIF size, as for ocr")
     p.add_argument("--json", action="store_true", help="print the plan as JSON")
     _add_http_options(p)
     p.set_defaults(func=cmd_pages)
@@ -570,8 +576,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("prefetch", help="download a run's manifests and images into the cache")
     p.add_argument("run_dir", metavar="RUN_DIR")
-    p.add_argument("--cache-dir", default="cache", help="shared image cache (default: cache)")
-    p.add_argument("--size", default="!3000,3000", help="IIIF size, as for ocr")
+    p.add_argument(
+        "--cache-dir", default=CACHE_DIR, help=f"shared image cache (default: {CACHE_DIR})"
+    )
+    p.add_argument("--size", default=IMAGE_SIZE, help="IIIF size, as for ocr")
     p.add_argument("--max-pages", type=int, help="only the first N pages of each manifest")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     _add_http_options(p)
@@ -595,8 +603,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("view", help="serve a run's report, derived IIIF, viewer and search")
     p.add_argument("run_dir", metavar="RUN_DIR")
-    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
-    p.add_argument("--port", type=int, default=8183, help="port (default 8183)")
+    p.add_argument("--host", default=VIEW_HOST, help=f"address to listen on (default {VIEW_HOST})")
+    p.add_argument("--port", type=int, default=VIEW_PORT, help=f"port (default {VIEW_PORT})")
     p.add_argument(
         "--cache-dir", type=Path, help="cache with the source manifests (default: the run's)"
     )
@@ -655,20 +663,27 @@ def _add_worker_options(p: argparse.ArgumentParser) -> None:
         help="kraken recognition model: a path, or the DOI of one installed with "
         "`barnacle model get` (default: the bundled demo model)",
     )
-    p.add_argument("--cache-dir", default="cache", help="shared image cache (default: cache)")
-    p.add_argument("--max-pages", type=int, help="only the first N pages")
-    p.add_argument("--size", default="!3000,3000", help="IIIF size (default: !3000,3000)")
-    p.add_argument("--device", default="cpu", help="cpu, cuda or cuda:N (default: cpu)")
-    p.add_argument("--threads", type=int, default=1, help="torch threads per page process")
     p.add_argument(
-        "--workers",
+        "--cache-dir", default=CACHE_DIR, help=f"shared image cache (default: {CACHE_DIR})"
+    )
+    p.add_argument("--max-pages", type=int, help="only the first N pages")
+    p.add_argument("--size", default=IMAGE_SIZE, help=f"IIIF size (default: {IMAGE_SIZE})")
+    p.add_argument("--device", default=DEVICE, help=f"cpu, cuda or cuda:N (default: {DEVICE})")
+    p.add_argument("--threads", type=int, default=THREADS, help="torch threads per page process")
+    p.add_argument(
+        "--page-processes",
         type=int,
         help="page processes (default: the CPUs given); with --device cuda they share the GPU",
     )
     p.add_argument(
-        "--precision", default="32-true", help="kraken's precision, e.g. bf16-mixed on a GPU"
+        "--precision", default=PRECISION, help="kraken's precision, e.g. bf16-mixed on a GPU"
     )
-    p.add_argument("--batch-size", type=int, default=1, help="lines recognised at once (default 1)")
+    p.add_argument(
+        "--batch-size",
+        type=int,
+        default=BATCH_SIZE,
+        help=f"lines recognised at once (default {BATCH_SIZE})",
+    )
     p.add_argument(
         "--no-segmentation-cache",
         action="store_true",
@@ -711,7 +726,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except OSError as err:  # disk full, permissions: one line that names the file
         from barnacle.oserrors import describe_os_error
 
-        return _fail(describe_os_error(err), EXIT_INVALID)
+        return _fail(describe_os_error(err), ExitCode.INVALID)
 
 
 if __name__ == "__main__":

@@ -9,7 +9,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from barnacle.fetch import FetchError, get_json
+from barnacle.http_client import FetchError, get_json
 from barnacle.iiif import IIIFError, ImageRequest, PageImage, parse_manifest
 from barnacle.iiif.image_api import target_size
 from barnacle.images.info import size_page_request

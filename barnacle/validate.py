@@ -9,7 +9,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from barnacle.fetch import FetchError, get_json
+from barnacle.http_client import FetchError, get_json
 from barnacle.iiif import IIIFError, best_label, detect_version, parse_resource
 from barnacle.iiif.v2 import Manifest as ManifestV2
 from barnacle.iiif.v3 import Manifest as ManifestV3

@@ -33,7 +33,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from barnacle.evaluate import normalise, page_errors  # noqa: E402
-from barnacle.fetch import get_json  # noqa: E402
+from barnacle.http_client import get_json  # noqa: E402
 from barnacle.iiif import ImageRequest, parse_manifest  # noqa: E402
 from barnacle.images import ImageCache, fetch_image, size_page_request  # noqa: E402
 from barnacle.sample.serve import serve_sample  # noqa: E402
@@ -105,7 +105,7 @@ def run_config(url: str, root: Path, name: str, device: str, workers: int,
                args: argparse.Namespace) -> dict:  # fmt: skip
     out = root / f"{name}.jsonl"
     options = WorkerOptions(
-        cache_dir=root / "cache", device=device, workers=workers, precision=args.precision,
+        cache_dir=root / "cache", device=device, page_processes=workers, precision=args.precision,
         batch_size=args.batch_size, segmentation_cache=False, progress=False,
         **({"model": args.model} if args.model else {}),
     )  # fmt: skip

@@ -133,11 +133,10 @@ def task_overhead(workdir: Path) -> tuple[float, float]:
         out = workdir / "one.jsonl"
         out.unlink(missing_ok=True)
         started = time.perf_counter()
-        subprocess.run(
-            [sys.executable, "-m", "barnacle", "ocr", f"{base}/manifests/book1.json", "--out",
-             str(out), "--max-pages", "1", "--workers", "1", "--cache-dir", str(workdir / "c"),
-             "--no-progress"], check=True, capture_output=True,
-        )  # fmt: skip
+        command = [sys.executable, "-m", "barnacle", "ocr", f"{base}/manifests/book1.json"]
+        command += ["--out", str(out), "--max-pages", "1", "--page-processes", "1"]
+        command += ["--cache-dir", str(workdir / "c"), "--no-progress"]
+        subprocess.run(command, check=True, capture_output=True)
         total = time.perf_counter() - started
     page = json.loads(out.read_text().splitlines()[0])["elapsed_ms"] / 1000
     return total - page, page

@@ -7,7 +7,7 @@ bytes and sha256 (so other page keys and a new output), the same reading. Pages:
 sample collection's book1 (about 1300x1900 px), served on 127.0.0.1; images are fetched into
 the cache first, so both runs read them from disk.
 
-    .venv/bin/python bench/bench_segcache.py [--pages 3] [--workers 1] [--book book1]
+    .venv/bin/python bench/bench_segcache.py [--pages 3] [--page-processes 1] [--book book1]
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from barnacle.fetch import get_json  # noqa: E402
+from barnacle.http_client import get_json  # noqa: E402
 from barnacle.iiif import ImageRequest, parse_manifest  # noqa: E402
 from barnacle.images import ImageCache, fetch_image, size_page_request  # noqa: E402
 from barnacle.sample.serve import serve_sample  # noqa: E402
@@ -34,7 +34,7 @@ SAMPLE = REPO / "data" / "sample"
 
 def _run(url: str, out: Path, cache: Path, model: Path, args: argparse.Namespace) -> dict:
     options = WorkerOptions(
-        model=str(model), cache_dir=cache, workers=args.workers, max_pages=args.pages,
+        model=str(model), cache_dir=cache, page_processes=args.page_processes, max_pages=args.pages,
         progress=False,
     )  # fmt: skip
     result = process_manifest(url, out, options)
@@ -54,7 +54,7 @@ def _run(url: str, out: Path, cache: Path, model: Path, args: argparse.Namespace
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pages", type=int, default=3, help="pages of the book (default 3)")
-    parser.add_argument("--workers", type=int, default=1, help="page processes (default 1)")
+    parser.add_argument("--page-processes", type=int, default=1, help="page processes (default 1)")
     parser.add_argument("--book", default="book1", help="sample book (default book1)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp, serve_sample(SAMPLE) as base:
@@ -69,7 +69,7 @@ def main() -> int:
         other = demo_copy_with_other_sha(root)
         first = _run(url, root / "first.jsonl", cache, DEMO, args)
         second = _run(url, root / "second.jsonl", cache, other, args)
-    print(f"{first['pages']} pages of {args.book}, {args.workers} page process(es)")
+    print(f"{first['pages']} pages of {args.book}, {args.page_processes} page process(es)")
     for name, run in (("first run (segments)", first), ("second run, other model", second)):
         print(
             f"  {name}: {run['seconds']:.1f} s, {run['pages_per_hour']:.0f} pages/hour; "

@@ -187,7 +187,7 @@ def make_pass(
     _run(
         ["make", "--no-print-directory", target, f"RUN={run}", f"RUNS_DIR={runs_dir}",
          f"COLLECTION={collection}", f"CACHE_DIR={cache}", "EXECUTOR=slurm", "CPUS=1",
-         "WORKERS=1", f"THROTTLE={settings.throttle}"],
+         "PAGE_PROCESSES=1", f"THROTTLE={settings.throttle}"],
         env,
         timeout=900,
     )  # fmt: skip

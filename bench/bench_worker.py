@@ -29,7 +29,7 @@ from pathlib import Path
 
 import psutil
 
-from barnacle.fetch import get_json
+from barnacle.http_client import get_json
 from barnacle.iiif import ImageRequest, parse_manifest
 from barnacle.images import ImageCache, fetch_image, size_page_request
 from barnacle.ocr import KrakenEngine
@@ -95,7 +95,7 @@ class PeakRss:
 
 def run_worker(url: str, out: Path, cache: Path, model: Path, cpus: int) -> tuple[float, list]:
     options = WorkerOptions(
-        model=str(model), cache_dir=cache, workers=cpus, progress=False, resume=False
+        model=str(model), cache_dir=cache, page_processes=cpus, progress=False, resume=False
     )
     started = time.perf_counter()
     with PeakRss(os.getpid()) as rss:

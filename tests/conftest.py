@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from barnacle.fetch import HttpSettings, get_session
+from barnacle.http_client import HttpSettings, get_session
 
 from support.paths import REPO
 from support.scripted_server import ScriptedServer, scripted_server

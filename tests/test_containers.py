@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from barnacle.job_arrays import SlurmError, check_container
 from barnacle.sample.serve import serve_sample
-from barnacle.slurm import SlurmError, check_container
 
 from support.make_runs import make, run_records, wait_idle
 from support.paths import REPO, SAMPLE_BOOKS

@@ -227,7 +227,7 @@ def _assert_killed_at(phase: str, out: Path, cache_dir: Path, pages_before: int)
 def _kill_cli_while_downloading(url: str, out: Path, cache: Path, pauses: Path) -> None:
     """The real `barnacle ocr`, killed with an image half downloaded."""
     command = [sys.executable, "-m", "barnacle", "ocr", url, "--out", str(out), "--cache-dir",
-               str(cache), "--workers", "1", "--no-progress", "--retries", "1"]  # fmt: skip
+               str(cache), "--page-processes", "1", "--no-progress", "--retries", "1"]  # fmt: skip
     env = {**os.environ, PAUSE_AT_ENV: "download:2", PAUSE_DIR_ENV: str(pauses)}
     worker = subprocess.Popen(
         command, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env

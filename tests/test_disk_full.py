@@ -23,6 +23,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
+from barnacle.defaults import ExitCode
 from barnacle.worker import WorkerOptions, process_manifest
 from barnacle.worker.lock import lock_path
 from barnacle.worker.output_files import part_path
@@ -33,13 +34,13 @@ from support.paths import REPO
 from support.scripted_server import ScriptedServer
 
 PAGES = 4
-EXIT_STOPPED = 6
+EXIT_STOPPED = ExitCode.STOPPED
 BIG_NOTE = "n" * 6000  # metadata carried into every record: records of about 7.5 KB
 PAGE = 4096  # tmpfs counts whole pages
 
 
 def _options(cache: Path, **kw: object) -> WorkerOptions:
-    return WorkerOptions(**({"cache_dir": cache, "workers": 1, "progress": False} | kw))
+    return WorkerOptions(**({"cache_dir": cache, "page_processes": 1, "progress": False} | kw))
 
 
 def _check_cache(cache: Path) -> None:
@@ -126,7 +127,7 @@ def test_cache_disk_full_stops_the_cli_then_rerun_resumes(
     cache = small_disk("cache", 256)  # the manifest and two images fit, not a third
     out = tmp_path / "ocr" / "scans.jsonl"
     command = [sys.executable, "-m", "barnacle", "ocr", url, "--out", str(out), "--cache-dir",
-               str(cache), "--workers", "1", "--no-progress", "--retries", "0"]  # fmt: skip
+               str(cache), "--page-processes", "1", "--no-progress", "--retries", "0"]  # fmt: skip
     done = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=300)
     assert done.returncode == EXIT_STOPPED, done.stderr
     assert "Traceback" not in done.stderr and "No space left on device" in done.stderr

@@ -150,7 +150,7 @@ def test_a_real_run_of_sample_pages(tmp_path: Path) -> None:
     with serve_sample(SAMPLE) as base:
         url = f"{base}/manifests/book1.json"
         out = tmp_path / "runs" / "demo" / "ocr" / f"{manifest_sha1(url)}.jsonl"
-        options = WorkerOptions(cache_dir=tmp_path / "cache", workers=1, max_pages=2,
+        options = WorkerOptions(cache_dir=tmp_path / "cache", page_processes=1, max_pages=2,
                                 progress=False)  # fmt: skip
         assert process_manifest(url, out, options).status == "complete"
     records = [json.loads(line) for line in out.read_text().splitlines()]

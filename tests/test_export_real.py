@@ -36,7 +36,9 @@ def real_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     with serve_sample(REPO / "data" / "sample", max_size=MAX_SIZE) as base:
         url = f"{base}/manifests/book1.json"
         out = run / "ocr" / f"{manifest_sha1(url)}.jsonl"
-        options = WorkerOptions(cache_dir=root / "cache", workers=1, max_pages=2, progress=False)
+        options = WorkerOptions(
+            cache_dir=root / "cache", page_processes=1, max_pages=2, progress=False
+        )
         result = process_manifest(url, out, options)
         assert result.status == "complete", result.message
     report = export_run(run, ALL, cache_dir=root / "cache")

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from barnacle.fetch import FetchError, HttpSettings, RetryLog, get_json, get_session
+from barnacle.http_client import FetchError, HttpSettings, RetryLog, get_json, get_session
 from barnacle.iiif import ImageRequest, ImageService, PageImage
 from barnacle.images import ImageCache, ImageError, clear_info_memo, fetch_image, fetch_page_image
 from barnacle.records import PageError, PageRecord
@@ -74,7 +74,11 @@ def one_book(tmp_path: Path) -> Iterator[Library]:
 
 
 def _options(tmp_path: Path, **kw: object) -> WorkerOptions:
-    defaults: dict[str, object] = {"cache_dir": tmp_path / "cache", "workers": 1, "progress": False}
+    defaults: dict[str, object] = {
+        "cache_dir": tmp_path / "cache",
+        "page_processes": 1,
+        "progress": False,
+    }
     return WorkerOptions(**(defaults | kw))
 
 
@@ -177,7 +181,7 @@ def test_permanent_faults_then_fixed_rerun_does_each_page_once(tmp_path: Path) -
             chaos.add(Rule(pattern=library.image(page), then=fault, tag="permanent"))
         out = tmp_path / "ocr" / "book.jsonl"
         command = [sys.executable, "-m", "barnacle", "ocr", library.manifest_url(),
-                   f"--out={out}", f"--cache-dir={tmp_path / 'cache'}", "--workers=1",
+                   f"--out={out}", f"--cache-dir={tmp_path / 'cache'}", "--page-processes=1",
                    "--no-progress"]  # fmt: skip
         env = {**os.environ, "BARNACLE_BACKOFF": "0.01"}
         first = subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True)

@@ -27,7 +27,7 @@ from pathlib import Path
 
 import pytest
 
-from barnacle.fetch import HttpSettings, get_session
+from barnacle.http_client import HttpSettings, get_session
 from barnacle.images import ImageCache
 from barnacle.listing import fetch_snapshot, manifest_sha1, read_table
 from barnacle.worker import WorkerOptions, process_manifest
@@ -44,7 +44,11 @@ BOMB_SIDE = 20_000
 
 
 def _options(tmp_path: Path, **kw: object) -> WorkerOptions:
-    defaults: dict[str, object] = {"cache_dir": tmp_path / "cache", "workers": 1, "progress": False}
+    defaults: dict[str, object] = {
+        "cache_dir": tmp_path / "cache",
+        "page_processes": 1,
+        "progress": False,
+    }
     return WorkerOptions(**(defaults | kw))
 
 
@@ -202,7 +206,7 @@ def test_hostile_ids_stay_strings_from_listing_to_records(
                 row["sha1"],
                 "--cache-dir",
                 str(cache_dir),
-                "--workers",
+                "--page-processes",
                 "1",
                 "--no-progress",
                 "--retries",
@@ -322,7 +326,7 @@ page_process.init_engine(str(resolve_model(None)[1]), "cpu", 1, None, child=Fals
 page_process._engine.ocr(Image.new("L", (8, 400), 255))  # kraken's first-page costs: not ours
 before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 begun = time.monotonic()
-options = WorkerOptions(cache_dir=Path(sys.argv[3]), workers=1, progress=False, max_pages=2)
+options = WorkerOptions(cache_dir=Path(sys.argv[3]), page_processes=1, progress=False, max_pages=2)
 result = process_manifest(sys.argv[1], Path(sys.argv[2]), options)
 grown = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before
 print(json.dumps({"exit": result.exit_code, "total": result.pages_total,

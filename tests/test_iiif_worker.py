@@ -28,7 +28,7 @@ def strict() -> Iterator[StrictServer]:
 
 
 def _options(tmp_path: Path) -> WorkerOptions:
-    return WorkerOptions(cache_dir=tmp_path / "cache", workers=1, progress=False)
+    return WorkerOptions(cache_dir=tmp_path / "cache", page_processes=1, progress=False)
 
 
 def _lines(path: Path) -> list[dict]:

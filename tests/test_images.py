@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from barnacle.fetch import FetchError
+from barnacle.http_client import FetchError
 from barnacle.iiif import ImageRequest, ImageService, PageImage
 from barnacle.images import (
     FetchedImage,

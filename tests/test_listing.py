@@ -203,7 +203,7 @@ def test_manifest_with_100000_canvases_plans_quickly() -> None:
     import time
 
     from barnacle.iiif import ImageRequest, parse_manifest
-    from barnacle.worker.plan import plan_pages
+    from barnacle.worker.page_plan import plan_pages
 
     canvas = docs.v3_canvas("x")
     doc = docs.v3_manifest("big", [dict(canvas, id=f"{{base}}/c/{i}") for i in range(100_000)])

@@ -143,7 +143,9 @@ def test_records_and_metadata_carry_the_doi(
     folder = install_record(store)
     url = serve_fast_book(server, "doi-book", 1)
     out = tmp_path / "run" / "ocr" / "m.jsonl"
-    options = WorkerOptions(model=DOI, cache_dir=tmp_path / "cache", workers=1, progress=False)
+    options = WorkerOptions(
+        model=DOI, cache_dir=tmp_path / "cache", page_processes=1, progress=False
+    )
     result = process_manifest(url, out, options)
     assert result.status == "complete", result.message
     record = json.loads(out.read_text().splitlines()[0])

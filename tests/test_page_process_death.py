@@ -45,7 +45,7 @@ def test_a_killed_page_process_is_an_error_record(
     killed: list[int] = []
     killer = threading.Thread(target=_kill_first_to_reach, args=(pauses, killed), daemon=True)
     killer.start()
-    options = WorkerOptions(cache_dir=tmp_path / "cache", workers=2, progress=False)
+    options = WorkerOptions(cache_dir=tmp_path / "cache", page_processes=2, progress=False)
     result = process_manifest(url, out, options)
     killer.join(timeout=5)
     assert killed, "no page process reached the OCR"

@@ -16,7 +16,7 @@ from barnacle.listing.manifest_table import ManifestTable, manifest_sha1, write_
 from barnacle.run.chart import draw_progress_chart
 from barnacle.run.manifest_stats import read_stats, stats_path
 from barnacle.run.metadata import read_metadata, record_run
-from barnacle.run.one_plan import collection_conflict
+from barnacle.run.settings_guard import collection_conflict
 from barnacle.run.status import run_status
 from barnacle.run.summary import summarize, summary_lines, timeline
 from barnacle.run.time_ticks import count_ticks, time_ticks
@@ -111,7 +111,11 @@ def test_summary_reads_stats_files_of_finished_books_and_checks_them(tmp_path: P
 
 
 def _options(tmp_path: Path, **kw: object) -> WorkerOptions:
-    defaults: dict[str, object] = {"cache_dir": tmp_path / "cache", "workers": 1, "progress": False}
+    defaults: dict[str, object] = {
+        "cache_dir": tmp_path / "cache",
+        "page_processes": 1,
+        "progress": False,
+    }
     return WorkerOptions(**(defaults | kw))
 
 

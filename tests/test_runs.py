@@ -111,7 +111,7 @@ def test_scancel_then_resubmit_failed_completes_each_page_once(
         f"CACHE_DIR={tmp_path / 'cache'}",
         "EXECUTOR=slurm",
         "CPUS=1",
-        "WORKERS=1",
+        "PAGE_PROCESSES=1",
         "THROTTLE=1",
     ]
     make("run", *common, env=cluster)

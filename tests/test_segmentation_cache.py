@@ -81,7 +81,7 @@ def test_a_rerun_with_another_model_in_page_processes(tmp_path: Path) -> None:
         url = f"{base}/manifests/b1.json"
         for name, model, workers in (("first", DEMO, 1), ("second", other, 2)):
             options = WorkerOptions(model=str(model), cache_dir=tmp_path / "cache",
-                                    workers=workers, progress=False)  # fmt: skip
+                                    page_processes=workers, progress=False)  # fmt: skip
             out = tmp_path / name / "m.jsonl"
             assert process_manifest(url, out, options).status == "complete"
             runs[name] = [json.loads(line) for line in out.read_text().splitlines()]

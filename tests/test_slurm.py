@@ -17,18 +17,18 @@ from pathlib import Path
 
 import pytest
 
-from barnacle.listing import manifest_sha1
-from barnacle.run.metadata import append_slurm_jobs, read_metadata
-from barnacle.slurm import (
+from barnacle.job_arrays import (
     SbatchOptions,
     plan_arrays,
     sbatch_args,
     select_targets,
     submit,
 )
-from barnacle.slurm import submission as submit_module
-from barnacle.slurm.cluster import parse_max_array_size, parse_queue
-from barnacle.slurm.targets import task_list_outputs
+from barnacle.job_arrays import submission as submit_module
+from barnacle.job_arrays.cluster import parse_max_array_size, parse_queue
+from barnacle.job_arrays.targets import task_list_outputs
+from barnacle.listing import manifest_sha1
+from barnacle.run.metadata import append_slurm_jobs, read_metadata
 
 from support.paths import LAPIDUS, REPO
 
@@ -250,7 +250,7 @@ def test_resubmission_leaves_out_queued_tasks(tmp_path: Path, monkeypatch) -> No
     monkeypatch.setattr(submit_module, "queued_array_tasks", lambda env=None: queue)
     with pytest.raises(submit_module.SlurmError, match="only-missing"):
         submit(run_dir, dry_run=True, max_array=1001, say=lambda _: None)
-    again = submit(run_dir, only_missing=True, dry_run=True, max_array=1001, say=lambda _: None)
+    again = submit(run_dir, skip_queued=True, dry_run=True, max_array=1001, say=lambda _: None)
     assert (again.submitted, again.queued) == (2, 1)
     assert task_list_outputs(task_list)[1].name == f"{manifest_sha1(urls[1])}.jsonl"
 
@@ -380,7 +380,7 @@ def test_twelve_tasks_in_three_arrays_all_complete(tmp_path: Path, cluster: dict
     recorded = read_metadata(run_dir)["slurm_jobs"]
     assert [job["job_id"] for job in recorded] == job_ids
     assert [(job["offset"], job["count"]) for job in recorded] == [(0, 4), (4, 4), (8, 4)]
-    again = _run_script("scripts/submit-array", str(run_dir), "--only-missing", env=cluster)
+    again = _run_script("scripts/submit-array", str(run_dir), "--skip-queued", env=cluster)
     assert "nothing to submit (12 done" in again.stdout, again.stdout + again.stderr
 
 
@@ -422,8 +422,8 @@ def test_resubmission_while_running_submits_nothing(
     job_ids = _submitted_ids(done.stdout)
     try:
         refused = _run_script("scripts/submit-array", str(run_dir), env=slow)
-        assert refused.returncode == 1 and "--only-missing" in refused.stderr
-        again = _run_script("scripts/submit-array", str(run_dir), "--only-missing", env=slow)
+        assert refused.returncode == 1 and "--skip-queued" in refused.stderr
+        again = _run_script("scripts/submit-array", str(run_dir), "--skip-queued", env=slow)
         assert again.returncode == 0, again.stderr
         assert "nothing to submit (0 done, 3 queued or running, of 3)" in again.stdout
     finally:
@@ -431,7 +431,7 @@ def test_resubmission_while_running_submits_nothing(
     _wait_gone(job_ids, cluster)
     # Cancelled, so nothing is queued any more: the missing ones go again.
     fast = _run_script(
-        "scripts/submit-array", str(run_dir), "--only-missing", "--barnacle", str(stand_in),
+        "scripts/submit-array", str(run_dir), "--skip-queued", "--barnacle", str(stand_in),
         env=cluster,
     )  # fmt: skip
     assert "submitted 3 tasks in 1 arrays" in fast.stdout, fast.stdout + fast.stderr

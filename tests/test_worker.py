@@ -30,7 +30,11 @@ DEMO_PAGE_CER_BOUND = 0.05  # book1-p1 measured 0.007 (data/models/README.md)
 
 
 def _options(tmp_path: Path, **kw: object) -> WorkerOptions:
-    defaults: dict[str, object] = {"cache_dir": tmp_path / "cache", "workers": 1, "progress": False}
+    defaults: dict[str, object] = {
+        "cache_dir": tmp_path / "cache",
+        "page_processes": 1,
+        "progress": False,
+    }
     return WorkerOptions(**(defaults | kw))
 
 
@@ -181,7 +185,7 @@ def _start_worker(url: str, out: Path, tmp_path: Path) -> subprocess.Popen[str]:
         str(out),
         "--cache-dir",
         str(tmp_path / "cache"),
-        "--workers",
+        "--page-processes",
         "1",
         "--no-progress",
     ]

@@ -15,6 +15,7 @@ from urllib.parse import quote
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from barnacle.defaults import IMAGE_SIZE
 from barnacle.iiif.errors import IIIFError
 
 ApiVersion = Literal[1, 2, 3]
@@ -197,7 +198,7 @@ class ImageRequest(BaseModel):
     """The parameters of one Image API request, apart from the service it goes to."""
 
     region: str = "full"
-    size: str = "!3000,3000"
+    size: str = IMAGE_SIZE
     rotation: str = "0"
     quality: str = "default"
     format: str = "jpg"

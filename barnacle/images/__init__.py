@@ -6,8 +6,8 @@ The pixel limit lives in `barnacle.images.decode.MAX_IMAGE_PIXELS` (use set_max_
 
 from barnacle.images.cache import ImageCache, url_key
 from barnacle.images.decode import open_image, set_max_image_pixels
+from barnacle.images.download import MAX_IMAGE_BYTES, FetchedImage, fetch_image
 from barnacle.images.errors import ImageError
-from barnacle.images.fetch import MAX_IMAGE_BYTES, FetchedImage, fetch_image
 from barnacle.images.info import (
     SizedRequest,
     clear_info_memo,

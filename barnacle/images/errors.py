@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from barnacle.fetch.errors import FetchError, RetryKind
+from barnacle.http_client.errors import FetchError, RetryKind
 
 ImageErrorKind = Literal[
     "http",  # the server answered 4xx/5xx (after retries for 429/5xx)

@@ -12,10 +12,10 @@ from pathlib import Path
 
 from pydantic import BaseModel, ValidationError
 
-from barnacle.fetch.errors import FetchError
-from barnacle.fetch.get_json import get_json
-from barnacle.fetch.retrying import RetryLog
-from barnacle.fetch.session import BarnacleSession
+from barnacle.http_client.errors import FetchError
+from barnacle.http_client.get_json import get_json
+from barnacle.http_client.retrying import RetryLog
+from barnacle.http_client.session import BarnacleSession
 from barnacle.iiif.image_api import ImageInfo, ImageRequest, ImageService, encode_url
 from barnacle.iiif.pages import PageImage
 from barnacle.iiif.request_plan import PlannedRequest, Region, plan_request

@@ -13,13 +13,13 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
-from barnacle.fetch.retrying import RetryLog
-from barnacle.fetch.session import BarnacleSession
+from barnacle.http_client.retrying import RetryLog
+from barnacle.http_client.session import BarnacleSession
 from barnacle.iiif import ImageRequest, PageImage
 from barnacle.iiif.request_plan import PlannedRequest, level0_request
 from barnacle.images.cache import ImageCache
+from barnacle.images.download import FetchedImage, fetch_image
 from barnacle.images.errors import ImageError
-from barnacle.images.fetch import FetchedImage, fetch_image
 from barnacle.images.info import SizedRequest, size_page_request
 
 # A request the server refuses (400, 403) or a static level 0 host does not have (404)

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from barnacle.atomic import atomic_write_text
-from barnacle.fetch import url_problem
+from barnacle.http_client import url_problem
 from barnacle.listing.snapshot import CollectionSnapshot
 
 BASE_COLUMNS = ["index", "manifest_url", "sha1", "output", "label"]
@@ -18,6 +18,17 @@ COMPUTED_COLUMNS = ("index", "manifest_url", "sha1", "output")  # an input colum
 def manifest_sha1(url: str) -> str:
     """The name of a manifest's output: the SHA1 of its URL."""
     return hashlib.sha1(url.encode("utf-8")).hexdigest()
+
+
+def row_metadata(row: dict[str, str]) -> dict[str, str]:
+    """The metadata a manifests.tsv row carries into every record of its manifest: each
+    non-empty column that is not one of Barnacle's own. A column whose name holds `=` is left
+    out, because an array task's list passes metadata as KEY=VALUE."""
+    return {
+        key: value
+        for key, value in row.items()
+        if key and key not in BASE_COLUMNS and "=" not in key and value
+    }
 
 
 def output_path(run_dir: Path, url: str) -> Path:

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from barnacle.fetch import get_json, url_problem
+from barnacle.http_client import get_json, url_problem
 from barnacle.iiif import IIIFError, best_label
 from barnacle.iiif.load import detect_version, resource_kind
 from barnacle.listing.snapshot import CollectionSnapshot, SnapshotEntry

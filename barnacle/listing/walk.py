@@ -8,7 +8,7 @@ from typing import Any
 
 from tqdm import tqdm
 
-from barnacle.fetch import FetchError
+from barnacle.http_client import FetchError
 from barnacle.iiif import IIIFError, best_label, parse_resource
 from barnacle.iiif.pages import MemberRef
 from barnacle.iiif.v2 import Collection as CollectionV2

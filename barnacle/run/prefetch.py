@@ -9,7 +9,8 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from barnacle.fetch import FetchError
+from barnacle.defaults import IMAGE_SIZE
+from barnacle.http_client import FetchError
 from barnacle.iiif import IIIFError, ImageRequest, PageImage
 from barnacle.images import ImageCache, fetch_page_image
 from barnacle.run.layout import read_manifests
@@ -26,7 +27,7 @@ def _fetch_page(page: PageImage, request: ImageRequest, cache: ImageCache) -> bo
 def prefetch(
     run_dir: Path,
     cache_dir: Path,
-    size: str = "!3000,3000",
+    size: str = IMAGE_SIZE,
     max_pages: int | None = None,
     threads: int = 4,
     progress: bool = True,

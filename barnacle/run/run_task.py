@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from barnacle.listing.manifest_table import BASE_COLUMNS, manifest_sha1
+from barnacle.listing.manifest_table import manifest_sha1, row_metadata
 from barnacle.run.layout import ocr_dir, read_manifests
 from barnacle.worker import ProcessingResult, WorkerOptions, process_manifest
 
@@ -21,8 +21,8 @@ def run_task(run_dir: Path, sha1: str, options: WorkerOptions) -> ProcessingResu
     for row in read_manifests(run_dir):
         # The SHA1 of the row's URL, not its sha1 cell: the output path is never read from a file.
         if row.get("manifest_url") and manifest_sha1(row["manifest_url"]) == sha1:
-            metadata = {k: v for k, v in row.items() if k not in BASE_COLUMNS and v}
-            options = options.model_copy(update={"metadata": metadata | options.metadata})
+            metadata = row_metadata(row) | options.metadata
+            options = options.model_copy(update={"metadata": metadata})
             out = ocr_dir(run_dir) / f"{sha1}.jsonl"
             return process_manifest(row["manifest_url"], out, options)
     raise UnknownManifest(f"no manifest with sha1 {sha1} in {run_dir}/manifests.tsv")

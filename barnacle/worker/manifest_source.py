@@ -6,7 +6,7 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 
-from barnacle.fetch import FetchError, get_json
+from barnacle.http_client import FetchError, get_json
 from barnacle.iiif import ManifestPages, parse_manifest
 from barnacle.iiif.load import first_canvases
 from barnacle.images import ImageCache

@@ -29,8 +29,17 @@ from pydantic import BaseModel, ConfigDict, Field
 from tqdm import tqdm
 
 from barnacle.atomic import atomic_write_bytes
+from barnacle.defaults import (
+    BATCH_SIZE,
+    CACHE_DIR,
+    DEVICE,
+    IMAGE_SIZE,
+    PRECISION,
+    THREADS,
+    ExitCode,
+)
 from barnacle.display import printable
-from barnacle.fetch import FetchError, RetryLog
+from barnacle.http_client import FetchError, RetryLog
 from barnacle.iiif import IIIFError, ImageRequest
 from barnacle.images import FetchedImage, ImageCache, fetch_page_image
 from barnacle.models.confidence import mean_line_confidence
@@ -57,29 +66,24 @@ from barnacle.worker.output_files import (
     part_path,
     repair_and_read_keys,
 )
+from barnacle.worker.page_plan import PagePlan, plan_pages
 from barnacle.worker.page_process import init_engine, ocr_image
-from barnacle.worker.plan import PagePlan, plan_pages
 
 log = logging.getLogger(__name__)
 
-EXIT_COMPLETE = 0
-EXIT_PAGE_ERRORS = 3
-EXIT_NOT_STARTED = 4
-EXIT_LOCKED = 5
-EXIT_STOPPED = 6  # the system refused a write (disk full, permissions): rerun once fixed
 
 Status = Literal["complete", "page_errors", "not_started", "locked", "stopped"]
-EXIT_CODES: dict[Status, int] = {
-    "complete": EXIT_COMPLETE,
-    "page_errors": EXIT_PAGE_ERRORS,
-    "not_started": EXIT_NOT_STARTED,
-    "locked": EXIT_LOCKED,
-    "stopped": EXIT_STOPPED,
+EXIT_CODES: dict[Status, ExitCode] = {
+    "complete": ExitCode.OK,
+    "page_errors": ExitCode.PAGE_ERRORS,
+    "not_started": ExitCode.NOT_STARTED,
+    "locked": ExitCode.LOCKED,
+    "stopped": ExitCode.STOPPED,
 }
 MAX_LABEL_CHARS = 1000  # a canvas label longer than this is cut in the records
 
 
-def default_workers() -> int:
+def default_page_processes() -> int:
     """The CPUs this task was given: SLURM's count, else the CPUs we may run on."""
     for name in ("SLURM_CPUS_PER_TASK", "SLURM_CPUS_ON_NODE"):
         value = os.environ.get(name, "")
@@ -92,20 +96,20 @@ class WorkerOptions(BaseModel):
     model_config = ConfigDict(protected_namespaces=())
 
     model: str | None = None  # path; None = BARNACLE_MODEL or the demo model
-    cache_dir: Path = Path("cache")
+    cache_dir: Path = Path(CACHE_DIR)
     max_pages: int | None = None
-    size: str = "!3000,3000"
-    device: str = "cpu"
-    threads: int = 1  # torch threads per page process
-    workers: int = Field(default_factory=default_workers)  # page processes
+    size: str = IMAGE_SIZE
+    device: str = DEVICE
+    threads: int = THREADS  # torch threads per page process
+    page_processes: int = Field(default_factory=default_page_processes)
     prefetch: int = 2  # images fetched ahead of the OCR
     resume: bool = True
     offline: bool = False
     metadata: dict[str, str] = Field(default_factory=dict)  # e.g. source_metadata_id, ark
     max_image_pixels: int | None = None
     progress: bool = True
-    precision: str = "32-true"  # kraken's precisions, e.g. bf16-mixed on a GPU
-    batch_size: int = 1  # lines recognised at once (larger on a GPU)
+    precision: str = PRECISION  # kraken's precisions, e.g. bf16-mixed on a GPU
+    batch_size: int = BATCH_SIZE  # lines recognised at once (larger on a GPU)
     segmentation_cache: bool = True  # reuse page segmentations kept in cache_dir
 
 
@@ -121,7 +125,7 @@ class ProcessingResult(BaseModel):
     elapsed_s: float = 0.0
 
     @property
-    def exit_code(self) -> int:
+    def exit_code(self) -> ExitCode:
         return EXIT_CODES[self.status]
 
 
@@ -320,7 +324,7 @@ class _Run:
     def run(self, todo: list[PagePlan], model_path: Path) -> None:
         """Fetch ahead in threads, OCR in processes, write in canvas order."""
         options = self.options
-        workers = max(1, min(options.workers, len(todo)))
+        workers = max(1, min(options.page_processes, len(todo)))
         window = workers + options.prefetch  # images on disk or on their way
         bar = tqdm(
             total=len(todo),
@@ -387,7 +391,7 @@ class _Run:
                 also = f" (pages in flight with it: {others})" if others else ""
                 message = (
                     f"the page process OCRing canvas {todo[position].page.index} {ended}{also}; "
-                    "out of memory perhaps (more MEM or fewer WORKERS); rerun to retry"
+                    "out of memory perhaps (more MEM or fewer PAGE_PROCESSES); rerun to retry"
                 )
                 url = ocring[position][0].url if position in ocring else None
                 self.error(todo[position], "ocr", "page_process_died", message, None, url)

@@ -22,7 +22,7 @@ from pathlib import Path
 
 from PIL import Image
 
-from barnacle.fetch import HttpSettings, get_session
+from barnacle.http_client import HttpSettings, get_session
 from barnacle.worker import WorkerOptions, page_process, process_manifest
 from barnacle.worker.model_ref import resolve_model
 
@@ -32,7 +32,7 @@ CRASHED = 70  # a child that raised: the test shows its stderr
 def _child(job: dict) -> int:
     os.environ.update(job.get("env") or {})
     get_session(HttpSettings(retries=2, backoff=0.01, read_timeout=5, connect_timeout=2))
-    options = WorkerOptions(cache_dir=Path(job["cache_dir"]), workers=1, progress=False)
+    options = WorkerOptions(cache_dir=Path(job["cache_dir"]), page_processes=1, progress=False)
     return process_manifest(job["url"], Path(job["out"]), options).exit_code
 
 

@@ -16,8 +16,8 @@ from typing import TypeVar
 import requests
 from pydantic import BaseModel, Field
 
-from barnacle.fetch.errors import FetchError, RetryKind
-from barnacle.fetch.session import RETRY_STATUSES, BarnacleSession
+from barnacle.http_client.errors import FetchError, RetryKind
+from barnacle.http_client.session import RETRY_STATUSES, BarnacleSession
 
 T = TypeVar("T")
 

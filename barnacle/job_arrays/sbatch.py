@@ -9,6 +9,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from barnacle.defaults import ARRAY_THROTTLE
+
 REPO = Path(__file__).resolve().parents[2]
 SBATCH_SCRIPT = REPO / "slurm" / "ocr-array.sbatch"
 
@@ -23,7 +25,7 @@ class SbatchOptions:
     time: str | None = None
     gres: str | None = None
     account: str | None = None
-    throttle: int | None = 20  # array tasks running at once; None or 0: no limit
+    throttle: int | None = ARRAY_THROTTLE  # array tasks running at once; None or 0: no limit
     job_name: str | None = None  # default barnacle-<RUN>
     extra: list[str] = field(default_factory=list)  # more sbatch options, as words
     script: Path = SBATCH_SCRIPT
@@ -41,7 +43,7 @@ class WorkerEnv:
     size: str | None = None
     device: str | None = None
     threads: int | None = None
-    workers: int | None = None
+    page_processes: int | None = None
     offline: bool = False
     container: str | None = None  # image (podman/docker) or .sif file (apptainer/singularity)
     container_runtime: str = "none"  # none, apptainer, singularity, podman or docker
@@ -59,7 +61,7 @@ class WorkerEnv:
             "SIZE": self.size or "",
             "DEVICE": self.device or "",
             "THREADS": "" if self.threads is None else str(self.threads),
-            "WORKERS": "" if self.workers is None else str(self.workers),
+            "PAGE_PROCESSES": "" if self.page_processes is None else str(self.page_processes),
             "OFFLINE": "1" if self.offline else "",
             "CONTAINER": self.container or "",
             "CONTAINER_RUNTIME": self.container_runtime or "none",

@@ -3,7 +3,7 @@ between requests to the same host, and the retry settings that `get_with_retries
 
 Retrying is not left to urllib3: its Retry sees neither a body that breaks off half way nor
 one that arrives whole but cannot be used, and it does not say what retrying cost. The loop
-in `barnacle.fetch.retrying` does, and counts each retry.
+in `barnacle.http_client.retrying` does, and counts each retry.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ import requests
 from requests.adapters import HTTPAdapter
 
 from barnacle import __version__
-from barnacle.fetch.errors import RetryKind
+from barnacle.http_client.errors import RetryKind
 
 RETRY_STATUSES = (429, 500, 502, 503, 504)
 DEFAULT_CONTACT = "https://github.com/barnacle-ocr/barnacle"
@@ -100,7 +100,7 @@ class _HostPacer:
 
 class BarnacleSession(requests.Session):
     """A requests session with Barnacle's timeouts and pacing built in. Each `get` is one
-    attempt; `barnacle.fetch.get_with_retries` retries with these settings."""
+    attempt; `barnacle.http_client.get_with_retries` retries with these settings."""
 
     def __init__(self, settings: HttpSettings) -> None:
         super().__init__()

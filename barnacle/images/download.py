@@ -10,12 +10,12 @@ from typing import BinaryIO
 import requests
 from pydantic import BaseModel
 
-from barnacle.fetch.errors import FetchError
-from barnacle.fetch.get_json import error_body, snippet, status_error
-from barnacle.fetch.retrying import RetryLog, describe_network_error, get_with_retries
-from barnacle.fetch.session import BarnacleSession, get_session
-from barnacle.fetch.urls import check_fetchable
 from barnacle.hashing import file_sha256
+from barnacle.http_client.errors import FetchError
+from barnacle.http_client.get_json import error_body, snippet, status_error
+from barnacle.http_client.retrying import RetryLog, describe_network_error, get_with_retries
+from barnacle.http_client.session import BarnacleSession, get_session
+from barnacle.http_client.urls import check_fetchable
 from barnacle.images.cache import ImageCache, offline_miss
 from barnacle.images.decode import image_size, open_image
 from barnacle.images.errors import ImageError

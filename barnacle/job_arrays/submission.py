@@ -9,19 +9,19 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from barnacle.listing.manifest_table import read_table
-from barnacle.run.metadata import append_slurm_jobs, slurm_jobs
-from barnacle.slurm.cluster import SlurmError, max_array_size, queued_array_tasks, run_slurm
-from barnacle.slurm.container import check_container
-from barnacle.slurm.plan import plan_arrays
-from barnacle.slurm.sbatch import (
+from barnacle.job_arrays.chunks import plan_arrays
+from barnacle.job_arrays.cluster import SlurmError, max_array_size, queued_array_tasks, run_slurm
+from barnacle.job_arrays.container import check_container
+from barnacle.job_arrays.sbatch import (
     SbatchOptions,
     WorkerEnv,
     sbatch_args,
     shell_command,
     worker_environment,
 )
-from barnacle.slurm.targets import select_targets, task_list_outputs, write_task_list
+from barnacle.job_arrays.targets import select_targets, task_list_outputs, write_task_list
+from barnacle.listing.manifest_table import read_table
+from barnacle.run.metadata import append_slurm_jobs, slurm_jobs
 
 
 @dataclass
@@ -79,7 +79,7 @@ def submit(
     options: SbatchOptions | None = None,
     worker: WorkerEnv | None = None,
     *,
-    only_missing: bool = False,
+    skip_queued: bool = False,
     dry_run: bool = False,
     max_array: int | None = None,
     env: Mapping[str, str] | None = None,
@@ -88,7 +88,7 @@ def submit(
     """Submit every manifest of RUN_DIR/manifests.tsv whose output is missing.
 
     Tasks of earlier arrays of this run that are still queued or running are never submitted
-    twice: with `only_missing` they are left out, without it submit refuses (SlurmError).
+    twice: with `skip_queued` they are left out, without it submit refuses (SlurmError).
     `dry_run` prints the sbatch command lines and writes nothing.
     """
     options = options or SbatchOptions()
@@ -103,10 +103,10 @@ def submit(
         raise FileNotFoundError(f"{table_path}: no manifests.tsv; run scripts/list-manifests")
     rows = read_table(table_path)
     busy = busy_outputs(run_dir, env)
-    if busy and not only_missing:
+    if busy and not skip_queued:
         raise SlurmError(
             f"{len(busy)} tasks of earlier arrays of {run_dir.name} are still queued or running; "
-            "pass --only-missing to submit only the others (or scancel them first)"
+            "pass --skip-queued to submit only the others (or scancel them first)"
         )
     targets, done, queued = select_targets(rows, run_dir, busy)
     result = SubmitResult(manifests=len(rows), done=done, queued=queued)

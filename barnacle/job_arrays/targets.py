@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from barnacle.atomic import atomic_write_text
-from barnacle.listing.manifest_table import BASE_COLUMNS, output_path
+from barnacle.listing.manifest_table import output_path, row_metadata
 
 
 @dataclass(frozen=True)
@@ -35,12 +35,7 @@ def output_for(run_dir: Path, url: str) -> Path:
 
 def target_from_row(run_dir: Path, row: dict[str, str]) -> Target:
     url = row["manifest_url"]
-    metadata = {
-        key: value
-        for key, value in row.items()
-        if key not in BASE_COLUMNS and key and "=" not in key and value
-    }
-    return Target(url, output_for(run_dir, url), metadata, row.get("index", ""))
+    return Target(url, output_for(run_dir, url), row_metadata(row), row.get("index", ""))
 
 
 def select_targets(

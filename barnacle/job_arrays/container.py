@@ -6,7 +6,7 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
-from barnacle.slurm.cluster import SlurmError
+from barnacle.job_arrays.cluster import SlurmError
 
 REPO = Path(__file__).resolve().parents[2]
 IMAGE_ID_SCRIPT = REPO / "containers" / "image-id"

@@ -7,10 +7,10 @@ from typing import Any
 
 import requests
 
-from barnacle.fetch.errors import FetchError
-from barnacle.fetch.retrying import RetryLog, get_with_retries, network_error
-from barnacle.fetch.session import BarnacleSession, get_session
-from barnacle.fetch.urls import check_fetchable
+from barnacle.http_client.errors import FetchError
+from barnacle.http_client.retrying import RetryLog, get_with_retries, network_error
+from barnacle.http_client.session import BarnacleSession, get_session
+from barnacle.http_client.urls import check_fetchable
 
 MARKUP_STARTS = (b"<!doctype", b"<html", b"<?xml", b"<head", b"<body")
 

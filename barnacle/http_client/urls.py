@@ -5,7 +5,7 @@ from __future__ import annotations
 import unicodedata
 from urllib.parse import urlsplit
 
-from barnacle.fetch.errors import FetchError
+from barnacle.http_client.errors import FetchError
 
 LOCAL_FILES_HINT = (
     "to use local files, serve their folder over HTTP, e.g. `python -m http.server 8000 "

@@ -7,8 +7,8 @@ import time
 import pytest
 
 from barnacle import __version__
-from barnacle.fetch import FetchError, HttpSettings, get_json, get_session
-from barnacle.fetch.session import BarnacleSession
+from barnacle.http_client import FetchError, HttpSettings, get_json, get_session
+from barnacle.http_client.session import BarnacleSession
 
 from support.scripted_server import Response, ScriptedServer
 
@@ -94,7 +94,7 @@ def test_retry_settings_from_the_environment(monkeypatch: pytest.MonkeyPatch) ->
 
 
 def test_retry_after_as_seconds_or_http_date() -> None:
-    from barnacle.fetch.retrying import retry_after_seconds
+    from barnacle.http_client.retrying import retry_after_seconds
 
     now = 1445412480.0  # Wed, 21 Oct 2015 07:28:00 GMT
     assert retry_after_seconds("120") == 120.0

@@ -1,0 +1,68 @@
+"""Every default and exit code that more than one part of Barnacle shares, defined once.
+
+The CLI's option defaults, the worker's options, `barnacle prefetch` (which must ask for the
+same image size as the OCR, or an offline run misses the cache), the Makefile and the sbatch
+script all read these values. `python -m barnacle.defaults` prints them as make variables,
+which is how the Makefile gets them.
+"""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+# IIIF Image API size of the page images: best fit within 3000 x 3000 pixels.
+IMAGE_SIZE = "!3000,3000"
+# The shared cache of manifests, info.json files, page images and segmentations.
+CACHE_DIR = "cache"
+# Parent folder of every run (runs/<RUN>/).
+RUNS_DIR = "runs"
+# torch device of the page processes: cpu, cuda or cuda:N.
+DEVICE = "cpu"
+# torch threads per page process.
+THREADS = 1
+# kraken precision; bf16-mixed is the usual choice on a GPU.
+PRECISION = "32-true"
+# Lines recognised at once (larger on a GPU).
+BATCH_SIZE = 1
+# SLURM array tasks running at once (the %N of --array).
+ARRAY_THROTTLE = 20
+# Port of the bundled sample IIIF server (make demo) and of the run viewer (make view).
+SAMPLE_PORT = 8182
+VIEW_PORT = 8183
+# Address the run viewer listens on.
+VIEW_HOST = "127.0.0.1"
+
+
+class ExitCode(IntEnum):
+    """What every `barnacle` command, array task and make recipe exits with."""
+
+    OK = 0  # done: every page of the manifest OCRed, or the command succeeded
+    INVALID = 1  # the input was read but is not valid (validate, export, evaluate)
+    USAGE = 2  # a bad command line or setting: the message names the fix
+    PAGE_ERRORS = 3  # the manifest was processed, some pages failed (see <sha1>.errors.jsonl)
+    NOT_STARTED = 4  # the manifest or the model could not be loaded: no page was OCRed
+    LOCKED = 5  # another worker holds the manifest's lock
+    STOPPED = 6  # the system refused a write (disk full, permissions): rerun once fixed
+
+
+# The make variables that `python -m barnacle.defaults` prints (name in the Makefile -> value).
+MAKE_VARIABLES: dict[str, object] = {
+    "SIZE": IMAGE_SIZE,
+    "CACHE_DIR": CACHE_DIR,
+    "RUNS_DIR": RUNS_DIR,
+    "DEVICE": DEVICE,
+    "THREADS": THREADS,
+    "THROTTLE": ARRAY_THROTTLE,
+    "SAMPLE_PORT": SAMPLE_PORT,
+    "VIEW_PORT": VIEW_PORT,
+    "HOST": VIEW_HOST,
+}
+
+
+def make_defaults() -> str:
+    """`DEFAULT_NAME := value` lines for the Makefile (it sets `NAME ?= $(DEFAULT_NAME)`)."""
+    return "".join(f"DEFAULT_{name} := {value}\n" for name, value in MAKE_VARIABLES.items())
+
+
+if __name__ == "__main__":
+    print(make_defaults(), end="")
