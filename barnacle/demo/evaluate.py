@@ -69,7 +69,7 @@ class Recognizer:
         records = list(self.recognizer.predict(image, segmentation, self.rec_config))
 
         def top(record: object) -> float:
-            baseline = getattr(record, "baseline", None) or [(0, 0)]
+            baseline: list[tuple[float, float]] = getattr(record, "baseline", None) or [(0, 0)]
             return sum(y for _, y in baseline) / len(baseline)
 
         records.sort(key=top)

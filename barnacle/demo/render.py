@@ -11,6 +11,7 @@ fonts.
 from __future__ import annotations
 
 import random
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -101,7 +102,7 @@ def _modernise(text: str) -> str:
 
 def _wrap(
     words: list[str],
-    source_words,
+    source_words: Iterator[str],
     draw: ImageDraw.ImageDraw,
     font: ImageFont.FreeTypeFont,
     width: float,
@@ -119,7 +120,7 @@ def _wrap(
 
 def _paper(rng: np.random.Generator, size: tuple[int, int], tone: float) -> np.ndarray:
     w, h = size
-    low = gaussian_filter(rng.normal(0.0, 1.0, (h // 16 + 1, w // 16 + 1)), 2.0)
+    low: np.ndarray = gaussian_filter(rng.normal(0.0, 1.0, (h // 16 + 1, w // 16 + 1)), 2.0)
     low = np.kron(low, np.ones((16, 16)))[:h, :w]
     low = low / (np.abs(low).max() + 1e-6) * rng.uniform(4, 12)
     return tone + low + rng.normal(0.0, rng.uniform(3, 7), (h, w))

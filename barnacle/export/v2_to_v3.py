@@ -32,7 +32,7 @@ def language_map(value: Any) -> LanguageMap:
 def _ids(value: Any) -> list[tuple[str, dict[str, Any]]]:
     """(id, object) for a v2 link value: a URL string, an object with `@id`, or a list."""
     items = value if isinstance(value, list) else [value]
-    out = []
+    out: list[tuple[str, dict[str, Any]]] = []
     for item in items:
         if isinstance(item, str) and item:
             out.append((item, {}))

@@ -75,7 +75,7 @@ class HttpSettings:
     def backoff_delay(self, retry: int) -> float:
         """Seconds to wait before retry number `retry` (0 for the first) when the server
         gave no Retry-After."""
-        return min(self.backoff * 2**retry, self.max_retry_after)
+        return min(self.backoff * 2.0**retry, self.max_retry_after)
 
 
 class _HostPacer:
@@ -111,7 +111,9 @@ class BarnacleSession(requests.Session):
         self.headers["User-Agent"] = settings.user_agent
         self._pacer = _HostPacer(settings.min_interval)
 
-    def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> Any:
+    def request(
+        self, method: str, url: str | bytes, *args: Any, **kwargs: Any
+    ) -> requests.Response:
         kwargs.setdefault("timeout", (self.settings.connect_timeout, self.settings.read_timeout))
         self._pacer.wait(str(url))
         return super().request(method, url, *args, **kwargs)

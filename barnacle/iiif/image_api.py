@@ -174,7 +174,7 @@ class ImageInfo(BaseModel):
         """Entries we cannot use are dropped: they bound nothing."""
         if not isinstance(value, list):
             return []
-        keep = []
+        keep: list[dict[str, int] | int] = []
         for entry in value:
             if isinstance(entry, dict):
                 w, h = entry.get("width"), entry.get("height")

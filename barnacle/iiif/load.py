@@ -49,8 +49,11 @@ def parse_resource(data: Any) -> Manifest | Collection:
     """A Manifest or Collection model of the right version for `data`."""
     version = detect_version(data)
     kind = resource_kind(data)
-    module = v3 if version == 3 else v2
-    model = module.Manifest if kind == "manifest" else module.Collection
+    model: type[Manifest | Collection]
+    if kind == "manifest":
+        model = v3.Manifest if version == 3 else v2.Manifest
+    else:
+        model = v3.Collection if version == 3 else v2.Collection
     try:
         return model.model_validate(data)
     except ValidationError as err:

@@ -83,8 +83,13 @@ def canvas_page(index: int, raw: Any, annotations: list[Any]) -> PageImage | Ski
         if body is None:
             continue
         read_body(body, bodies)
-    common: dict[str, Any] = {"index": index, "canvas_id": canvas_id, "label": label,
-                              "width": width, "height": height}  # fmt: skip
+    common: dict[str, Any] = {
+        "index": index,
+        "canvas_id": canvas_id,
+        "label": label,
+        "width": width,
+        "height": height,
+    }
     if not bodies.images:
         if bodies.not_images and not bodies.problems:
             reason = "paints no image: " + ", ".join(dict.fromkeys(bodies.not_images))
@@ -151,4 +156,5 @@ class MemberRef(BaseModel):
     kind: str  # "manifest", "collection", or "other" (a Canvas, Range ...: not followed)
     label: str = ""
     type: str = ""
-    embedded: dict | None = None  # a sub-collection given inline, to walk without fetching
+    # a sub-collection given inline, to walk without fetching
+    embedded: dict[str, Any] | None = None

@@ -12,7 +12,7 @@ from typing import Any
 from barnacle.http_client import get_json, url_problem
 from barnacle.iiif import IIIFError, best_label
 from barnacle.iiif.load import detect_version, resource_kind
-from barnacle.listing.snapshot import CollectionSnapshot, SnapshotEntry
+from barnacle.listing.snapshot import CollectionSnapshot, SnapshotEntry, SourceKind
 from barnacle.listing.walk import walk_collection
 
 
@@ -21,7 +21,7 @@ class SourceError(ValueError):
 
 
 def _from_iiif(
-    source: str, data: Any, get: Callable[[str], Any], kind: str, progress: bool
+    source: str, data: Any, get: Callable[[str], Any], kind: SourceKind, progress: bool
 ) -> CollectionSnapshot:
     try:
         detect_version(data)
@@ -91,7 +91,7 @@ def fetch_snapshot(
         if problem:
             raise SourceError(f"{source}: {problem}; give an http(s) URL or a local file path")
         data = get(source)
-        kind = "collection"
+        kind: SourceKind = "collection"
         try:
             if resource_kind(data) == "manifest":
                 kind = "manifest"

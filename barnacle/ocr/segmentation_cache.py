@@ -46,7 +46,10 @@ def _plain_value(value: Any) -> Any:
 
 def to_plain(segmentation: Segmentation) -> dict[str, Any]:
     """A kraken Segmentation as plain JSON data (tuples become lists)."""
-    return json.loads(json.dumps(dataclasses.asdict(segmentation), default=_plain_value))
+    plain: dict[str, Any] = json.loads(
+        json.dumps(dataclasses.asdict(segmentation), default=_plain_value)
+    )
+    return plain
 
 
 def from_plain(data: dict[str, Any]) -> Segmentation:

@@ -1,9 +1,9 @@
 """The JSONL contract: page records, error records and their JSON Schema."""
 
+from barnacle.ocr.result import OcrLine
 from barnacle.records.page_record import (
     ImageFacts,
     ModelRef,
-    OcrLine,
     PageError,
     PageRecord,
     Provenance,

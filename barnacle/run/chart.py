@@ -63,24 +63,36 @@ def draw_progress_chart(points: list[tuple[float, str]], out: Path, title: str) 
         x, _ = xy(when, 0)
         draw.line([(x, bottom), (x, bottom + 4)], fill="black")
         width = draw.textlength(label, font=font)
-        draw.text((min(max(x - width / 2, 0), WIDTH - width - 2), bottom + 8), label,
-                  fill="black", font=font)  # fmt: skip
+        draw.text(
+            (min(max(x - width / 2, 0), WIDTH - width - 2), bottom + 8),
+            label,
+            fill="black",
+            font=font,
+        )
     for count in count_ticks(total):
         _, y = xy(start, count)
         draw.line([(left - 4, y), (left, y)], fill="black")
         label = f"{count:,}"
-        draw.text((left - 8 - draw.textlength(label, font=font), y - 6), label, fill="black",
-                  font=font)  # fmt: skip
+        draw.text(
+            (left - 8 - draw.textlength(label, font=font), y - 6), label, fill="black", font=font
+        )
     x_label = f"time {unit}"
-    draw.text(((left + right - draw.textlength(x_label, font=font)) / 2, HEIGHT - 28), x_label,
-              fill="black", font=font)  # fmt: skip
+    draw.text(
+        ((left + right - draw.textlength(x_label, font=font)) / 2, HEIGHT - 28),
+        x_label,
+        fill="black",
+        font=font,
+    )
     _vertical_text(image, "pages completed", (8, (top + bottom) / 2), font)
     image.save(out)
     return out
 
 
 def _vertical_text(
-    image: Image.Image, text: str, centre: tuple[float, float], font: ImageFont.ImageFont
+    image: Image.Image,
+    text: str,
+    centre: tuple[float, float],
+    font: ImageFont.FreeTypeFont | ImageFont.ImageFont,
 ) -> None:
     """`text` turned a quarter to the left, centred on `centre` (the vertical axis label)."""
     probe = ImageDraw.Draw(image)

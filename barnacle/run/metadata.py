@@ -88,7 +88,8 @@ def _end_time(data: dict[str, Any], summary: dict[str, Any]) -> str | None:
 
 def run_record(data: dict[str, Any], summary: dict[str, Any], now: datetime) -> dict[str, Any]:
     """The deployment plan's run metadata, from metadata.json's own keys and a summary."""
-    model = data.get("model") if isinstance(data.get("model"), dict) else {}
+    recorded_model = data.get("model")
+    model: dict[str, Any] = recorded_model if isinstance(recorded_model, dict) else {}
     container = data.get("container")
     _, _, digest = str(container or "").partition("@sha256:")
     jobs = [str(job.get("job_id")) for job in data.get("slurm_jobs", []) if isinstance(job, dict)]

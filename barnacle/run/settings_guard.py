@@ -59,7 +59,8 @@ def plan_conflict(
 ) -> str | None:
     """Why this MODEL and SIZE cannot be used for the run whose metadata is `recorded` (it
     has outputs made with others), or None."""
-    old_model = recorded.get("model") if isinstance(recorded.get("model"), dict) else {}
+    recorded_model = recorded.get("model")
+    old_model: dict[str, Any] = recorded_model if isinstance(recorded_model, dict) else {}
     old_sha = old_model.get("sha256") if old_model else None
     old_size = recorded.get("size")
     changes = []
