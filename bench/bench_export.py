@@ -16,11 +16,10 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
-import shutil
 import statistics
-import tempfile
-import time
 from pathlib import Path
+
+from figures import stopwatch, work_folder
 
 from barnacle.export import export_run
 from barnacle.export.synthetic import synthetic_record
@@ -80,32 +79,34 @@ def main() -> None:
     parser.add_argument("--keep", type=Path, help="build the run here and keep it")
     args = parser.parse_args()
 
-    root = args.keep or Path(tempfile.mkdtemp(prefix="bench-export-"))
-    started = time.perf_counter()
-    run = make_run(root, args.pages, args.per_manifest)
-    print(f"synthetic run: {args.pages} records in {args.pages // args.per_manifest} manifests, "
-          f"{time.perf_counter() - started:.1f} s to write")  # fmt: skip
-    ocr_ms, source = ocr_ms_per_page(args.ocr_records)
-    print(f"OCR time per page: {ocr_ms:,.0f} ms ({source})")
-    total_ms = 0.0
-    try:
+    with work_folder(args.keep, "bench-export-") as root:
+        with stopwatch() as writing:
+            run = make_run(root, args.pages, args.per_manifest)
+        manifests = args.pages // args.per_manifest
+        print(
+            f"synthetic run: {args.pages} records in {manifests} manifests, "
+            f"{writing.wall_s:.1f} s to write"
+        )
+        ocr_ms, source = ocr_ms_per_page(args.ocr_records)
+        print(f"OCR time per page: {ocr_ms:,.0f} ms ({source})")
+        total_ms = 0.0
         for fmt in FORMATS:
-            wall, cpu = time.perf_counter(), time.process_time()
-            report = export_run(run, [fmt], cache_dir=root / "cache", force=True)
-            wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+            with stopwatch() as timing:
+                report = export_run(run, [fmt], cache_dir=root / "cache", force=True)
             assert report.ok, [str(p) for p in report.problems[:3]]
-            ms = 1000 * cpu / args.pages
+            ms = 1000 * timing.cpu_s / args.pages
             total_ms += ms
-            print(f"{fmt:5s} {args.pages / cpu:7.1f} pages/s of CPU ({args.pages / wall:7.1f} "
-                  f"wall)  {ms:6.2f} ms/page  {100 * ms / ocr_ms:5.2f}% of OCR  "
-                  f"({report.files} files)")  # fmt: skip
+            print(
+                f"{fmt:5s} {args.pages / timing.cpu_s:7.1f} pages/s of CPU "
+                f"({args.pages / timing.wall_s:7.1f} wall)  {ms:6.2f} ms/page  "
+                f"{100 * ms / ocr_ms:5.2f}% of OCR  ({report.files} files)"
+            )
         share = total_ms / ocr_ms
         verdict = "under" if share < TARGET_SHARE else "OVER"
-        print(f"all five formats: {total_ms:.2f} ms of CPU a page = {100 * share:.2f}% of OCR "
-              f"time per page ({verdict} the {100 * TARGET_SHARE:.0f}% target)")  # fmt: skip
-    finally:
-        if not args.keep:
-            shutil.rmtree(root, ignore_errors=True)
+        print(
+            f"all five formats: {total_ms:.2f} ms of CPU a page = {100 * share:.2f}% of OCR "
+            f"time per page ({verdict} the {100 * TARGET_SHARE:.0f}% target)"
+        )
 
 
 if __name__ == "__main__":

@@ -16,14 +16,14 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import shutil
 import subprocess
 import sys
-import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+
+from figures import Timing, stopwatch, work_folder
 
 from barnacle.listing.manifest_table import ManifestTable, manifest_sha1, write_table
 from barnacle.run.manifest_stats import stats_path, write_stats
@@ -111,20 +111,12 @@ def drop_page_cache(run_dir: Path) -> str:
     return "drop_caches (as root) and posix_fadvise(DONTNEED) on every file"
 
 
-CPU_S: dict[str, float] = {}  # CPU seconds (user + system) of each timed command
-
-
-def timed(command: list[str]) -> float:
-    """Wall-clock seconds of `command`; its CPU seconds go to CPU_S (a busy machine stretches
-    the wall-clock time, not the CPU time)."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    started = time.perf_counter()
-    subprocess.run(command, cwd=REPO, check=True, capture_output=True)
-    wall = time.perf_counter() - started
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    cpu = after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
-    CPU_S[" ".join(command[3:4])] = cpu
-    return wall
+def timed(command: list[str]) -> Timing:
+    """Wall-clock and CPU seconds of `command` (a busy machine stretches the wall-clock time,
+    not the CPU time)."""
+    with stopwatch() as timing:
+        subprocess.run(command, cwd=REPO, check=True, capture_output=True)
+    return timing
 
 
 def task_overhead(workdir: Path) -> tuple[float, float]:
@@ -146,45 +138,49 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--manifests", type=int, default=2853)
     parser.add_argument("--pages", type=int, default=500_000)
-    parser.add_argument("--keep", help="build the synthetic run here and keep it")
-    parser.add_argument("--without-stats", action="store_true",
-                        help="remove the stats files first: an older run's summary")  # fmt: skip
+    parser.add_argument("--keep", type=Path, help="build the synthetic run here and keep it")
+    parser.add_argument(
+        "--without-stats",
+        action="store_true",
+        help="remove the stats files first: an older run's summary",
+    )
     args = parser.parse_args()
-    root = Path(args.keep or tempfile.mkdtemp(prefix="barnacle-bench-"))
-    run_dir = root / "synthetic"
-    try:
+    with work_folder(args.keep, "barnacle-bench-") as root:
+        run_dir = root / "synthetic"
         if not (run_dir / "manifests.tsv").exists():
-            started = time.perf_counter()
-            make_synthetic_run(run_dir, args.manifests, args.pages)
+            with stopwatch() as making:
+                make_synthetic_run(run_dir, args.manifests, args.pages)
             size = sum(p.stat().st_size for p in (run_dir / "ocr").iterdir()) / 2**30
-            print(f"synthetic run: {args.manifests} manifests, {args.pages} page records, "
-                  f"{size:.2f} GiB, made in {time.perf_counter() - started:.0f} s")  # fmt: skip
+            print(
+                f"synthetic run: {args.manifests} manifests, {args.pages} page records, "
+                f"{size:.2f} GiB, made in {making.wall_s:.0f} s"
+            )
         if args.without_stats:
             for path in (run_dir / "ocr").glob("*.jsonl"):
                 stats_path(path).unlink(missing_ok=True)
         barnacle = [sys.executable, "-m", "barnacle"]
         shutil.rmtree(run_dir / ".summary-cache", ignore_errors=True)
         how = drop_page_cache(run_dir)
-        status_s = timed([*barnacle, "status", str(run_dir)])
-        first_s = timed([*barnacle, "summarize", str(run_dir)])
-        first_cpu = CPU_S["summarize"]
-        again_s = timed([*barnacle, "summarize", str(run_dir)])
+        status = timed([*barnacle, "status", str(run_dir)])
+        first = timed([*barnacle, "summarize", str(run_dir)])
+        again = timed([*barnacle, "summarize", str(run_dir)])
         summary = json.loads((run_dir / "summary.json").read_text())
         stats = sum(1 for _ in (run_dir / "ocr").glob("*.stats.json"))
         print(f"page cache dropped before the first pass: {how}")
         load = os.getloadavg()[0]
-        print(f"make status:  {status_s:6.2f} s cold, {CPU_S['status']:.2f} s CPU (target < 2 s)")
-        print(f"make summary: {first_s:6.2f} s cold first pass, {again_s:.2f} s again, "
-              f"{first_cpu:.2f} s CPU the first time; load average {load:.1f} on "
-              f"{os.cpu_count()} CPUs (target < 10 s cold; {summary['pages']['done']} pages, "
-              f"{stats} stats files, "
-              f"{summary['manifests']['partial']} partial manifests read whole)")  # fmt: skip
+        print(f"make status:  {status.wall_s:6.2f} s cold, {status.cpu_s:.2f} s CPU (target < 2 s)")
+        print(
+            f"make summary: {first.wall_s:6.2f} s cold first pass, {again.wall_s:.2f} s again, "
+            f"{first.cpu_s:.2f} s CPU the first time; load average {load:.1f} on "
+            f"{os.cpu_count()} CPUs (target < 10 s cold; {summary['pages']['done']} pages, "
+            f"{stats} stats files, "
+            f"{summary['manifests']['partial']} partial manifests read whole)"
+        )
         overhead, page = task_overhead(root)
-        print(f"array task overhead (start to first page: imports, model, manifest): "
-              f"{overhead:.1f} s, against {page:.1f} s for the page itself")  # fmt: skip
-    finally:
-        if not args.keep:
-            shutil.rmtree(root, ignore_errors=True)
+        print(
+            "array task overhead (start to first page: imports, model, manifest): "
+            f"{overhead:.1f} s, against {page:.1f} s for the page itself"
+        )
 
 
 if __name__ == "__main__":

@@ -15,11 +15,11 @@ from __future__ import annotations
 import argparse
 import json
 import random
-import shutil
 import statistics
-import tempfile
 import time
 from pathlib import Path
+
+from figures import work_folder
 
 from barnacle.listing.manifest_table import ManifestTable, manifest_sha1, write_table
 from barnacle.view.content_search import PAGE_SIZE, search_page
@@ -126,9 +126,8 @@ def main() -> None:
     parser.add_argument("--keep", type=Path, help="build the run here and keep it")
     args = parser.parse_args()
     rng = random.Random(13)
-    work = args.keep or Path(tempfile.mkdtemp(prefix="bench-search-"))
-    run_dir = work / "bench"
-    try:
+    with work_folder(args.keep, "bench-search-") as work:
+        run_dir = work / "bench"
         begun = time.monotonic()
         words = make_run(run_dir, args.pages, min(args.manifests, args.pages), rng)
         jsonl_gb = sum(p.stat().st_size for p in (run_dir / "ocr").iterdir()) / 1e9
@@ -156,9 +155,6 @@ def main() -> None:
                   f"p95 {_p95(values):7.1f} ms")  # fmt: skip
         verdict = "met" if _p95(every) < 100 and build < 600 else "NOT met"
         print(f"targets (p95 < 100 ms, build < 600 s): {verdict}")
-    finally:
-        if args.keep is None:
-            shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":

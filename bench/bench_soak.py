@@ -30,7 +30,6 @@ import os
 import shutil
 import subprocess
 import sys
-import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -38,6 +37,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))  # for tests.support
+
+from figures import work_folder  # noqa: E402
 
 from tests.support.soak import SoakSettings, run_checked, soak  # noqa: E402
 
@@ -47,8 +48,8 @@ LOCAL_CLUSTER = REPO / "slurm" / "local-cluster"
 @contextmanager
 def local_cluster(state: Path, ctld_port: int, slurmd_port: int) -> Iterator[dict[str, str]]:
     """A one-node cluster of our own (slurm/local-cluster), stopped at the end."""
-    env = {**os.environ, "BARNACLE_SLURM_DIR": str(state), "SLURMCTLD_PORT": str(ctld_port),
-           "SLURMD_PORT": str(slurmd_port)}  # fmt: skip
+    ports = {"SLURMCTLD_PORT": str(ctld_port), "SLURMD_PORT": str(slurmd_port)}
+    env = {**os.environ, "BARNACLE_SLURM_DIR": str(state), **ports}
     run_checked([str(LOCAL_CLUSTER), "start"], env, timeout=120)
     try:
         yield {"SLURM_CONF": str(state / "etc" / "slurm.conf"), "BARNACLE_SLURM_DIR": str(state)}
@@ -90,19 +91,18 @@ def main(argv: list[str]) -> int:
         )
         return 2
     settings = SoakSettings(
-        manifests=args.manifests, seed=args.seed, throttle=args.throttle,
-        transient=args.transient, permanent=args.permanent, read_timeout=args.read_timeout,
+        manifests=args.manifests,
+        seed=args.seed,
+        throttle=args.throttle,
+        transient=args.transient,
+        permanent=args.permanent,
+        read_timeout=args.read_timeout,
         baseline=not args.no_baseline,
-    )  # fmt: skip
-    workdir = args.keep or Path(tempfile.mkdtemp(prefix="barnacle-soak-"))
-    workdir.mkdir(parents=True, exist_ok=True)
+    )
     ctld, slurmd = (int(port) for port in args.ports.split(","))
-    try:
+    with work_folder(args.keep, "barnacle-soak-") as workdir:
         with local_cluster(workdir / "slurm", ctld, slurmd) as slurm_env:
             report = soak(settings, workdir, slurm_env)
-    finally:
-        if args.keep is None:
-            shutil.rmtree(workdir, ignore_errors=True)
     print("\n".join(report.lines()))
     sound = (
         report.faulty.duplicated == 0

@@ -196,16 +196,13 @@ def test_metadata_json_append_keeps_other_keys(tmp_path: Path) -> None:
 
 def test_dry_run_on_lapidus_prints_three_commands(tmp_path: Path) -> None:
     run_dir = _make_run(tmp_path, LAPIDUS / "manifests.txt", "lapidus")
-    started = time.monotonic()
-    done = _run_script(
+    done = _run_script(  # its timeout catches a hang; bench/bench_runs.py times the work
         "scripts/submit-array", str(run_dir), "--dry-run", "--throttle", "25",
         "--partition", "ocr", "--mem", "6G", "--model", "my model,v2", "--max-pages", "2",
         "--sbatch-extra", "--qos=low --nice=10",
         env=NO_CLUSTER,
     )  # fmt: skip
-    elapsed = time.monotonic() - started
     assert done.returncode == 0, done.stderr
-    assert elapsed < 10
     commands = [line for line in done.stdout.splitlines() if " sbatch " in line]
     assert len(commands) == 3, done.stdout
     assert "would submit 2853 tasks in 3 arrays" in done.stdout

@@ -1,6 +1,7 @@
 """The soak benchmark's short version (tests/support/soak.py, which bench/bench_soak.py runs in
 full): ten tiny manifests through the chaos proxy and real SLURM arrays, then `make
-resubmit-failed` once the permanent faults are gone. Every page must end up exactly once; none may be lost."""
+resubmit-failed` once the permanent faults are gone. Every page must end up exactly once;
+none may be lost."""
 
 from __future__ import annotations
 
