@@ -76,6 +76,7 @@ def serve_bomb_book(server: ScriptedServer) -> str:
     image a 50 KB decompression bomb; returns the manifest URL."""
     url = serve_fast_book(server, "bomb", 2)
     manifest = server.routes["/bomb.json"][0].body
+    assert isinstance(manifest, dict)
     service = manifest["items"][1]["items"][0]["items"][0]["body"]["service"][0]
     service["id"] = "{base}/iiif/huge"
     info = {
