@@ -29,6 +29,7 @@ from barnacle.worker.manifest_source import MANIFEST_SUFFIX
 OCR_MS_PER_PAGE = 12_500.0  # bench/README.md: segmentation 11-13 s + recognition 0-0.7 s
 FORMATS = ("alto", "hocr", "iiif", "page", "text")
 TARGET_SHARE = 0.02
+PRESENTATION_3 = "http://iiif.io/api/presentation/3/context.json"
 
 
 def make_run(root: Path, pages: int, per_manifest: int) -> Path:
@@ -40,13 +41,18 @@ def make_run(root: Path, pages: int, per_manifest: int) -> Path:
         url = f"https://iiif.example.org/books/{m:06d}/manifest.json"
         count = min(per_manifest, pages - m)
         canvases = [
-            {"id": f"{url[:-14]}/canvas/{i}", "type": "Canvas", "label": {"none": [f"p. {i + 1}"]},
-             "width": 4000, "height": 6000, "items": []}
+            {
+                "id": f"{url[:-14]}/canvas/{i}",
+                "type": "Canvas",
+                "label": {"none": [f"p. {i + 1}"]},
+                "width": 4000,
+                "height": 6000,
+                "items": [],
+            }
             for i in range(count)
-        ]  # fmt: skip
-        manifest = {"@context": "http://iiif.io/api/presentation/3/context.json", "id": url,
-                    "type": "Manifest", "label": {"none": [f"Book {m}"]},
-                    "items": canvases}  # fmt: skip
+        ]
+        manifest = {"@context": PRESENTATION_3, "id": url, "type": "Manifest", "items": canvases}
+        manifest["label"] = {"none": [f"Book {m}"]}
         path = cache.path_for(url, MANIFEST_SUFFIX)
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(manifest))

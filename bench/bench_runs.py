@@ -23,54 +23,76 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from figures import Timing, stopwatch, work_folder
-
-from barnacle.listing.manifest_table import ManifestTable, manifest_sha1, write_table
-from barnacle.run.manifest_stats import stats_path, write_stats
-from barnacle.sample.serve import serve_sample
-
 REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))  # for tests.support
+
+from figures import Timing, stopwatch, work_folder  # noqa: E402
+
+from barnacle.listing.manifest_table import manifest_sha1  # noqa: E402
+from barnacle.run.manifest_stats import stats_path, write_stats  # noqa: E402
+from barnacle.sample.serve import serve_sample  # noqa: E402
+from tests.support.manifest_tables import write_manifest_table  # noqa: E402
 
 
 def _record_template() -> str:
     """A realistic record (30 lines of text with geometry) with holes for what varies."""
     lines = [
-        {"text": "Lorem ipsum dolor sit amet, consectetur adipiscing elit sed do",
-         "baseline": [[120, 200 + 60 * i], [1800, 202 + 60 * i]],
-         "boundary": [[120 + 80 * k, 170 + 60 * i + (k % 3)] for k in range(20)]
-         + [[1800 - 80 * k, 210 + 60 * i] for k in range(20)],
-         "confidence": 0.93}
+        {
+            "text": "Lorem ipsum dolor sit amet, consectetur adipiscing elit sed do",
+            "baseline": [[120, 200 + 60 * i], [1800, 202 + 60 * i]],
+            "boundary": [[120 + 80 * k, 170 + 60 * i + (k % 3)] for k in range(20)]
+            + [[1800 - 80 * k, 210 + 60 * i] for k in range(20)],
+            "confidence": 0.93,
+        }
         for i in range(30)
-    ]  # fmt: skip
+    ]
     record = {
-        "created_at": "@CREATED@", "page_key": "@KEY@", "canvas_index": -999, "engine": "kraken",
-        "model": {"ref": "barnacle-demo", "resolved": "/models/demo.safetensors",
-                  "sha256": "ab" * 32},
-        "manifest_url": "@URL@", "canvas_id": "@URL@/canvas/@I@",
+        "created_at": "@CREATED@",
+        "page_key": "@KEY@",
+        "canvas_index": -999,
+        "engine": "kraken",
+        "model": {
+            "ref": "barnacle-demo",
+            "resolved": "/models/demo.safetensors",
+            "sha256": "ab" * 32,
+        },
+        "manifest_url": "@URL@",
+        "canvas_id": "@URL@/canvas/@I@",
         "image_url": "https://iiif.example.org/iiif/2/x/full/!3000,3000/0/default.jpg",
-        "elapsed_ms": -888.0, "source_metadata_id": "99106449843506421",
-        "ark": "ark:/88435/dckk91g0036", "canvas_label": "p. @I@", "metadata": {},
-        "engine_version": "7.1.1", "barnacle_version": "0.1.0", "git_commit": "c" * 40,
-        "container": None, "host": "@HOST@",
+        "elapsed_ms": -888.0,
+        "source_metadata_id": "99106449843506421",
+        "ark": "ark:/88435/dckk91g0036",
+        "canvas_label": "p. @I@",
+        "metadata": {},
+        "engine_version": "7.1.1",
+        "barnacle_version": "0.1.0",
+        "git_commit": "c" * 40,
+        "container": None,
+        "host": "@HOST@",
         "slurm": {"job_id": "123", "array_job_id": "120", "array_task_id": "3"},
-        "image": {"sha256": "d" * 64, "width": 2000, "height": 3000, "bytes": 900000,
-                  "cache_hit": False},
-        "lines": 30, "chars": -777,
+        "image": {
+            "sha256": "d" * 64,
+            "width": 2000,
+            "height": 3000,
+            "bytes": 900000,
+            "cache_hit": False,
+        },
+        "lines": 30,
+        "chars": -777,
         "timings_ms": {"fetch": 800.0, "decode": 60.0, "segment": 21000.0, "recognise": 1600.0},
-        "text": "\n".join(line["text"] for line in lines), "ocr_lines": lines,
-    }  # fmt: skip
+        "text": "\n".join(line["text"] for line in lines),
+        "ocr_lines": lines,
+    }
     return json.dumps(record, separators=(",", ":"))
 
 
 def make_synthetic_run(run_dir: Path, manifests: int, pages: int) -> None:
     template = _record_template()
-    urls = [f"https://figgy.example.org/concern/scanned_resources/{i:05d}/manifest"
-            for i in range(manifests)]  # fmt: skip
-    rows = [{"index": str(i + 1), "manifest_url": url, "sha1": manifest_sha1(url),
-             "output": str(run_dir / "ocr" / f"{manifest_sha1(url)}.jsonl"), "label": ""}
-            for i, url in enumerate(urls)]  # fmt: skip
-    write_table(ManifestTable(["index", "manifest_url", "sha1", "output", "label"], rows),
-                run_dir / "manifests.tsv")  # fmt: skip
+    urls = [
+        f"https://figgy.example.org/concern/scanned_resources/{i:05d}/manifest"
+        for i in range(manifests)
+    ]
+    write_manifest_table(run_dir, urls)
     (run_dir / "ocr").mkdir(parents=True)
     start = datetime(2026, 1, 20, 10, tzinfo=UTC)
     per = pages // manifests
@@ -82,11 +104,16 @@ def make_synthetic_run(run_dir: Path, manifests: int, pages: int) -> None:
         with (run_dir / "ocr" / name).open("w") as handle:
             for page in range(count):
                 when = start + timedelta(seconds=done * 0.5)
-                line = (template.replace("@CREATED@", when.isoformat())
-                        .replace("@KEY@", f"{url}|{page}").replace("@URL@", url)
-                        .replace("@I@", str(page)).replace("@HOST@", f"node{number % 50:02d}")
-                        .replace("-999", str(page)).replace("-888.0", str(20000.0 + page))
-                        .replace("-777", "0" if page % 40 == 0 else "1900"))  # fmt: skip
+                line = (
+                    template.replace("@CREATED@", when.isoformat())
+                    .replace("@KEY@", f"{url}|{page}")
+                    .replace("@URL@", url)
+                    .replace("@I@", str(page))
+                    .replace("@HOST@", f"node{number % 50:02d}")
+                    .replace("-999", str(page))
+                    .replace("-888.0", str(20000.0 + page))
+                    .replace("-777", "0" if page % 40 == 0 else "1900")
+                )
                 handle.write(line + "\n")
                 done += 1
         if not name.endswith(".part"):  # finished: the worker wrote its stats file

@@ -90,15 +90,8 @@ def main(argv: list[str]) -> int:
             file=sys.stderr,
         )
         return 2
-    settings = SoakSettings(
-        manifests=args.manifests,
-        seed=args.seed,
-        throttle=args.throttle,
-        transient=args.transient,
-        permanent=args.permanent,
-        read_timeout=args.read_timeout,
-        baseline=not args.no_baseline,
-    )
+    given = ("manifests", "seed", "throttle", "transient", "permanent", "read_timeout")
+    settings = SoakSettings(baseline=not args.no_baseline, **{k: getattr(args, k) for k in given})
     ctld, slurmd = (int(port) for port in args.ports.split(","))
     with work_folder(args.keep, "barnacle-soak-") as workdir:
         with local_cluster(workdir / "slurm", ctld, slurmd) as slurm_env:

@@ -180,9 +180,17 @@ def test_permanent_faults_then_fixed_rerun_does_each_page_once(tmp_path: Path) -
         for page, fault in permanent.items():
             chaos.add(Rule(pattern=library.image(page), then=fault, tag="permanent"))
         out = tmp_path / "ocr" / "book.jsonl"
-        command = [sys.executable, "-m", "barnacle", "ocr", library.manifest_url(),
-                   f"--out={out}", f"--cache-dir={tmp_path / 'cache'}", "--page-processes=1",
-                   "--no-progress"]  # fmt: skip
+        command = [
+            sys.executable,
+            "-m",
+            "barnacle",
+            "ocr",
+            library.manifest_url(),
+            f"--out={out}",
+            f"--cache-dir={tmp_path / 'cache'}",
+            "--page-processes=1",
+            "--no-progress",
+        ]
         env = {**os.environ, "BARNACLE_BACKOFF": "0.01"}
         first = subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True)
         assert first.returncode == 3, first.stderr[-2000:]

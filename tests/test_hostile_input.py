@@ -167,7 +167,7 @@ def test_hostile_ids_stay_strings_from_listing_to_records(
                 "0",
             ),
             cwd,
-        )  # fmt: skip
+        )
         for row in rows
     ]
     assert [d.returncode for d in done] == [3, 4], [d.stderr for d in done]
@@ -228,8 +228,16 @@ def test_urls_that_are_not_http_or_lead_nowhere(server: ScriptedServer, tmp_path
             (garbage_url, 4, garbage_url),
         ):
             out = tmp_path / "ocr" / f"{manifest_sha1(target)}.jsonl"
-            command = _barnacle("ocr", target, "--out", str(out), "--retries", "0",
-                                "--cache-dir", str(tmp_path / "cache"))  # fmt: skip
+            command = _barnacle(
+                "ocr",
+                target,
+                "--out",
+                str(out),
+                "--retries",
+                "0",
+                "--cache-dir",
+                str(tmp_path / "cache"),
+            )
             done = _run(command, tmp_path, 60)
             assert done.returncode == code, done.stderr
             assert reason in done.stderr and reason in errors_path(out).read_text()
@@ -340,8 +348,9 @@ def test_collections_50_deep_and_looping(server: ScriptedServer, tmp_path: Path)
         assert snapshot.warnings and all("cycle" in w for w in snapshot.warnings)
     assert all(server.hits(f"/{name}.json") == 1 for name in ("a", "b", "c", "p1", "p2"))
 
-    looped = _run(_script("fetch-collection", server.url("/a.json"), str(tmp_path / "s.json")),
-                  tmp_path)  # fmt: skip
+    looped = _run(
+        _script("fetch-collection", server.url("/a.json"), str(tmp_path / "s.json")), tmp_path
+    )
     assert looped.returncode == 0 and "3 manifest references" in looped.stdout
     assert len([line for line in looped.stderr.splitlines() if "warning: cycle" in line]) == 2
 
@@ -389,8 +398,9 @@ def test_labels_of_5_mb(server: ScriptedServer, tmp_path: Path) -> None:
     server.route("/lc.json", collection)
     run_dir = tmp_path / "run"
 
-    fetched = _run(_script("fetch-collection", server.url("/lc.json"), str(run_dir / "c.json")),
-                   tmp_path)  # fmt: skip
+    fetched = _run(
+        _script("fetch-collection", server.url("/lc.json"), str(run_dir / "c.json")), tmp_path
+    )
     assert fetched.returncode == 0 and len(fetched.stdout) < 1000
     listed = _run(_script("list-manifests", str(run_dir / "c.json")), tmp_path)
     assert listed.returncode == 0 and len(listed.stdout + listed.stderr) < 1000
@@ -423,8 +433,12 @@ def test_csv_columns_cannot_choose_the_output_path(tmp_path: Path) -> None:
         f'{url},../../../../tmp/x,/etc/passwd,7,"My\tbook",ok\n'
     )
     run_dir = tmp_path / "run"
-    assert _run(_script("fetch-collection", str(listing), str(run_dir / "c.json")),
-                tmp_path).returncode == 0  # fmt: skip
+    assert (
+        _run(
+            _script("fetch-collection", str(listing), str(run_dir / "c.json")), tmp_path
+        ).returncode
+        == 0
+    )
     assert _run(_script("list-manifests", str(run_dir / "c.json")), tmp_path).returncode == 0
     [row] = read_table(run_dir / "manifests.tsv")
     assert (row["sha1"], row["index"]) == (manifest_sha1(url), "1")

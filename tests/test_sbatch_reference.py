@@ -23,15 +23,9 @@ REFERENCE = REPO / "tests" / "data" / "reference" / "sbatch-submission.txt"
 UPDATE = "BARNACLE_UPDATE_REFERENCE"
 
 OPTIONS = SbatchOptions(
-    partition="ocr",
-    cpus_per_task=4,
-    mem="6G",
-    time="02:00:00",
-    gres="gpu:1",
-    account="lab",
-    throttle=25,
-    extra=["--qos=low", "--nice=10"],
+    partition="ocr", cpus_per_task=4, mem="6G", time="02:00:00", gres="gpu:1", account="lab"
 )
+OPTIONS.extra = ["--qos=low", "--nice=10"]  # the user's own sbatch words, passed as they are
 WORKER = WorkerEnv(
     barnacle="/opt/barnacle/bin/barnacle",
     model="my model,v2",  # a comma and a space: why the values travel in the environment

@@ -151,18 +151,33 @@ def wait_for_jobs(name: str, env: dict[str, str], timeout: float) -> None:
 
 
 def make_pass(
-    target: str, run: str, runs_dir: Path, collection: str, cache: Path, env: dict[str, str],
+    target: str,
+    run: str,
+    runs_dir: Path,
+    collection: str,
+    cache: Path,
+    env: dict[str, str],
     settings: SoakSettings,
-) -> float:  # fmt: skip
+) -> float:
     """`make TARGET` for the run, then wait for its array tasks; the wall time."""
     started = time.monotonic()
     run_checked(
-        ["make", "--no-print-directory", target, f"RUN={run}", f"RUNS_DIR={runs_dir}",
-         f"COLLECTION={collection}", f"CACHE_DIR={cache}", "EXECUTOR=slurm", "CPUS=1",
-         "PAGE_PROCESSES=1", f"THROTTLE={settings.throttle}"],
+        [
+            "make",
+            "--no-print-directory",
+            target,
+            f"RUN={run}",
+            f"RUNS_DIR={runs_dir}",
+            f"COLLECTION={collection}",
+            f"CACHE_DIR={cache}",
+            "EXECUTOR=slurm",
+            "CPUS=1",
+            "PAGE_PROCESSES=1",
+            f"THROTTLE={settings.throttle}",
+        ],
         env,
         timeout=900,
-    )  # fmt: skip
+    )
     wait_for_jobs(f"barnacle-{run}", env, settings.timeout_s)
     return time.monotonic() - started
 
@@ -171,9 +186,20 @@ def count_pass(label: str, run_dir: Path, books: dict[str, TinyBook], wall_s: fl
     """Figures of a run directory, from its output, part and error files."""
     rows = read_manifests(run_dir)
     figures = dict.fromkeys(
-        ("manifests_complete", "manifests_not_started", "pages", "attempted", "completed",
-         "retried", "retries", "failed", "duplicated", "lost"), 0,
-    )  # fmt: skip
+        (
+            "manifests_complete",
+            "manifests_not_started",
+            "pages",
+            "attempted",
+            "completed",
+            "retried",
+            "retries",
+            "failed",
+            "duplicated",
+            "lost",
+        ),
+        0,
+    )
     lost_ms = 0.0
     for row in rows:
         book = books[Path(urlsplit(row["manifest_url"]).path).stem]
@@ -216,8 +242,9 @@ def soak(settings: SoakSettings, workdir: Path, slurm_env: dict[str, str]) -> So
         collection = chaos.url("/collection.json")
         baseline = None
         if settings.baseline:
-            wall = make_pass("run", "clean", runs, collection, workdir / "cache-clean", env,
-                             settings)  # fmt: skip
+            wall = make_pass(
+                "run", "clean", runs, collection, workdir / "cache-clean", env, settings
+            )
             baseline = count_pass("without faults", runs / "clean", by_id, wall)
         rules, permanent_pages = permanent_rules(books, settings.permanent, settings.seed)
         chaos.add(*rules, transient_rule(settings.transient, settings.seed))
