@@ -40,9 +40,10 @@ def make_run(root: Path, pages: int, per_manifest: int) -> Path:
     for m in range(0, pages, per_manifest):
         url = f"https://iiif.example.org/books/{m:06d}/manifest.json"
         count = min(per_manifest, pages - m)
+        canvas_ids = [f"{url[:-14]}/canvas/{i}" for i in range(count)]
         canvases = [
             {
-                "id": f"{url[:-14]}/canvas/{i}",
+                "id": canvas_ids[i],
                 "type": "Canvas",
                 "label": {"none": [f"p. {i + 1}"]},
                 "width": 4000,
@@ -51,14 +52,13 @@ def make_run(root: Path, pages: int, per_manifest: int) -> Path:
             }
             for i in range(count)
         ]
-        manifest = {"@context": PRESENTATION_3, "id": url, "type": "Manifest", "items": canvases}
-        manifest["label"] = {"none": [f"Book {m}"]}
+        manifest: dict[str, object] = {"@context": PRESENTATION_3, "id": url, "type": "Manifest"}
+        manifest |= {"label": {"none": [f"Book {m}"]}, "items": canvases}
         path = cache.path_for(url, MANIFEST_SUFFIX)
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(manifest))
         lines = [
-            synthetic_record(url, canvases[i]["id"], i).model_dump_json() + "\n"
-            for i in range(count)
+            synthetic_record(url, canvas_ids[i], i).model_dump_json() + "\n" for i in range(count)
         ]
         sha1 = hashlib.sha1(url.encode()).hexdigest()
         (run / "ocr" / f"{sha1}.jsonl").write_text("".join(lines))
