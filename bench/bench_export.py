@@ -16,11 +16,10 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
-import shutil
 import statistics
-import tempfile
-import time
 from pathlib import Path
+
+from figures import stopwatch, work_folder
 
 from barnacle.export import export_run
 from barnacle.export.synthetic import synthetic_record
@@ -30,6 +29,7 @@ from barnacle.worker.manifest_source import MANIFEST_SUFFIX
 OCR_MS_PER_PAGE = 12_500.0  # bench/README.md: segmentation 11-13 s + recognition 0-0.7 s
 FORMATS = ("alto", "hocr", "iiif", "page", "text")
 TARGET_SHARE = 0.02
+PRESENTATION_3 = "http://iiif.io/api/presentation/3/context.json"
 
 
 def make_run(root: Path, pages: int, per_manifest: int) -> Path:
@@ -40,20 +40,25 @@ def make_run(root: Path, pages: int, per_manifest: int) -> Path:
     for m in range(0, pages, per_manifest):
         url = f"https://iiif.example.org/books/{m:06d}/manifest.json"
         count = min(per_manifest, pages - m)
+        canvas_ids = [f"{url[:-14]}/canvas/{i}" for i in range(count)]
         canvases = [
-            {"id": f"{url[:-14]}/canvas/{i}", "type": "Canvas", "label": {"none": [f"p. {i + 1}"]},
-             "width": 4000, "height": 6000, "items": []}
+            {
+                "id": canvas_ids[i],
+                "type": "Canvas",
+                "label": {"none": [f"p. {i + 1}"]},
+                "width": 4000,
+                "height": 6000,
+                "items": [],
+            }
             for i in range(count)
-        ]  # fmt: skip
-        manifest = {"@context": "http://iiif.io/api/presentation/3/context.json", "id": url,
-                    "type": "Manifest", "label": {"none": [f"Book {m}"]},
-                    "items": canvases}  # fmt: skip
+        ]
+        manifest: dict[str, object] = {"@context": PRESENTATION_3, "id": url, "type": "Manifest"}
+        manifest |= {"label": {"none": [f"Book {m}"]}, "items": canvases}
         path = cache.path_for(url, MANIFEST_SUFFIX)
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(manifest))
         lines = [
-            synthetic_record(url, canvases[i]["id"], i).model_dump_json() + "\n"
-            for i in range(count)
+            synthetic_record(url, canvas_ids[i], i).model_dump_json() + "\n" for i in range(count)
         ]
         sha1 = hashlib.sha1(url.encode()).hexdigest()
         (run / "ocr" / f"{sha1}.jsonl").write_text("".join(lines))
@@ -80,32 +85,34 @@ def main() -> None:
     parser.add_argument("--keep", type=Path, help="build the run here and keep it")
     args = parser.parse_args()
 
-    root = args.keep or Path(tempfile.mkdtemp(prefix="bench-export-"))
-    started = time.perf_counter()
-    run = make_run(root, args.pages, args.per_manifest)
-    print(f"synthetic run: {args.pages} records in {args.pages // args.per_manifest} manifests, "
-          f"{time.perf_counter() - started:.1f} s to write")  # fmt: skip
-    ocr_ms, source = ocr_ms_per_page(args.ocr_records)
-    print(f"OCR time per page: {ocr_ms:,.0f} ms ({source})")
-    total_ms = 0.0
-    try:
+    with work_folder(args.keep, "bench-export-") as root:
+        with stopwatch() as writing:
+            run = make_run(root, args.pages, args.per_manifest)
+        manifests = args.pages // args.per_manifest
+        print(
+            f"synthetic run: {args.pages} records in {manifests} manifests, "
+            f"{writing.wall_s:.1f} s to write"
+        )
+        ocr_ms, source = ocr_ms_per_page(args.ocr_records)
+        print(f"OCR time per page: {ocr_ms:,.0f} ms ({source})")
+        total_ms = 0.0
         for fmt in FORMATS:
-            wall, cpu = time.perf_counter(), time.process_time()
-            report = export_run(run, [fmt], cache_dir=root / "cache", force=True)
-            wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+            with stopwatch() as timing:
+                report = export_run(run, [fmt], cache_dir=root / "cache", force=True)
             assert report.ok, [str(p) for p in report.problems[:3]]
-            ms = 1000 * cpu / args.pages
+            ms = 1000 * timing.cpu_s / args.pages
             total_ms += ms
-            print(f"{fmt:5s} {args.pages / cpu:7.1f} pages/s of CPU ({args.pages / wall:7.1f} "
-                  f"wall)  {ms:6.2f} ms/page  {100 * ms / ocr_ms:5.2f}% of OCR  "
-                  f"({report.files} files)")  # fmt: skip
+            print(
+                f"{fmt:5s} {args.pages / timing.cpu_s:7.1f} pages/s of CPU "
+                f"({args.pages / timing.wall_s:7.1f} wall)  {ms:6.2f} ms/page  "
+                f"{100 * ms / ocr_ms:5.2f}% of OCR  ({report.files} files)"
+            )
         share = total_ms / ocr_ms
         verdict = "under" if share < TARGET_SHARE else "OVER"
-        print(f"all five formats: {total_ms:.2f} ms of CPU a page = {100 * share:.2f}% of OCR "
-              f"time per page ({verdict} the {100 * TARGET_SHARE:.0f}% target)")  # fmt: skip
-    finally:
-        if not args.keep:
-            shutil.rmtree(root, ignore_errors=True)
+        print(
+            f"all five formats: {total_ms:.2f} ms of CPU a page = {100 * share:.2f}% of OCR "
+            f"time per page ({verdict} the {100 * TARGET_SHARE:.0f}% target)"
+        )
 
 
 if __name__ == "__main__":

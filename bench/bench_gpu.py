@@ -64,8 +64,12 @@ class GpuSampler:
 
     def __init__(self, device: str) -> None:
         index = device.partition(":")[2] or "0"
-        self.command = ["nvidia-smi", f"--id={index}", "--format=csv,noheader,nounits",
-                        "--query-gpu=utilization.gpu,memory.used"]  # fmt: skip
+        self.command = [
+            "nvidia-smi",
+            f"--id={index}",
+            "--format=csv,noheader,nounits",
+            "--query-gpu=utilization.gpu,memory.used",
+        ]
         self.enabled = device.startswith("cuda") and shutil.which("nvidia-smi") is not None
         self.samples: list[tuple[float, float]] = []
         self._stop = threading.Event()
@@ -101,14 +105,20 @@ class GpuSampler:
         }
 
 
-def run_config(url: str, root: Path, name: str, device: str, workers: int,
-               args: argparse.Namespace) -> dict:  # fmt: skip
+def run_config(
+    url: str, root: Path, name: str, device: str, workers: int, args: argparse.Namespace
+) -> dict:
     out = root / f"{name}.jsonl"
     options = WorkerOptions(
-        cache_dir=root / "cache", device=device, page_processes=workers, precision=args.precision,
-        batch_size=args.batch_size, segmentation_cache=False, progress=False,
+        cache_dir=root / "cache",
+        device=device,
+        page_processes=workers,
+        precision=args.precision,
+        batch_size=args.batch_size,
+        segmentation_cache=False,
+        progress=False,
         **({"model": args.model} if args.model else {}),
-    )  # fmt: skip
+    )
     with GpuSampler(device) as sampler:
         result = process_manifest(url, out, options)
     if result.status != "complete":
@@ -132,12 +142,17 @@ def compare(run: dict, reference: dict, tolerance: float) -> dict:
         run["records"][i]["lines"] == reference["records"][i]["lines"] for i in reference["records"]
     )
     total = sum(
-        (page_errors(normalise(run["records"][i]["text"]), normalise(ref["text"]))
-         for i, ref in reference["records"].items()),
+        (
+            page_errors(normalise(run["records"][i]["text"]), normalise(ref["text"]))
+            for i, ref in reference["records"].items()
+        ),
         start=page_errors("", ""),
-    )  # fmt: skip
-    return {"same_lines": same_lines, "cer_vs_cpu": round(total.cer, 5),
-            "equal": same_lines and total.cer <= tolerance}  # fmt: skip
+    )
+    return {
+        "same_lines": same_lines,
+        "cer_vs_cpu": round(total.cer, 5),
+        "equal": same_lines and total.cer <= tolerance,
+    }
 
 
 def _cell(value: object, unit: str = "") -> str:
@@ -149,8 +164,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--device", default="cuda:0", help="the GPU (cpu: same path on CPU)")
     parser.add_argument("--procs", default="1,2,4,8,16", help="page processes on the GPU")
     parser.add_argument("--pages", type=int, default=32, help="pages per run (default 32)")
-    parser.add_argument("--cpu-workers", type=int, default=len(os.sched_getaffinity(0)),
-                        help="page processes of the CPU-only run (default: all CPUs)")  # fmt: skip
+    parser.add_argument(
+        "--cpu-workers",
+        type=int,
+        default=len(os.sched_getaffinity(0)),
+        help="page processes of the CPU-only run (default: all CPUs)",
+    )
     parser.add_argument("--precision", default="32-true", help="kraken precision on the GPU")
     parser.add_argument("--batch-size", type=int, default=1, help="recognition batch size")
     parser.add_argument("--model", help="recognition model (default: the demo model)")
@@ -173,20 +192,29 @@ def main(argv: list[str] | None = None) -> int:
             runs = [cpu] + [
                 run_config(url, root, f"{args.device}x{n}", args.device, n, args) for n in procs
             ]
-    print(f"{args.pages} {'strip' if args.tiny else 'sample'} pages; precision "
-          f"{args.precision}, batch size {args.batch_size}")  # fmt: skip
-    print(f"{'run':<14} {'procs':>5} {'seconds':>8} {'pages/h':>9} {'GPU util':>13} "
-          f"{'GPU MiB':>8} {'vs CPU':>6} {'lines':>6} {'CER':>8}")  # fmt: skip
+    print(
+        f"{args.pages} {'strip' if args.tiny else 'sample'} pages; precision "
+        f"{args.precision}, batch size {args.batch_size}"
+    )
+    print(
+        f"{'run':<14} {'procs':>5} {'seconds':>8} {'pages/h':>9} {'GPU util':>13} "
+        f"{'GPU MiB':>8} {'vs CPU':>6} {'lines':>6} {'CER':>8}"
+    )
     figures = []
     for run in runs:
         check = compare(run, cpu, args.tolerance)
-        util = (f"{run['gpu_util_mean']}/{run['gpu_util_max']}%"
-                if run["gpu_util_mean"] is not None else "-")  # fmt: skip
-        print(f"{run['name']:<14} {run['processes']:>5} {run['seconds']:>8} "
-              f"{run['pages_per_hour']:>9} {util:>13} {_cell(run['gpu_mem_max_mib']):>8} "
-              f"{run['pages_per_hour'] / cpu['pages_per_hour']:>5.2f}x "
-              f"{'same' if check['same_lines'] else 'DIFF':>6} "
-              f"{check['cer_vs_cpu']:>8.4f}")  # fmt: skip
+        util = (
+            f"{run['gpu_util_mean']}/{run['gpu_util_max']}%"
+            if run["gpu_util_mean"] is not None
+            else "-"
+        )
+        print(
+            f"{run['name']:<14} {run['processes']:>5} {run['seconds']:>8} "
+            f"{run['pages_per_hour']:>9} {util:>13} {_cell(run['gpu_mem_max_mib']):>8} "
+            f"{run['pages_per_hour'] / cpu['pages_per_hour']:>5.2f}x "
+            f"{'same' if check['same_lines'] else 'DIFF':>6} "
+            f"{check['cer_vs_cpu']:>8.4f}"
+        )
         figures.append({k: v for k, v in run.items() if k != "records"} | check)
     unequal = [f["name"] for f in figures if not f["equal"]]
     verdict = "yes" if not unequal else "no: " + ", ".join(unequal)

@@ -1,6 +1,7 @@
 """Listing benchmark: seconds and manifests/second for stages 1+2 (fetch-collection and
 list-manifests), on the real 2,853-manifest Lapidus list and on a synthetic 10,000-manifest
-nested collection served over HTTP on 127.0.0.1.
+nested collection served over HTTP on 127.0.0.1; then the seconds of stage 3's plan for the
+Lapidus list, `scripts/submit-array --dry-run` (2,853 tasks in 3 arrays, no cluster asked).
 
     .venv/bin/python bench/bench_listing.py [--manifests 10000] [--fanout 20]
 """
@@ -8,6 +9,9 @@ nested collection served over HTTP on 127.0.0.1.
 from __future__ import annotations
 
 import argparse
+import os
+import re
+import subprocess
 import sys
 import tempfile
 import time
@@ -32,6 +36,17 @@ def _time_listing(source: str, run_dir: Path) -> tuple[float, int]:
     return time.perf_counter() - started, len(table.rows)
 
 
+def _time_dry_run(run_dir: Path) -> tuple[float, str]:
+    """Seconds of `submit-array --dry-run` on the run, and its summary line."""
+    command = [sys.executable, str(REPO / "scripts" / "submit-array"), str(run_dir), "--dry-run"]
+    env = {**os.environ, "SLURM_CONF": "/nonexistent/slurm.conf"}  # no cluster to ask
+    started = time.perf_counter()
+    done = subprocess.run(command, env=env, capture_output=True, text=True, check=True)
+    seconds = time.perf_counter() - started
+    said = re.search(r"would submit \d+ tasks in \d+ arrays", done.stdout)
+    return seconds, said.group(0) if said else "?"
+
+
 def _report(name: str, seconds: float, count: int) -> None:
     print(f"{name:<48} {count:>7} manifests {seconds:8.2f} s {count / seconds:10.0f} manifests/s")
 
@@ -46,6 +61,8 @@ def main() -> None:
         if LAPIDUS.exists():
             seconds, count = _time_listing(str(LAPIDUS), run_dir)
             _report("Lapidus manifests.txt (local list)", seconds, count)
+            seconds, said = _time_dry_run(run_dir)
+            print(f"{'submit-array --dry-run on it':<48} {said}: {seconds:.2f} s")
         else:
             print(f"skipped Lapidus list: {LAPIDUS} not found")
         with scripted_server() as server:

@@ -16,61 +16,83 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import shutil
 import subprocess
 import sys
-import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from barnacle.listing.manifest_table import ManifestTable, manifest_sha1, write_table
-from barnacle.run.manifest_stats import stats_path, write_stats
-from barnacle.sample.serve import serve_sample
-
 REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))  # for tests.support
+
+from figures import Timing, stopwatch, work_folder  # noqa: E402
+
+from barnacle.listing.manifest_table import manifest_sha1  # noqa: E402
+from barnacle.run.manifest_stats import stats_path, write_stats  # noqa: E402
+from barnacle.sample.serve import serve_sample  # noqa: E402
+from tests.support.manifest_tables import write_manifest_table  # noqa: E402
 
 
 def _record_template() -> str:
     """A realistic record (30 lines of text with geometry) with holes for what varies."""
     lines = [
-        {"text": "Lorem ipsum dolor sit amet, consectetur adipiscing elit sed do",
-         "baseline": [[120, 200 + 60 * i], [1800, 202 + 60 * i]],
-         "boundary": [[120 + 80 * k, 170 + 60 * i + (k % 3)] for k in range(20)]
-         + [[1800 - 80 * k, 210 + 60 * i] for k in range(20)],
-         "confidence": 0.93}
+        {
+            "text": "Lorem ipsum dolor sit amet, consectetur adipiscing elit sed do",
+            "baseline": [[120, 200 + 60 * i], [1800, 202 + 60 * i]],
+            "boundary": [[120 + 80 * k, 170 + 60 * i + (k % 3)] for k in range(20)]
+            + [[1800 - 80 * k, 210 + 60 * i] for k in range(20)],
+            "confidence": 0.93,
+        }
         for i in range(30)
-    ]  # fmt: skip
+    ]
     record = {
-        "created_at": "@CREATED@", "page_key": "@KEY@", "canvas_index": -999, "engine": "kraken",
-        "model": {"ref": "barnacle-demo", "resolved": "/models/demo.safetensors",
-                  "sha256": "ab" * 32},
-        "manifest_url": "@URL@", "canvas_id": "@URL@/canvas/@I@",
+        "created_at": "@CREATED@",
+        "page_key": "@KEY@",
+        "canvas_index": -999,
+        "engine": "kraken",
+        "model": {
+            "ref": "barnacle-demo",
+            "resolved": "/models/demo.safetensors",
+            "sha256": "ab" * 32,
+        },
+        "manifest_url": "@URL@",
+        "canvas_id": "@URL@/canvas/@I@",
         "image_url": "https://iiif.example.org/iiif/2/x/full/!3000,3000/0/default.jpg",
-        "elapsed_ms": -888.0, "source_metadata_id": "99106449843506421",
-        "ark": "ark:/88435/dckk91g0036", "canvas_label": "p. @I@", "metadata": {},
-        "engine_version": "7.1.1", "barnacle_version": "0.1.0", "git_commit": "c" * 40,
-        "container": None, "host": "@HOST@",
+        "elapsed_ms": -888.0,
+        "source_metadata_id": "99106449843506421",
+        "ark": "ark:/88435/dckk91g0036",
+        "canvas_label": "p. @I@",
+        "metadata": {},
+        "engine_version": "7.1.1",
+        "barnacle_version": "0.1.0",
+        "git_commit": "c" * 40,
+        "container": None,
+        "host": "@HOST@",
         "slurm": {"job_id": "123", "array_job_id": "120", "array_task_id": "3"},
-        "image": {"sha256": "d" * 64, "width": 2000, "height": 3000, "bytes": 900000,
-                  "cache_hit": False},
-        "lines": 30, "chars": -777,
+        "image": {
+            "sha256": "d" * 64,
+            "width": 2000,
+            "height": 3000,
+            "bytes": 900000,
+            "cache_hit": False,
+        },
+        "lines": 30,
+        "chars": -777,
         "timings_ms": {"fetch": 800.0, "decode": 60.0, "segment": 21000.0, "recognise": 1600.0},
-        "text": "\n".join(line["text"] for line in lines), "ocr_lines": lines,
-    }  # fmt: skip
+        "text": "\n".join(line["text"] for line in lines),
+        "ocr_lines": lines,
+    }
     return json.dumps(record, separators=(",", ":"))
 
 
 def make_synthetic_run(run_dir: Path, manifests: int, pages: int) -> None:
     template = _record_template()
-    urls = [f"https://figgy.example.org/concern/scanned_resources/{i:05d}/manifest"
-            for i in range(manifests)]  # fmt: skip
-    rows = [{"index": str(i + 1), "manifest_url": url, "sha1": manifest_sha1(url),
-             "output": str(run_dir / "ocr" / f"{manifest_sha1(url)}.jsonl"), "label": ""}
-            for i, url in enumerate(urls)]  # fmt: skip
-    write_table(ManifestTable(["index", "manifest_url", "sha1", "output", "label"], rows),
-                run_dir / "manifests.tsv")  # fmt: skip
+    urls = [
+        f"https://figgy.example.org/concern/scanned_resources/{i:05d}/manifest"
+        for i in range(manifests)
+    ]
+    write_manifest_table(run_dir, urls)
     (run_dir / "ocr").mkdir(parents=True)
     start = datetime(2026, 1, 20, 10, tzinfo=UTC)
     per = pages // manifests
@@ -82,11 +104,16 @@ def make_synthetic_run(run_dir: Path, manifests: int, pages: int) -> None:
         with (run_dir / "ocr" / name).open("w") as handle:
             for page in range(count):
                 when = start + timedelta(seconds=done * 0.5)
-                line = (template.replace("@CREATED@", when.isoformat())
-                        .replace("@KEY@", f"{url}|{page}").replace("@URL@", url)
-                        .replace("@I@", str(page)).replace("@HOST@", f"node{number % 50:02d}")
-                        .replace("-999", str(page)).replace("-888.0", str(20000.0 + page))
-                        .replace("-777", "0" if page % 40 == 0 else "1900"))  # fmt: skip
+                line = (
+                    template.replace("@CREATED@", when.isoformat())
+                    .replace("@KEY@", f"{url}|{page}")
+                    .replace("@URL@", url)
+                    .replace("@I@", str(page))
+                    .replace("@HOST@", f"node{number % 50:02d}")
+                    .replace("-999", str(page))
+                    .replace("-888.0", str(20000.0 + page))
+                    .replace("-777", "0" if page % 40 == 0 else "1900")
+                )
                 handle.write(line + "\n")
                 done += 1
         if not name.endswith(".part"):  # finished: the worker wrote its stats file
@@ -111,20 +138,12 @@ def drop_page_cache(run_dir: Path) -> str:
     return "drop_caches (as root) and posix_fadvise(DONTNEED) on every file"
 
 
-CPU_S: dict[str, float] = {}  # CPU seconds (user + system) of each timed command
-
-
-def timed(command: list[str]) -> float:
-    """Wall-clock seconds of `command`; its CPU seconds go to CPU_S (a busy machine stretches
-    the wall-clock time, not the CPU time)."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    started = time.perf_counter()
-    subprocess.run(command, cwd=REPO, check=True, capture_output=True)
-    wall = time.perf_counter() - started
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    cpu = after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
-    CPU_S[" ".join(command[3:4])] = cpu
-    return wall
+def timed(command: list[str]) -> Timing:
+    """Wall-clock and CPU seconds of `command` (a busy machine stretches the wall-clock time,
+    not the CPU time)."""
+    with stopwatch() as timing:
+        subprocess.run(command, cwd=REPO, check=True, capture_output=True)
+    return timing
 
 
 def task_overhead(workdir: Path) -> tuple[float, float]:
@@ -146,45 +165,49 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--manifests", type=int, default=2853)
     parser.add_argument("--pages", type=int, default=500_000)
-    parser.add_argument("--keep", help="build the synthetic run here and keep it")
-    parser.add_argument("--without-stats", action="store_true",
-                        help="remove the stats files first: an older run's summary")  # fmt: skip
+    parser.add_argument("--keep", type=Path, help="build the synthetic run here and keep it")
+    parser.add_argument(
+        "--without-stats",
+        action="store_true",
+        help="remove the stats files first: an older run's summary",
+    )
     args = parser.parse_args()
-    root = Path(args.keep or tempfile.mkdtemp(prefix="barnacle-bench-"))
-    run_dir = root / "synthetic"
-    try:
+    with work_folder(args.keep, "barnacle-bench-") as root:
+        run_dir = root / "synthetic"
         if not (run_dir / "manifests.tsv").exists():
-            started = time.perf_counter()
-            make_synthetic_run(run_dir, args.manifests, args.pages)
+            with stopwatch() as making:
+                make_synthetic_run(run_dir, args.manifests, args.pages)
             size = sum(p.stat().st_size for p in (run_dir / "ocr").iterdir()) / 2**30
-            print(f"synthetic run: {args.manifests} manifests, {args.pages} page records, "
-                  f"{size:.2f} GiB, made in {time.perf_counter() - started:.0f} s")  # fmt: skip
+            print(
+                f"synthetic run: {args.manifests} manifests, {args.pages} page records, "
+                f"{size:.2f} GiB, made in {making.wall_s:.0f} s"
+            )
         if args.without_stats:
             for path in (run_dir / "ocr").glob("*.jsonl"):
                 stats_path(path).unlink(missing_ok=True)
         barnacle = [sys.executable, "-m", "barnacle"]
         shutil.rmtree(run_dir / ".summary-cache", ignore_errors=True)
         how = drop_page_cache(run_dir)
-        status_s = timed([*barnacle, "status", str(run_dir)])
-        first_s = timed([*barnacle, "summarize", str(run_dir)])
-        first_cpu = CPU_S["summarize"]
-        again_s = timed([*barnacle, "summarize", str(run_dir)])
+        status = timed([*barnacle, "status", str(run_dir)])
+        first = timed([*barnacle, "summarize", str(run_dir)])
+        again = timed([*barnacle, "summarize", str(run_dir)])
         summary = json.loads((run_dir / "summary.json").read_text())
         stats = sum(1 for _ in (run_dir / "ocr").glob("*.stats.json"))
         print(f"page cache dropped before the first pass: {how}")
         load = os.getloadavg()[0]
-        print(f"make status:  {status_s:6.2f} s cold, {CPU_S['status']:.2f} s CPU (target < 2 s)")
-        print(f"make summary: {first_s:6.2f} s cold first pass, {again_s:.2f} s again, "
-              f"{first_cpu:.2f} s CPU the first time; load average {load:.1f} on "
-              f"{os.cpu_count()} CPUs (target < 10 s cold; {summary['pages']['done']} pages, "
-              f"{stats} stats files, "
-              f"{summary['manifests']['partial']} partial manifests read whole)")  # fmt: skip
+        print(f"make status:  {status.wall_s:6.2f} s cold, {status.cpu_s:.2f} s CPU (target < 2 s)")
+        print(
+            f"make summary: {first.wall_s:6.2f} s cold first pass, {again.wall_s:.2f} s again, "
+            f"{first.cpu_s:.2f} s CPU the first time; load average {load:.1f} on "
+            f"{os.cpu_count()} CPUs (target < 10 s cold; {summary['pages']['done']} pages, "
+            f"{stats} stats files, "
+            f"{summary['manifests']['partial']} partial manifests read whole)"
+        )
         overhead, page = task_overhead(root)
-        print(f"array task overhead (start to first page: imports, model, manifest): "
-              f"{overhead:.1f} s, against {page:.1f} s for the page itself")  # fmt: skip
-    finally:
-        if not args.keep:
-            shutil.rmtree(root, ignore_errors=True)
+        print(
+            "array task overhead (start to first page: imports, model, manifest): "
+            f"{overhead:.1f} s, against {page:.1f} s for the page itself"
+        )
 
 
 if __name__ == "__main__":

@@ -15,15 +15,20 @@ from __future__ import annotations
 import argparse
 import json
 import random
-import shutil
 import statistics
-import tempfile
+import sys
 import time
 from pathlib import Path
 
-from barnacle.listing.manifest_table import ManifestTable, manifest_sha1, write_table
-from barnacle.view.content_search import PAGE_SIZE, search_page
-from barnacle.view.search_index import SearchIndex
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))  # for tests.support
+
+from figures import work_folder  # noqa: E402
+
+from barnacle.listing.manifest_table import manifest_sha1  # noqa: E402
+from barnacle.view.content_search import PAGE_SIZE, search_page  # noqa: E402
+from barnacle.view.search_index import SearchIndex  # noqa: E402
+from tests.support.manifest_tables import write_manifest_table  # noqa: E402
 
 LINES = 30
 VOCABULARY = 30_000
@@ -39,25 +44,41 @@ def vocabulary(rng: random.Random) -> tuple[list[str], list[float]]:
 
 def _record_text(url: str, page: int, texts: list[str]) -> str:
     lines = [
-        {"text": text, "baseline": [[120, 230 + 60 * i], [1800, 232 + 60 * i]],
-         "boundary": [[120, 200 + 60 * i], [1800, 200 + 60 * i], [1800, 240 + 60 * i],
-                      [120, 240 + 60 * i]],
-         "confidence": 0.5 + (hash((url, page, i)) % 500) / 1000}
+        {
+            "text": text,
+            "baseline": [[120, 230 + 60 * i], [1800, 232 + 60 * i]],
+            "boundary": [
+                [120, 200 + 60 * i],
+                [1800, 200 + 60 * i],
+                [1800, 240 + 60 * i],
+                [120, 240 + 60 * i],
+            ],
+            "confidence": 0.5 + (hash((url, page, i)) % 500) / 1000,
+        }
         for i, text in enumerate(texts)
-    ]  # fmt: skip
+    ]
     record = {
-        "created_at": "2026-01-20T10:00:00+00:00", "page_key": f"{url}|{page}",
-        "canvas_index": page, "engine": "kraken",
+        "created_at": "2026-01-20T10:00:00+00:00",
+        "page_key": f"{url}|{page}",
+        "canvas_index": page,
+        "engine": "kraken",
         "model": {"ref": "barnacle-demo", "resolved": "/m", "sha256": "ab" * 32},
-        "manifest_url": url, "canvas_id": f"{url}/canvas/{page}",
-        "image_url": f"{url}/img/{page}/full/!3000,3000/0/default.jpg", "elapsed_ms": 20000.0,
-        "canvas_label": f"p. {page + 1}", "metadata": {}, "engine_version": "7.1.1",
-        "barnacle_version": "0.1.0", "host": "node01",
+        "manifest_url": url,
+        "canvas_id": f"{url}/canvas/{page}",
+        "image_url": f"{url}/img/{page}/full/!3000,3000/0/default.jpg",
+        "elapsed_ms": 20000.0,
+        "canvas_label": f"p. {page + 1}",
+        "metadata": {},
+        "engine_version": "7.1.1",
+        "barnacle_version": "0.1.0",
+        "host": "node01",
         "image": {"sha256": "d" * 64, "width": 2000, "height": 3000},
-        "lines": len(lines), "chars": sum(len(t) for t in texts),
+        "lines": len(lines),
+        "chars": sum(len(t) for t in texts),
         "timings_ms": {"fetch": 800.0, "decode": 60.0, "segment": 21000.0, "recognise": 1600.0},
-        "text": "\n".join(texts), "ocr_lines": lines,
-    }  # fmt: skip
+        "text": "\n".join(texts),
+        "ocr_lines": lines,
+    }
     return json.dumps(record, separators=(",", ":"))
 
 
@@ -69,12 +90,8 @@ def make_run(run_dir: Path, pages: int, manifests: int, rng: random.Random) -> l
         total += weight
         cumulative.append(total)
     urls = [f"https://iiif.example.org/book/{i:05d}/manifest" for i in range(manifests)]
-    rows = [{"index": str(i + 1), "manifest_url": url, "sha1": manifest_sha1(url),
-             "output": str(run_dir / "ocr" / f"{manifest_sha1(url)}.jsonl"), "label": ""}
-            for i, url in enumerate(urls)]  # fmt: skip
+    write_manifest_table(run_dir, urls)
     (run_dir / "ocr").mkdir(parents=True)
-    write_table(ManifestTable(["index", "manifest_url", "sha1", "output", "label"], rows),
-                run_dir / "manifests.tsv")  # fmt: skip
     per = pages // manifests
     for number, url in enumerate(urls):
         count = per + (1 if number < pages - per * manifests else 0)
@@ -96,7 +113,7 @@ def time_queries(
         "two words, whole run": lambda: (
             f"{rng.choice(words[:300])} {rng.choice(words[:300])}",
             None,
-        ),  # fmt: skip
+        ),
         "word, one manifest": lambda: (rng.choice(words[:3000]), rng.choice(sha1s)),
         "page 20 of a common word": lambda: (rng.choice(words[:5]), None),
     }
@@ -107,8 +124,14 @@ def time_queries(
         page = 20 if kind.startswith("page 20") else 0
         begun = time.perf_counter()
         matches = index.search(q, sha1, page * PAGE_SIZE, PAGE_SIZE)
-        search_page(matches, q, "http://127.0.0.1:8183/search", page, PAGE_SIZE,
-                    lambda sha1, canvas: (4000, 6000))  # fmt: skip
+        search_page(
+            matches,
+            q,
+            "http://127.0.0.1:8183/search",
+            page,
+            PAGE_SIZE,
+            lambda sha1, canvas: (4000, 6000),
+        )
         times[kind].append((time.perf_counter() - begun) * 1000)
     return times
 
@@ -126,39 +149,45 @@ def main() -> None:
     parser.add_argument("--keep", type=Path, help="build the run here and keep it")
     args = parser.parse_args()
     rng = random.Random(13)
-    work = args.keep or Path(tempfile.mkdtemp(prefix="bench-search-"))
-    run_dir = work / "bench"
-    try:
+    with work_folder(args.keep, "bench-search-") as work:
+        run_dir = work / "bench"
         begun = time.monotonic()
         words = make_run(run_dir, args.pages, min(args.manifests, args.pages), rng)
         jsonl_gb = sum(p.stat().st_size for p in (run_dir / "ocr").iterdir()) / 1e9
-        print(f"synthetic run: {args.pages} pages x {LINES} lines, "
-              f"{jsonl_gb:.2f} GB of JSONL, made in {time.monotonic() - begun:.0f} s")  # fmt: skip
+        print(
+            f"synthetic run: {args.pages} pages x {LINES} lines, "
+            f"{jsonl_gb:.2f} GB of JSONL, made in {time.monotonic() - begun:.0f} s"
+        )
         index = SearchIndex(run_dir / "search.sqlite")
         begun = time.monotonic()
         indexed = index.refresh(run_dir)
         build = time.monotonic() - begun
         size_gb = (run_dir / "search.sqlite").stat().st_size / 1e9
-        print(f"index build: {build:.1f} s for {len(indexed)} manifests "
-              f"({args.pages / build:.0f} pages/s), search.sqlite {size_gb:.2f} GB")  # fmt: skip
+        print(
+            f"index build: {build:.1f} s for {len(indexed)} manifests "
+            f"({args.pages / build:.0f} pages/s), search.sqlite {size_gb:.2f} GB"
+        )
         begun = time.monotonic()
         again = index.refresh(run_dir)
-        print(f"incremental refresh, nothing changed: {time.monotonic() - begun:.2f} s "
-              f"({len(again)} manifests re-indexed)")  # fmt: skip
+        print(
+            f"incremental refresh, nothing changed: {time.monotonic() - begun:.2f} s "
+            f"({len(again)} manifests re-indexed)"
+        )
         sha1s = [p.name.removesuffix(".jsonl") for p in (run_dir / "ocr").glob("*.jsonl")]
         time_queries(index, words, sha1s, 20, rng)  # warm the page cache
         times = time_queries(index, words, sha1s, args.queries, rng)
         every = [t for values in times.values() for t in values]
-        print(f"queries: {len(every)}, median {statistics.median(every):.1f} ms, "
-              f"p95 {_p95(every):.1f} ms, max {max(every):.1f} ms")  # fmt: skip
+        print(
+            f"queries: {len(every)}, median {statistics.median(every):.1f} ms, "
+            f"p95 {_p95(every):.1f} ms, max {max(every):.1f} ms"
+        )
         for kind, values in times.items():
-            print(f"  {kind:<26} median {statistics.median(values):7.1f} ms  "
-                  f"p95 {_p95(values):7.1f} ms")  # fmt: skip
+            print(
+                f"  {kind:<26} median {statistics.median(values):7.1f} ms  "
+                f"p95 {_p95(values):7.1f} ms"
+            )
         verdict = "met" if _p95(every) < 100 and build < 600 else "NOT met"
         print(f"targets (p95 < 100 ms, build < 600 s): {verdict}")
-    finally:
-        if args.keep is None:
-            shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":

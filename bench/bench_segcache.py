@@ -34,9 +34,12 @@ SAMPLE = REPO / "data" / "sample"
 
 def _run(url: str, out: Path, cache: Path, model: Path, args: argparse.Namespace) -> dict:
     options = WorkerOptions(
-        model=str(model), cache_dir=cache, page_processes=args.page_processes, max_pages=args.pages,
+        model=str(model),
+        cache_dir=cache,
+        page_processes=args.page_processes,
+        max_pages=args.pages,
         progress=False,
-    )  # fmt: skip
+    )
     result = process_manifest(url, out, options)
     if result.status != "complete":
         raise SystemExit(f"bench_segcache: run failed: {result.message}")

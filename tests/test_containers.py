@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import shutil
 import subprocess
 from collections.abc import Iterator
@@ -17,6 +16,7 @@ import pytest
 from barnacle.job_arrays import SlurmError, check_container
 from barnacle.sample.serve import serve_sample
 
+from support.apptainer_def import read_definition
 from support.make_runs import make, run_records, wait_idle
 from support.paths import REPO, SAMPLE_BOOKS
 
@@ -39,8 +39,11 @@ def image() -> str:
     _need("debootstrap")
     built = subprocess.run(
         [str(REPO / "containers" / "build-image"), IMAGE],
-        cwd=REPO, capture_output=True, text=True, timeout=BUILD_TIMEOUT_S,
-    )  # fmt: skip
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=BUILD_TIMEOUT_S,
+    )
     assert built.returncode == 0, built.stdout[-3000:] + built.stderr[-3000:]
     return check_container("podman", IMAGE) or ""
 
@@ -68,10 +71,18 @@ def host_out(sample_base: str, tmp_path_factory: pytest.TempPathFactory) -> Path
     work = tmp_path_factory.mktemp("host")
     out = work / f"{BOOK}.jsonl"
     host = subprocess.run(
-        [str(REPO / ".venv" / "bin" / "barnacle"), "ocr", f"{sample_base}/manifests/{BOOK}.json",
-         f"--out={out}", f"--cache-dir={work / 'cache'}", *OCR_OPTIONS],
-        capture_output=True, text=True, timeout=600,
-    )  # fmt: skip
+        [
+            str(REPO / ".venv" / "bin" / "barnacle"),
+            "ocr",
+            f"{sample_base}/manifests/{BOOK}.json",
+            f"--out={out}",
+            f"--cache-dir={work / 'cache'}",
+            *OCR_OPTIONS,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert host.returncode == 0, host.stderr[-3000:]
     assert len(_pages(out)) == 2
     return out
@@ -89,11 +100,25 @@ def test_image_ocr_equals_host_and_names_the_image(
         folder.mkdir()
         folder.chmod(0o777)  # the image runs as uid 1000, not as the owner
     ctr = subprocess.run(
-        ["podman", "run", "--rm", "--network=host", f"--volume={work}:/output",
-         f"--volume={work / 'cache'}:/cache", f"--env=BARNACLE_CONTAINER={image}", IMAGE,
-         "ocr", manifest, f"--out=/output/{BOOK}.jsonl", "--cache-dir=/cache", *options],
-        capture_output=True, text=True, timeout=900,
-    )  # fmt: skip
+        [
+            "podman",
+            "run",
+            "--rm",
+            "--network=host",
+            f"--volume={work}:/output",
+            f"--volume={work / 'cache'}:/cache",
+            f"--env=BARNACLE_CONTAINER={image}",
+            IMAGE,
+            "ocr",
+            manifest,
+            f"--out=/output/{BOOK}.jsonl",
+            "--cache-dir=/cache",
+            *options,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
     assert ctr.returncode == 0, ctr.stdout[-2000:] + ctr.stderr[-3000:]
     ctr_out = work / f"{BOOK}.jsonl"
     assert _pages(ctr_out) == _pages(host_out)
@@ -111,10 +136,19 @@ def test_image_ocr_equals_host_and_names_the_image(
     assert any((work / "cache").rglob("*.img")), "the container's cache is in the bound folder"
     # Run without the id, the image still names itself: version and commit baked in.
     fallback = subprocess.run(
-        ["podman", "run", "--rm", "--entrypoint=python", IMAGE, "-c",
-         "from barnacle.records.provenance import container_id; print(container_id())"],
-        capture_output=True, text=True, timeout=120,
-    )  # fmt: skip
+        [
+            "podman",
+            "run",
+            "--rm",
+            "--entrypoint=python",
+            IMAGE,
+            "-c",
+            "from barnacle.records.provenance import container_id; print(container_id())",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert fallback.stdout.strip().startswith("barnacle:0.") and host_record["git_commit"] in (
         fallback.stdout
     )
@@ -124,9 +158,17 @@ def test_image_ocr_equals_host_and_names_the_image(
 def test_slurm_array_runs_in_podman(
     image: str, cluster: dict[str, str], sample_base: str, tmp_path: Path
 ) -> None:
-    common = [f"RUNS_DIR={tmp_path}", "RUN=ctr", f"COLLECTION={sample_base}/collection.json",
-              "MAX_PAGES=1", f"CACHE_DIR={tmp_path / 'cache'}", "EXECUTOR=slurm", "THROTTLE=2",
-              f"CONTAINER={IMAGE}", "CONTAINER_RUNTIME=podman"]  # fmt: skip
+    common = [
+        f"RUNS_DIR={tmp_path}",
+        "RUN=ctr",
+        f"COLLECTION={sample_base}/collection.json",
+        "MAX_PAGES=1",
+        f"CACHE_DIR={tmp_path / 'cache'}",
+        "EXECUTOR=slurm",
+        "THROTTLE=2",
+        f"CONTAINER={IMAGE}",
+        "CONTAINER_RUNTIME=podman",
+    ]
     out = make("run", *common, env=cluster)
     assert f"podman container {image}" in out
     wait_idle(cluster, timeout=600)
@@ -159,16 +201,24 @@ def test_container_settings_fail_fast_with_what_to_do() -> None:
 
 
 def test_apptainer_definition_is_complete() -> None:
-    """`apptainer` is not packaged for Debian 12, so the definition is checked by reading it:
+    """`apptainer` is not packaged for Debian 12, so the definition is checked by parsing it:
     it bootstraps from the OCI archive make sif writes and has every section a site needs."""
-    text = (REPO / "containers" / "barnacle.def").read_text()
-    header = dict(re.findall(r"^(Bootstrap|From):\s*(\S+)", text, re.MULTILINE))
-    assert header["Bootstrap"] == "oci-archive" and header["From"].endswith(".oci.tar")
-    sections = set(re.findall(r"^%(\w+)", text, re.MULTILINE))
-    assert {"labels", "environment", "runscript", "test", "help"} <= sections
-    runscript = text.split("%runscript", 1)[1].split("\n%", 1)[0]
-    assert 'exec /opt/barnacle/bin/barnacle "$@"' in runscript
-    assert "@VERSION@" in text and "@GIT_COMMIT@" in text  # filled in by containers/build-sif
+    definition = read_definition(REPO / "containers" / "barnacle.def")
+    assert definition.header == {"Bootstrap": "oci-archive", "From": "runs/barnacle.oci.tar"}
+    assert {"labels", "environment", "runscript", "test", "help"} <= set(definition.sections)
+    labels = definition.labels()
+    assert labels["org.opencontainers.image.title"] == "barnacle"
+    # Filled in by containers/build-sif from the OCI image's labels.
+    assert labels["org.opencontainers.image.version"] == "@VERSION@"
+    assert labels["org.opencontainers.image.revision"] == "@GIT_COMMIT@"
+    environment = definition.environment()
+    assert environment["VIRTUAL_ENV"] == "/opt/barnacle"
+    assert environment["PATH"].split(":")[0] == "/opt/barnacle/bin"
+    assert environment["BARNACLE_MODELS_DIR"] == "/opt/barnacle/share/models"
+    assert definition.script("runscript") == ['exec /opt/barnacle/bin/barnacle "$@"']
+    test = definition.script("test")
+    assert test[0] == "set -e" and "/opt/barnacle/bin/barnacle --help > /dev/null" in test
+    assert any(line.startswith("apptainer run") for line in definition.sections["help"])
     sif_script = (REPO / "containers" / "build-sif").read_text()
     assert "@VERSION@" in sif_script and "oci-archive" in sif_script
 
@@ -185,9 +235,13 @@ def test_apptainer_image_builds_and_runs(
     command = apptainer.split()
     sif = tmp_path / "barnacle.sif"
     built = subprocess.run(
-        [str(REPO / "containers" / "build-sif"), IMAGE, str(sif)], cwd=REPO,
-        env={**os.environ, "APPTAINER": apptainer}, capture_output=True, text=True, timeout=2400,
-    )  # fmt: skip
+        [str(REPO / "containers" / "build-sif"), IMAGE, str(sif)],
+        cwd=REPO,
+        env={**os.environ, "APPTAINER": apptainer},
+        capture_output=True,
+        text=True,
+        timeout=2400,
+    )
     assert built.returncode == 0, built.stdout[-2000:] + built.stderr[-3000:]
     assert "barnacle test: kraken" in built.stdout + built.stderr  # the definition's %test
     digest = (tmp_path / "barnacle.sif.sha256").read_text().strip()
@@ -195,11 +249,24 @@ def test_apptainer_image_builds_and_runs(
     assert identity == f"{sif}@sha256:{digest}"
     out = tmp_path / f"{BOOK}.jsonl"
     ran = subprocess.run(
-        [*command, "run", "--env", f"BARNACLE_CONTAINER={identity}", "--bind", str(tmp_path),
-         str(sif), "ocr", f"{sample_base}/manifests/{BOOK}.json", f"--out={out}",
-         f"--cache-dir={tmp_path / 'cache'}", *OCR_OPTIONS],
-        capture_output=True, text=True, timeout=900,
-    )  # fmt: skip
+        [
+            *command,
+            "run",
+            "--env",
+            f"BARNACLE_CONTAINER={identity}",
+            "--bind",
+            str(tmp_path),
+            str(sif),
+            "ocr",
+            f"{sample_base}/manifests/{BOOK}.json",
+            f"--out={out}",
+            f"--cache-dir={tmp_path / 'cache'}",
+            *OCR_OPTIONS,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
     assert ran.returncode == 0, ran.stderr[-3000:]
     assert _pages(out) == _pages(host_out)
     assert {json.loads(line)["container"] for line in out.read_text().splitlines()} == {identity}

@@ -39,6 +39,7 @@ from barnacle.run.manifest_stats import stats_path
 from barnacle.worker.lock import ManifestLock, lock_path
 from barnacle.worker.output_files import part_path
 
+from support.cli import ocr_command
 from support.fast_pages import image_path, page_names, serve_fast_book
 from support.output_checks import assert_complete, whole_records
 from support.paths import REPO
@@ -226,8 +227,7 @@ def _assert_killed_at(phase: str, out: Path, cache_dir: Path, pages_before: int)
 
 def _kill_cli_while_downloading(url: str, out: Path, cache: Path, pauses: Path) -> None:
     """The real `barnacle ocr`, killed with an image half downloaded."""
-    command = [sys.executable, "-m", "barnacle", "ocr", url, "--out", str(out), "--cache-dir",
-               str(cache), "--page-processes", "1", "--no-progress", "--retries", "1"]  # fmt: skip
+    command = ocr_command(url, out, cache, "--retries", "1")
     env = {**os.environ, PAUSE_AT_ENV: "download:2", PAUSE_DIR_ENV: str(pauses)}
     worker = subprocess.Popen(
         command, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env
@@ -306,8 +306,12 @@ def test_next_download_removes_temporary_files_of_dead_writers(tmp_path: Path) -
     url = "https://example.org/iiif/p1/full/max/0/default.jpg"
     final = cache.path_for(url)
     final.parent.mkdir(parents=True)
-    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
-                          capture_output=True, text=True, check=True)  # fmt: skip
+    dead = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     here = f"{pid_namespace()}@{socket.gethostname()}"
     temps = {
         "dead writer here": f"{dead.stdout.strip()}@{here}",
@@ -333,8 +337,12 @@ def test_taking_a_lock_removes_what_killed_lock_takers_left(tmp_path: Path) -> N
     """A worker killed while taking the lock (between writing the lock's body and linking it
     into place) leaves a temporary file; the next worker to take the lock removes it."""
     out = tmp_path / "m.jsonl"
-    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
-                          capture_output=True, text=True, check=True)  # fmt: skip
+    dead = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     here = f"{pid_namespace()}@{socket.gethostname()}"
     lock = lock_path(out)
     dead_temp = lock.with_name(f".{lock.name}.0a0a0a0a.{dead.stdout.strip()}@{here}.tmp")

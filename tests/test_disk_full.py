@@ -28,6 +28,7 @@ from barnacle.worker import WorkerOptions, process_manifest
 from barnacle.worker.lock import lock_path
 from barnacle.worker.output_files import part_path
 
+from support.cli import ocr_command
 from support.fast_pages import serve_fast_book
 from support.output_checks import assert_complete, whole_records
 from support.paths import REPO
@@ -126,8 +127,7 @@ def test_cache_disk_full_stops_the_cli_then_rerun_resumes(
     url = serve_fast_book(server, "scans", PAGES, padding=100_000)  # about 100 KB per image
     cache = small_disk("cache", 256)  # the manifest and two images fit, not a third
     out = tmp_path / "ocr" / "scans.jsonl"
-    command = [sys.executable, "-m", "barnacle", "ocr", url, "--out", str(out), "--cache-dir",
-               str(cache), "--page-processes", "1", "--no-progress", "--retries", "0"]  # fmt: skip
+    command = ocr_command(url, out, cache, "--retries", "0")
     done = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=300)
     assert done.returncode == EXIT_STOPPED, done.stderr
     assert "Traceback" not in done.stderr and "No space left on device" in done.stderr

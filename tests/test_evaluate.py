@@ -32,10 +32,16 @@ def _texts() -> list[str]:
 def _write_run(run_dir: Path, texts: list[str], url: str = URL) -> None:
     (run_dir / "ocr").mkdir(parents=True)
     lines = [
-        json.dumps({"canvas_index": i, "canvas_id": f"{url}/canvas/{i}", "text": text,
-                    "canvas_label": f"p. {i + 1}"})
+        json.dumps(
+            {
+                "canvas_index": i,
+                "canvas_id": f"{url}/canvas/{i}",
+                "text": text,
+                "canvas_label": f"p. {i + 1}",
+            }
+        )
         for i, text in enumerate(texts)
-    ]  # fmt: skip
+    ]
     (run_dir / "ocr" / f"{manifest_sha1(url)}.jsonl").write_text("\n".join(lines) + "\n")
 
 
@@ -100,11 +106,24 @@ def test_two_runs_side_by_side_against_the_sample_texts(tmp_path: Path) -> None:
     assert {p.canvas_index: p.cer for p in folded.pages}[2] == 0
 
     done = subprocess.run(
-        [sys.executable, "-m", "barnacle", "evaluate", str(tmp_path / "runs" / "good"),
-         str(tmp_path / "runs" / "worse"), "--truth", str(truth), "--worst", "2",
-         "--json", str(tmp_path / "eval.json")],
-        capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(REPO)},
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "barnacle",
+            "evaluate",
+            str(tmp_path / "runs" / "good"),
+            str(tmp_path / "runs" / "worse"),
+            "--truth",
+            str(truth),
+            "--worst",
+            "2",
+            "--json",
+            str(tmp_path / "eval.json"),
+        ],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+    )
     assert done.returncode == 0, done.stderr
     out = done.stdout
     assert "CER good" in out and "CER worse" in out and "WER worse" in out
@@ -134,12 +153,24 @@ def test_clear_errors(tmp_path: Path) -> None:
     (tmp_path / "empty").mkdir()
     _write_run(tmp_path / "run", _texts())
     env = {**os.environ, "PYTHONPATH": str(REPO)}
-    for truth, expected in ((tmp_path / "nope", "no such ground-truth folder"),
-                            (tmp_path / "empty", "no ground truth found")):  # fmt: skip
+    for truth, expected in (
+        (tmp_path / "nope", "no such ground-truth folder"),
+        (tmp_path / "empty", "no ground truth found"),
+    ):
         done = subprocess.run(
-            [sys.executable, "-m", "barnacle", "evaluate", str(tmp_path / "run"),
-             "--truth", str(truth)], capture_output=True, text=True, env=env,
-        )  # fmt: skip
+            [
+                sys.executable,
+                "-m",
+                "barnacle",
+                "evaluate",
+                str(tmp_path / "run"),
+                "--truth",
+                str(truth),
+            ],
+            capture_output=True,
+            text=True,
+            env=env,
+        )
         assert done.returncode == 2 and expected in done.stderr
         assert done.stderr.count("\n") == 1
 
@@ -150,8 +181,9 @@ def test_a_real_run_of_sample_pages(tmp_path: Path) -> None:
     with serve_sample(SAMPLE) as base:
         url = f"{base}/manifests/book1.json"
         out = tmp_path / "runs" / "demo" / "ocr" / f"{manifest_sha1(url)}.jsonl"
-        options = WorkerOptions(cache_dir=tmp_path / "cache", page_processes=1, max_pages=2,
-                                progress=False)  # fmt: skip
+        options = WorkerOptions(
+            cache_dir=tmp_path / "cache", page_processes=1, max_pages=2, progress=False
+        )
         assert process_manifest(url, out, options).status == "complete"
     records = [json.loads(line) for line in out.read_text().splitlines()]
     assert all(r["line_confidence"] > 0.9 for r in records)  # the pages it was made for

@@ -45,17 +45,41 @@ def sha1(url: str) -> str:
 def v3_manifest(name: str, pages: int, size: tuple[int, int] | None = CANVAS) -> dict[str, Any]:
     canvases = []
     for i in range(pages):
-        canvas: dict[str, Any] = {"id": f"{HOST}/{name}/canvas/{i}", "type": "Canvas",
-                                  "label": {"en": [f"p. {i + 1}"]}}  # fmt: skip
+        canvas: dict[str, Any] = {
+            "id": f"{HOST}/{name}/canvas/{i}",
+            "type": "Canvas",
+            "label": {"en": [f"p. {i + 1}"]},
+        }
         if size:
             canvas["width"], canvas["height"] = size
-        canvas["items"] = [{"id": f"{HOST}/{name}/page/{i}", "type": "AnnotationPage", "items": [
-            {"id": f"{HOST}/{name}/anno/{i}", "type": "Annotation", "motivation": "painting",
-             "body": {"id": f"{HOST}/iiif/{name}-{i}/full/max/0/default.jpg", "type": "Image",
-                      "format": "image/jpeg", "width": CANVAS[0], "height": CANVAS[1],
-                      "service": [{"id": f"{HOST}/iiif/{name}-{i}", "type": "ImageService3",
-                                   "profile": "level1"}]},
-             "target": canvas["id"]}]}]  # fmt: skip
+        canvas["items"] = [
+            {
+                "id": f"{HOST}/{name}/page/{i}",
+                "type": "AnnotationPage",
+                "items": [
+                    {
+                        "id": f"{HOST}/{name}/anno/{i}",
+                        "type": "Annotation",
+                        "motivation": "painting",
+                        "body": {
+                            "id": f"{HOST}/iiif/{name}-{i}/full/max/0/default.jpg",
+                            "type": "Image",
+                            "format": "image/jpeg",
+                            "width": CANVAS[0],
+                            "height": CANVAS[1],
+                            "service": [
+                                {
+                                    "id": f"{HOST}/iiif/{name}-{i}",
+                                    "type": "ImageService3",
+                                    "profile": "level1",
+                                }
+                            ],
+                        },
+                        "target": canvas["id"],
+                    }
+                ],
+            }
+        ]
         canvases.append(canvas)
     return {
         "@context": "http://iiif.io/api/presentation/3/context.json",
@@ -73,18 +97,35 @@ def v2_manifest(name: str, pages: int) -> dict[str, Any]:
     canvases = []
     for i in range(pages):
         canvas_id = f"{HOST}/{name}/canvas/{i}"
-        canvases.append({
-            "@id": canvas_id, "@type": "sc:Canvas", "label": f"p. {i + 1}",
-            "width": CANVAS[0], "height": CANVAS[1],
-            "images": [{"@id": f"{HOST}/{name}/anno/{i}", "@type": "oa:Annotation",
-                        "motivation": "sc:painting", "on": canvas_id,
-                        "resource": {"@id": f"{HOST}/iiif/{name}-{i}/full/full/0/default.jpg",
-                                     "@type": "dctypes:Image", "format": "image/jpeg",
-                                     "width": CANVAS[0], "height": CANVAS[1],
-                                     "service": {"@context": "http://iiif.io/api/image/2/context.json",
-                                                 "@id": f"{HOST}/iiif/{name}-{i}",
-                                                 "profile": "http://iiif.io/api/image/2/level2.json"}}}],
-        })  # fmt: skip
+        canvases.append(
+            {
+                "@id": canvas_id,
+                "@type": "sc:Canvas",
+                "label": f"p. {i + 1}",
+                "width": CANVAS[0],
+                "height": CANVAS[1],
+                "images": [
+                    {
+                        "@id": f"{HOST}/{name}/anno/{i}",
+                        "@type": "oa:Annotation",
+                        "motivation": "sc:painting",
+                        "on": canvas_id,
+                        "resource": {
+                            "@id": f"{HOST}/iiif/{name}-{i}/full/full/0/default.jpg",
+                            "@type": "dctypes:Image",
+                            "format": "image/jpeg",
+                            "width": CANVAS[0],
+                            "height": CANVAS[1],
+                            "service": {
+                                "@context": "http://iiif.io/api/image/2/context.json",
+                                "@id": f"{HOST}/iiif/{name}-{i}",
+                                "profile": "http://iiif.io/api/image/2/level2.json",
+                            },
+                        },
+                    }
+                ],
+            }
+        )
     return {
         "@context": "http://iiif.io/api/presentation/2/context.json",
         "@id": f"{HOST}/{name}/manifest.json",
@@ -116,8 +157,9 @@ def add_manifest(
     path.write_text(json.dumps(source))
     records = []
     for i in range(pages):
-        record = synthetic_record(url, f"{url.rsplit('/', 1)[0]}/canvas/{i}", i, lines=lines,
-                                  image=IMAGE, cuts=cuts)  # fmt: skip
+        record = synthetic_record(
+            url, f"{url.rsplit('/', 1)[0]}/canvas/{i}", i, lines=lines, image=IMAGE, cuts=cuts
+        )
         record.metadata = metadata or {}
         records.append(record)
     out = run / "ocr" / f"{sha1(url)}.jsonl"
@@ -140,8 +182,12 @@ def cli(*args: str | Path, cwd: Path | None = None) -> subprocess.CompletedProce
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     return subprocess.run(
         [sys.executable, "-m", "barnacle", "export", *map(str, args)],
-        capture_output=True, text=True, env=env, cwd=cwd or REPO, timeout=120,
-    )  # fmt: skip
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=cwd or REPO,
+        timeout=120,
+    )
 
 
 def records_of(jsonl: Path) -> list[PageRecord]:
@@ -376,10 +422,22 @@ def test_incremental_export_rewrites_only_the_changed_manifest(run: Path, cache_
 def make_export(run: Path, *args: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     return subprocess.run(
-        ["make", "--no-print-directory", "-o", ".venv/.barnacle-installed", "export",
-         f"RUNS_DIR={run.parent}", f"RUN={run.name}", *args],
-        cwd=REPO, capture_output=True, text=True, env=env, timeout=300,
-    )  # fmt: skip
+        [
+            "make",
+            "--no-print-directory",
+            "-o",
+            ".venv/.barnacle-installed",
+            "export",
+            f"RUNS_DIR={run.parent}",
+            f"RUN={run.name}",
+            *args,
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
 
 
 def test_make_export_builds_each_target_once_and_skips_unfinished(

@@ -76,14 +76,25 @@ def test_word_boxes_agree_with_kraken_serializer(real_run: Path) -> None:
     record = _records(real_run)[0]
     lines = [line for line in record.ocr_lines if line.text.strip()]
     kraken_lines = [
-        BaselineOCRRecord(line.text, [list(c) for c in line.cuts], line.confidences,
-                          BaselineLine(id=f"l{n}", baseline=[list(p) for p in line.baseline],
-                                       boundary=[list(p) for p in line.boundary]))
+        BaselineOCRRecord(
+            line.text,
+            [list(c) for c in line.cuts],
+            line.confidences,
+            BaselineLine(
+                id=f"l{n}",
+                baseline=[list(p) for p in line.baseline],
+                boundary=[list(p) for p in line.boundary],
+            ),
+        )
         for n, line in enumerate(lines)
-    ]  # fmt: skip
-    segmentation = Segmentation(type="baselines", imagename=record.image_url,
-                                text_direction="horizontal-lr", script_detection=False,
-                                lines=kraken_lines)  # fmt: skip
+    ]
+    segmentation = Segmentation(
+        type="baselines",
+        imagename=record.image_url,
+        text_direction="horizontal-lr",
+        script_detection=False,
+        lines=kraken_lines,
+    )
     theirs = etree.fromstring(
         serialize(segmentation, (record.image.width, record.image.height), template="alto").encode()
     )
@@ -140,9 +151,11 @@ def test_real_hocr_in_a_full_text_index_finds_the_word_on_its_page(real_run: Pat
         (line, word)
         for line in second.ocr_lines
         for word in line.text.split()
-        if word.isalpha() and len(word) >= 5 and word.lower() not in first_page_words
+        if word.isalpha()
+        and len(word) >= 5
+        and word.lower() not in first_page_words
         and sum(w == word for ln in second.ocr_lines for w in ln.text.split()) == 1
-    )  # fmt: skip
+    )
     db = index_hocr(real_run / "hocr" / f"{jsonl.stem}.html")
     hits = db.execute(
         "SELECT page, image, x0, y0, x1, y1 FROM words WHERE words MATCH ?", (f'"{word}"',)

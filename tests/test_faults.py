@@ -13,7 +13,6 @@ import json
 import os
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -29,6 +28,7 @@ from barnacle.worker import WorkerOptions, process_manifest
 from barnacle.worker.output_files import errors_path, part_path
 
 from support.chaos_server import TRANSIENT_FAULTS, ChaosServer, Fault, Rule, chaos_server
+from support.hang_guard import no_hang
 from support.paths import REPO
 from support.scripted_server import Response, ScriptedServer
 from support.tiny_books import TinyBook, strip_page, write_books
@@ -126,15 +126,15 @@ def test_transient_image_fault_is_retried_once(
     one_book.chaos.add(Rule(pattern=IMAGE, schedule=[fault]))
     url = one_book.chaos.url(one_book.image(1) + "60,900/0/default.jpg")
     log = RetryLog()
-    started = time.monotonic()
-    image = fetch_image(url, ImageCache(tmp_path / "cache"), retry_log=log)
+    with no_hang(60, f"an image behind {fault.label}"):
+        image = fetch_image(url, ImageCache(tmp_path / "cache"), retry_log=log)
     assert (image.width, image.height) == (60, 900) and not image.cache_hit
     assert log.retries == 1 and len(log.reasons) == 1 and log.lost_ms > 0
     assert one_book.chaos.count(fault.label) == 1 and len(one_book.chaos.hits(IMAGE)) == 2
     if fault.retry_after:
         assert log.lost_ms >= 900  # waited as the server asked
     if fault.kind == "stall":
-        assert log.reasons == ["read timeout"] and time.monotonic() - started < 5
+        assert log.reasons == ["read timeout"]
 
 
 def test_transient_faults_are_retried_and_recorded_per_page(
@@ -180,9 +180,17 @@ def test_permanent_faults_then_fixed_rerun_does_each_page_once(tmp_path: Path) -
         for page, fault in permanent.items():
             chaos.add(Rule(pattern=library.image(page), then=fault, tag="permanent"))
         out = tmp_path / "ocr" / "book.jsonl"
-        command = [sys.executable, "-m", "barnacle", "ocr", library.manifest_url(),
-                   f"--out={out}", f"--cache-dir={tmp_path / 'cache'}", "--page-processes=1",
-                   "--no-progress"]  # fmt: skip
+        command = [
+            sys.executable,
+            "-m",
+            "barnacle",
+            "ocr",
+            library.manifest_url(),
+            f"--out={out}",
+            f"--cache-dir={tmp_path / 'cache'}",
+            "--page-processes=1",
+            "--no-progress",
+        ]
         env = {**os.environ, "BARNACLE_BACKOFF": "0.01"}
         first = subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True)
         assert first.returncode == 3, first.stderr[-2000:]
@@ -293,19 +301,18 @@ def test_stall_ends_by_timeout_not_a_hang(one_book: Library, tmp_path: Path) -> 
     chaos = one_book.chaos
     chaos.add(Rule(pattern=IMAGE, then=Fault.stall(), tag="stall"))
     out = tmp_path / "book.jsonl"
-    started = time.monotonic()
-    result = process_manifest(one_book.manifest_url(), out, _options(tmp_path))
-    assert time.monotonic() - started < 20  # two read timeouts, not the stall's ten minutes
+    with no_hang(120, "pages behind a stall"):  # two read timeouts, not the stall's ten minutes
+        result = process_manifest(one_book.manifest_url(), out, _options(tmp_path))
     assert (result.status, result.exit_code) == ("page_errors", 3)
     error = PageError.model_validate(_lines(errors_path(out))[0])
     assert error.kind == "network" and "did not answer in time (read timeout)" in error.message
     assert (error.retries, error.retry_reasons) == (1, ["read timeout"])
     assert "transient" in error.hint and chaos.count("stall") == 2
-    # A manifest that never comes: the worker cannot start, and says why, in time.
+    # A manifest that never comes: the worker cannot start, and says why (no hang).
     chaos.add(Rule(pattern="manifests", then=Fault.stall(), tag="stall"))
-    started = time.monotonic()
-    stuck = process_manifest(one_book.manifest_url(), tmp_path / "b.jsonl", _options(tmp_path))
-    assert time.monotonic() - started < 10 and stuck.exit_code == 4
+    with no_hang(120, "a manifest behind a stall"):
+        stuck = process_manifest(one_book.manifest_url(), tmp_path / "b.jsonl", _options(tmp_path))
+    assert stuck.exit_code == 4
     assert "read timeout" in stuck.message
     with pytest.raises(ImageError, match="read timeout"):
         fetch_image(chaos.url(one_book.image(1) + "max/0/default.jpg"), ImageCache(tmp_path / "c"))

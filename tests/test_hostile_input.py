@@ -13,16 +13,8 @@ from __future__ import annotations
 
 import json
 import re
-import socket
-import struct
 import subprocess
 import sys
-import threading
-import time
-import zlib
-from collections.abc import Iterator
-from contextlib import contextmanager
-from functools import cache
 from pathlib import Path
 
 import pytest
@@ -34,13 +26,22 @@ from barnacle.worker import WorkerOptions, process_manifest
 from barnacle.worker.output_files import errors_path, part_path
 
 from support import iiif_docs as docs
-from support.fast_pages import image_path, page_png, serve_fast_book
+from support.fast_pages import serve_fast_book
+from support.hang_guard import no_hang
+from support.hostile_documents import (
+    BOMB_PATH,
+    BOMB_SIDE,
+    PLAN_PROBE,
+    bomb_png,
+    serve_bomb_book,
+    serve_huge_manifest,
+    tcp_server,
+)
 from support.paths import REPO
 from support.scripted_server import Response, ScriptedServer
 
 SCRIPTS = REPO / "scripts"
 FIVE_MB = 5 * 1024 * 1024
-BOMB_SIDE = 20_000
 
 
 def _options(tmp_path: Path, **kw: object) -> WorkerOptions:
@@ -84,25 +85,6 @@ def _barnacle(*args: str) -> list[str]:
     return ["-m", "barnacle", *args]
 
 
-def _chunk(kind: bytes, data: bytes) -> bytes:
-    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-
-
-@cache
-def bomb_png(side: int = BOMB_SIDE) -> bytes:
-    """A 1-bit PNG of side x side black pixels: 400 Mpx (50 MB decoded at 1 bit, 400 MB as the
-    8-bit image OCR wants) in about 50 KB."""
-    row = b"\x00" * (1 + (side + 7) // 8)  # filter byte 0, then the packed pixels
-    packer = zlib.compressobj(9)
-    block = 1000
-    data = [packer.compress(row * block) for _ in range(side // block)]
-    data.append(packer.compress(row * (side % block)) + packer.flush())
-    header = struct.pack(">IIBBBBB", side, side, 1, 0, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + b"".join(
-        (_chunk(b"IHDR", header), _chunk(b"IDAT", b"".join(data)), _chunk(b"IEND", b""))
-    )
-
-
 def _bomb_canvas(index: int) -> dict:
     """A canvas painted with /bomb.png directly (no image service)."""
     canvas = docs.v3_canvas(f"bomb{index}")
@@ -114,34 +96,6 @@ def _bomb_canvas(index: int) -> dict:
 
 def _serve_bomb(server: ScriptedServer) -> None:
     server.route("/bomb.png", Response(200, bomb_png(), {"Content-Type": "image/png"}))
-
-
-@contextmanager
-def tcp_server(greeting: bytes | None) -> Iterator[int]:
-    """A TCP port that is not HTTP: it sends `greeting` and hangs up, or (None) accepts and
-    never says a word. Yields the port."""
-    listener = socket.create_server(("127.0.0.1", 0))
-    held: list[socket.socket] = []
-
-    def serve() -> None:
-        while True:
-            try:
-                connection, _ = listener.accept()
-            except OSError:
-                return
-            if greeting is None:
-                held.append(connection)
-            else:
-                connection.sendall(greeting)
-                connection.close()
-
-    threading.Thread(target=serve, daemon=True).start()
-    try:
-        yield listener.getsockname()[1]
-    finally:
-        listener.close()
-        for connection in held:
-            connection.close()
 
 
 def _tree(root: Path) -> set[str]:
@@ -213,7 +167,7 @@ def test_hostile_ids_stay_strings_from_listing_to_records(
                 "0",
             ),
             cwd,
-        )  # fmt: skip
+        )
         for row in rows
     ]
     assert [d.returncode for d in done] == [3, 4], [d.stderr for d in done]
@@ -265,7 +219,8 @@ def test_urls_that_are_not_http_or_lead_nowhere(server: ScriptedServer, tmp_path
         ]
         assert len(read_table(tmp_path / "run" / "manifests.tsv")) == 4
 
-        # The worker: each refused or failing in seconds, with the reason.
+        # The worker: each refused or failing (the subprocess timeout catches a hang), with the
+        # reason; bench/bench_hostile_input.py times them.
         for target, code, reason in (
             ("file:///etc/passwd", 4, "http.server"),
             ("ftp://ftp.example.org/m.json", 4, "only http(s)"),
@@ -273,17 +228,24 @@ def test_urls_that_are_not_http_or_lead_nowhere(server: ScriptedServer, tmp_path
             (garbage_url, 4, garbage_url),
         ):
             out = tmp_path / "ocr" / f"{manifest_sha1(target)}.jsonl"
-            begun = time.monotonic()
-            command = _barnacle("ocr", target, "--out", str(out), "--retries", "0",
-                                "--cache-dir", str(tmp_path / "cache"))  # fmt: skip
+            command = _barnacle(
+                "ocr",
+                target,
+                "--out",
+                str(out),
+                "--retries",
+                "0",
+                "--cache-dir",
+                str(tmp_path / "cache"),
+            )
             done = _run(command, tmp_path, 60)
-            assert (done.returncode, time.monotonic() - begun < 30) == (code, True), done.stderr
+            assert done.returncode == code, done.stderr
             assert reason in done.stderr and reason in errors_path(out).read_text()
         # A server that accepts and never answers: the read timeout ends it.
         get_session(HttpSettings(retries=0, connect_timeout=1, read_timeout=1))
-        begun = time.monotonic()
-        result = process_manifest(silent_url, tmp_path / "silent.jsonl", _options(tmp_path))
-        assert result.exit_code == 4 and time.monotonic() - begun < 15
+        with no_hang(120, "the worker against a server that never answers"):
+            result = process_manifest(silent_url, tmp_path / "silent.jsonl", _options(tmp_path))
+        assert result.exit_code == 4
         assert silent_url in result.message
     assert not (tmp_path / "cache").exists() or not list((tmp_path / "cache").rglob("*.img"))
 
@@ -316,58 +278,14 @@ def test_pages_whose_images_are_local_files_or_other_schemes_are_errors(
     assert not part_path(out).exists() or part_path(out).read_text() == ""
 
 
-PLAN_PROBE = r"""
-import json, resource, sys, time
-from pathlib import Path
-from PIL import Image
-from barnacle.worker import WorkerOptions, page_process, process_manifest
-from barnacle.worker.model_ref import resolve_model
-page_process.init_engine(str(resolve_model(None)[1]), "cpu", 1, None, child=False)
-page_process._engine.ocr(Image.new("L", (8, 400), 255))  # kraken's first-page costs: not ours
-before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-begun = time.monotonic()
-options = WorkerOptions(cache_dir=Path(sys.argv[3]), page_processes=1, progress=False, max_pages=2)
-result = process_manifest(sys.argv[1], Path(sys.argv[2]), options)
-grown = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before
-print(json.dumps({"exit": result.exit_code, "total": result.pages_total,
-                  "seconds": time.monotonic() - begun, "grown_mb": grown / 1024}))
-"""
-
-
-def _huge_manifest(base: str, canvases: int) -> bytes:
-    """A v3 manifest of `canvases` minimal canvases, each with its image service."""
-    items = []
-    for index in range(canvases):
-        canvas = f"{base}/big/c{index}"
-        body = {
-            "id": f"{base}/big/i{index}.jpg",
-            "type": "Image",
-            "service": [{"id": f"{base}/iiif/big-p{index}", "type": "ImageService3"}],
-        }
-        annotation = {"id": f"{canvas}/a", "type": "Annotation", "motivation": "painting",
-                      "body": body, "target": canvas}  # fmt: skip
-        page = {"id": f"{canvas}/p", "type": "AnnotationPage", "items": [annotation]}
-        items.append(json.dumps({"id": canvas, "type": "Canvas", "items": [page]}))
-    head = json.dumps({"@context": docs.V3_CONTEXT, "id": f"{base}/big.json", "type": "Manifest",
-                       "label": {"en": ["big"]}})  # fmt: skip
-    return (head[:-1] + ', "items": [' + ",".join(items) + "]}").encode()
-
-
 @pytest.mark.slow
-def test_manifest_of_100000_canvases_plans_in_bounded_time_and_memory(
+def test_manifest_of_100000_canvases_plans_in_bounded_memory(
     server: ScriptedServer, tmp_path: Path
 ) -> None:
-    document = _huge_manifest(server.base, 100_000)
+    """Planned and OCRed to --max-pages 2 in a child process (its timeout catches a hang;
+    bench/bench_hostile_input.py prints the time), and listed by fetch-collection."""
+    document = serve_huge_manifest(server, 100_000)
     assert len(document) > 40_000_000
-    server.route("/big.json", Response(200, document, {"Content-Type": "application/json"}))
-    for index in range(2):
-        page = f"big-p{index}"
-        info = {"id": f"{{base}}/iiif/{page}", "type": "ImageService3", "width": 8,
-                "height": 400, "profile": "level1"}  # fmt: skip
-        server.route(f"/iiif/{page}/info.json", info)
-        server.route(
-            image_path(page), Response(200, page_png(index), {"Content-Type": "image/png"})
-        )
     out = tmp_path / "big.jsonl"
     probe = subprocess.run(
         [sys.executable, "-c", PLAN_PROBE, server.url("/big.json"), str(out), str(tmp_path / "c")],
@@ -377,16 +295,13 @@ def test_manifest_of_100000_canvases_plans_in_bounded_time_and_memory(
     )
     assert probe.returncode == 0, probe.stderr[-3000:]
     figures = json.loads(probe.stdout)
-    print(f"\n100,000 canvases, {len(document) / 1e6:.0f} MB, --max-pages 2: {figures}")
     assert (figures["exit"], figures["total"], len(_records(out))) == (0, 2, 2)
     # The document is parsed once (about 6x its size as Python objects), never per page.
-    assert figures["grown_mb"] < 8 * len(document) / 2**20 and figures["seconds"] < 90
+    assert figures["grown_mb"] < 8 * len(document) / 2**20
 
-    begun = time.monotonic()
-    listed = _run(_script("fetch-collection", server.url("/big.json"), str(tmp_path / "s.json")),
-                  tmp_path)  # fmt: skip
+    snapshot = tmp_path / "s.json"
+    listed = _run(_script("fetch-collection", server.url("/big.json"), str(snapshot)), tmp_path)
     assert listed.returncode == 0 and "1 manifest references from manifest" in listed.stdout
-    assert time.monotonic() - begun < 90
 
 
 def _chain(server: ScriptedServer, depth: int) -> None:
@@ -433,8 +348,9 @@ def test_collections_50_deep_and_looping(server: ScriptedServer, tmp_path: Path)
         assert snapshot.warnings and all("cycle" in w for w in snapshot.warnings)
     assert all(server.hits(f"/{name}.json") == 1 for name in ("a", "b", "c", "p1", "p2"))
 
-    looped = _run(_script("fetch-collection", server.url("/a.json"), str(tmp_path / "s.json")),
-                  tmp_path)  # fmt: skip
+    looped = _run(
+        _script("fetch-collection", server.url("/a.json"), str(tmp_path / "s.json")), tmp_path
+    )
     assert looped.returncode == 0 and "3 manifest references" in looped.stdout
     assert len([line for line in looped.stderr.splitlines() if "warning: cycle" in line]) == 2
 
@@ -458,22 +374,13 @@ def test_decompression_bomb_is_refused_by_the_pixel_limit(
     server: ScriptedServer, tmp_path: Path
 ) -> None:
     """A 20000 x 20000 PNG of 50 KB, served for a page whose info.json admits that size."""
-    url = serve_fast_book(server, "bomb", 2)
-    manifest = server.routes["/bomb.json"][0].body
-    service = manifest["items"][1]["items"][0]["items"][0]["body"]["service"][0]
-    service["id"] = "{base}/iiif/huge"
-    info = {"id": "{base}/iiif/huge", "type": "ImageService3", "width": BOMB_SIDE,
-            "height": BOMB_SIDE, "profile": "level1"}  # fmt: skip
-    server.route("/iiif/huge/info.json", info)
-    bomb_url = server.url("/iiif/huge/full/3000,/0/default.jpg")  # level 1: `w,`
-    server.route("/iiif/huge/full/3000,/0/default.jpg",
-                 Response(200, bomb_png(), {"Content-Type": "image/png"}))  # fmt: skip
+    url = serve_bomb_book(server)
+    bomb_url = server.url(BOMB_PATH)
     assert len(bomb_png()) < 200_000
     out = tmp_path / "bomb.jsonl"
-    begun = time.monotonic()
-    result = process_manifest(url, out, _options(tmp_path))
+    with no_hang(300, "the worker on a decompression bomb"):
+        result = process_manifest(url, out, _options(tmp_path))
     assert (result.status, result.pages_done, result.pages_failed) == ("page_errors", 1, 1)
-    assert time.monotonic() - begun < 60
     [error] = _records(errors_path(out))
     assert (error["canvas_index"], error["kind"], error["image_url"]) == (1, "bomb", bomb_url)
     assert f"{BOMB_SIDE**2} pixels, above the limit of 100000000" in error["message"]
@@ -491,8 +398,9 @@ def test_labels_of_5_mb(server: ScriptedServer, tmp_path: Path) -> None:
     server.route("/lc.json", collection)
     run_dir = tmp_path / "run"
 
-    fetched = _run(_script("fetch-collection", server.url("/lc.json"), str(run_dir / "c.json")),
-                   tmp_path)  # fmt: skip
+    fetched = _run(
+        _script("fetch-collection", server.url("/lc.json"), str(run_dir / "c.json")), tmp_path
+    )
     assert fetched.returncode == 0 and len(fetched.stdout) < 1000
     listed = _run(_script("list-manifests", str(run_dir / "c.json")), tmp_path)
     assert listed.returncode == 0 and len(listed.stdout + listed.stderr) < 1000
@@ -525,8 +433,12 @@ def test_csv_columns_cannot_choose_the_output_path(tmp_path: Path) -> None:
         f'{url},../../../../tmp/x,/etc/passwd,7,"My\tbook",ok\n'
     )
     run_dir = tmp_path / "run"
-    assert _run(_script("fetch-collection", str(listing), str(run_dir / "c.json")),
-                tmp_path).returncode == 0  # fmt: skip
+    assert (
+        _run(
+            _script("fetch-collection", str(listing), str(run_dir / "c.json")), tmp_path
+        ).returncode
+        == 0
+    )
     assert _run(_script("list-manifests", str(run_dir / "c.json")), tmp_path).returncode == 0
     [row] = read_table(run_dir / "manifests.tsv")
     assert (row["sha1"], row["index"]) == (manifest_sha1(url), "1")

@@ -80,8 +80,12 @@ def test_unreachable_server_and_bad_schemes() -> None:
 
 
 def test_retry_settings_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    env = {"BARNACLE_RETRIES": "2", "BARNACLE_BACKOFF": "0.5", "BARNACLE_READ_TIMEOUT": "7",
-           "BARNACLE_CONNECT_TIMEOUT": "3"}  # fmt: skip
+    env = {
+        "BARNACLE_RETRIES": "2",
+        "BARNACLE_BACKOFF": "0.5",
+        "BARNACLE_READ_TIMEOUT": "7",
+        "BARNACLE_CONNECT_TIMEOUT": "3",
+    }
     for name, value in env.items():
         monkeypatch.setenv(name, value)
     settings = HttpSettings.from_env(retries=None, contact="x")

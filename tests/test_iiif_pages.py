@@ -107,9 +107,15 @@ def test_dry_run_gives_the_exact_urls(strict: StrictServer, fixture: str) -> Non
 
 @pytest.mark.parametrize(
     "fixture",
-    ["image-api-1.json", "image-api-2-levels.json", "image-api-3-levels.json",
-     "specific-resource.json", "specific-resource-v2.json", "odd-service-ids.json"],
-)  # fmt: skip
+    [
+        "image-api-1.json",
+        "image-api-2-levels.json",
+        "image-api-3-levels.json",
+        "specific-resource.json",
+        "specific-resource-v2.json",
+        "odd-service-ids.json",
+    ],
+)
 def test_the_strict_server_answers_every_planned_url(strict: StrictServer, fixture: str) -> None:
     """Each URL is one the service's level guarantees: the strict server answers 200."""
     import requests

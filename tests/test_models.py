@@ -104,9 +104,15 @@ def test_a_missing_doi_fails_before_any_page_with_one_line(store: Path) -> None:
     with pytest.raises(ModelNotFound, match=r"make model MODEL=10\.5281/zenodo\.10592716"):
         resolve_model(DOI)
     done = _cli(
-        "ocr", "http://127.0.0.1:9/never.json", "--out", str(store.parent / "o.jsonl"),
-        "--model", DOI, "--no-progress", env={"BARNACLE_MODELS_DIR": str(store)},
-    )  # fmt: skip
+        "ocr",
+        "http://127.0.0.1:9/never.json",
+        "--out",
+        str(store.parent / "o.jsonl"),
+        "--model",
+        DOI,
+        "--no-progress",
+        env={"BARNACLE_MODELS_DIR": str(store)},
+    )
     assert done.returncode == 4
     assert "run `make model MODEL=10.5281/zenodo.10592716` on a machine with internet" in (
         done.stdout + done.stderr
@@ -155,8 +161,14 @@ def test_records_and_metadata_carry_the_doi(
         "sha256": record["model"]["sha256"],
         "doi": DOI,
     }
-    done = _cli("run-info", str(tmp_path / "run"), "--start", "--model", DOI,
-                env={"BARNACLE_MODELS_DIR": str(store)})  # fmt: skip
+    done = _cli(
+        "run-info",
+        str(tmp_path / "run"),
+        "--start",
+        "--model",
+        DOI,
+        env={"BARNACLE_MODELS_DIR": str(store)},
+    )
     assert done.returncode == 0, done.stderr
     metadata = json.loads((tmp_path / "run" / "metadata.json").read_text())
     assert metadata["model"]["doi"] == DOI
@@ -185,8 +197,11 @@ def test_the_demo_model_is_refused_for_real_collections(
     """`make run` calls `barnacle run-info --start` before anything is fetched or submitted."""
     install_record(store)
     args = ["run-info", str(tmp_path / "run"), "--start", f"--set=COLLECTION={collection}"]
-    done = _cli(*args, *(["--model", model] if model else []),
-                env={"BARNACLE_MODELS_DIR": str(store), "ALLOW_DEMO_MODEL": "", **env})  # fmt: skip
+    done = _cli(
+        *args,
+        *(["--model", model] if model else []),
+        env={"BARNACLE_MODELS_DIR": str(store), "ALLOW_DEMO_MODEL": "", **env},
+    )
     if refused:
         assert done.returncode == 2 and done.stderr.count("\n") == 1, done.stderr
         assert "demo model reads only" in done.stderr and f"MODEL={DOI}" in done.stderr
@@ -205,12 +220,16 @@ def test_low_confidence_manifests_are_flagged(tmp_path: Path) -> None:
     urls = [f"https://example.org/m{n}.json" for n in range(3)]
     (run / "manifests.tsv").write_text(
         "index\tmanifest_url\tsha1\toutput\tlabel\n"
-        + "".join(f"{n}\t{u}\t{manifest_sha1(u)}\tocr/{manifest_sha1(u)}.jsonl\tm{n}\n"
-                  for n, u in enumerate(urls))
-    )  # fmt: skip
+        + "".join(
+            f"{n}\t{u}\t{manifest_sha1(u)}\tocr/{manifest_sha1(u)}.jsonl\tm{n}\n"
+            for n, u in enumerate(urls)
+        )
+    )
     for url, confidences in zip(urls, ([0.99, 0.97], [0.85, 0.8, None], []), strict=True):
-        lines = [json.dumps({"page_key": f"{url}|{i}", "line_confidence": c, "text": "x"})
-                 for i, c in enumerate(confidences)]  # fmt: skip
+        lines = [
+            json.dumps({"page_key": f"{url}|{i}", "line_confidence": c, "text": "x"})
+            for i, c in enumerate(confidences)
+        ]
         (run / "ocr" / f"{manifest_sha1(url)}.jsonl").write_text("".join(x + "\n" for x in lines))
     status = _cli("status", str(run))
     assert status.returncode == 0, status.stderr

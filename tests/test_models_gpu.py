@@ -18,18 +18,23 @@ from support.paths import REPO
 
 def _barnacle(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "barnacle", *args], capture_output=True, text=True,
-        env={**os.environ, "PYTHONPATH": str(REPO)}, timeout=120,
-    )  # fmt: skip
+        [sys.executable, "-m", "barnacle", *args],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+        timeout=120,
+    )
 
 
 def test_bad_precision_and_batch_size_are_refused() -> None:
-    done = _barnacle("ocr", "http://127.0.0.1:9/m.json", "--out", "/nonexistent/o.jsonl",
-                     "--precision", "fp7")  # fmt: skip
+    done = _barnacle(
+        "ocr", "http://127.0.0.1:9/m.json", "--out", "/nonexistent/o.jsonl", "--precision", "fp7"
+    )
     assert done.returncode == 2 and "unknown --precision 'fp7'" in done.stderr
     assert "bf16-mixed" in done.stderr
-    done = _barnacle("ocr", "http://127.0.0.1:9/m.json", "--out", "/nonexistent/o.jsonl",
-                     "--batch-size", "0")  # fmt: skip
+    done = _barnacle(
+        "ocr", "http://127.0.0.1:9/m.json", "--out", "/nonexistent/o.jsonl", "--batch-size", "0"
+    )
     assert done.returncode == 2 and "--batch-size must be 1 or more" in done.stderr
 
 
@@ -37,10 +42,28 @@ def test_bad_precision_and_batch_size_are_refused() -> None:
 def test_bench_gpu_runs_on_the_cpu(tmp_path: Path) -> None:
     out = tmp_path / "gpu.json"
     done = subprocess.run(
-        [sys.executable, str(REPO / "bench" / "bench_gpu.py"), "--device", "cpu", "--procs", "2",
-         "--pages", "2", "--tiny", "--cpu-workers", "1", "--batch-size", "4", "--json", str(out)],
-        capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(REPO)}, timeout=600,
-    )  # fmt: skip
+        [
+            sys.executable,
+            str(REPO / "bench" / "bench_gpu.py"),
+            "--device",
+            "cpu",
+            "--procs",
+            "2",
+            "--pages",
+            "2",
+            "--tiny",
+            "--cpu-workers",
+            "1",
+            "--batch-size",
+            "4",
+            "--json",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+        timeout=600,
+    )
     assert done.returncode == 0, done.stdout + done.stderr
     assert "outputs equal to the CPU run (same lines, CER <= 0.01): yes" in done.stdout
     figures = json.loads(out.read_text())

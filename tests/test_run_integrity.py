@@ -12,7 +12,7 @@ import pytest
 from PIL import Image
 
 from barnacle.cli import main
-from barnacle.listing.manifest_table import ManifestTable, manifest_sha1, write_table
+from barnacle.listing.manifest_table import manifest_sha1
 from barnacle.run.chart import draw_progress_chart
 from barnacle.run.manifest_stats import read_stats, stats_path
 from barnacle.run.metadata import read_metadata, record_run
@@ -25,6 +25,7 @@ from barnacle.worker.output_files import errors_path, part_path
 
 from support.fast_pages import image_path, page_png, serve_fast_book
 from support.make_runs import make
+from support.manifest_tables import write_manifest_table
 from support.paths import REPO
 from support.scripted_server import Response, ScriptedServer
 
@@ -46,14 +47,8 @@ def _record(url: str, index: int, seconds: float = 2.0) -> dict[str, object]:
 
 def _run_dir(tmp_path: Path, urls: list[str]) -> Path:
     run_dir = tmp_path / "run"
-    rows = [
-        {"index": str(i + 1), "manifest_url": url, "sha1": manifest_sha1(url),
-         "output": str(run_dir / "ocr" / f"{manifest_sha1(url)}.jsonl"), "label": ""}
-        for i, url in enumerate(urls)
-    ]  # fmt: skip
+    write_manifest_table(run_dir, urls)
     (run_dir / "ocr").mkdir(parents=True)
-    write_table(ManifestTable(["index", "manifest_url", "sha1", "output", "label"], rows),
-                run_dir / "manifests.tsv")  # fmt: skip
     return run_dir
 
 
@@ -70,8 +65,13 @@ def test_summary_and_status_of_a_book_whose_pages_all_failed(tmp_path: Path) -> 
     run_dir = _run_dir(tmp_path, [good, forbidden])
     _write_lines(part_path(_out(run_dir, good)), [_record(good, 0), _record(good, 1, 4.0)])
     part_path(_out(run_dir, forbidden)).write_bytes(b"")  # RecordWriter creates it first
-    error = {"manifest_url": forbidden, "canvas_index": 0, "kind": "http", "status": 403,
-             "message": "403 Forbidden for the image of page 1"}  # fmt: skip
+    error = {
+        "manifest_url": forbidden,
+        "canvas_index": 0,
+        "kind": "http",
+        "status": 403,
+        "message": "403 Forbidden for the image of page 1",
+    }
     _write_lines(errors_path(_out(run_dir, forbidden)), [error, error | {"canvas_index": 1}])
 
     status = run_status(run_dir)
@@ -95,9 +95,17 @@ def test_summary_reads_stats_files_of_finished_books_and_checks_them(tmp_path: P
     out = _out(run_dir, url)
     _write_lines(out, [_record(url, 0, 3.0), _record(url, 1, 5.0)])
     size = out.stat().st_size
-    stats = {"version": 2, "bytes": size, "pages": 1, "t0": START.timestamp() + 7,
-             "finished_ms": [0], "elapsed_tenth_ms": [300000], "hosts": ["statshost"],
-             "host": [0], "empty": []}  # fmt: skip
+    stats = {
+        "version": 2,
+        "bytes": size,
+        "pages": 1,
+        "t0": START.timestamp() + 7,
+        "finished_ms": [0],
+        "elapsed_tenth_ms": [300000],
+        "hosts": ["statshost"],
+        "host": [0],
+        "empty": [],
+    }
     stats_path(out).write_text(json.dumps(stats))
     summary = summarize(run_dir)
     # The stats file is read, not the records: its (different) figures show.
@@ -177,8 +185,11 @@ def test_a_run_has_one_collection(tmp_path: Path) -> None:
     snapshot = (runs / "one" / "collection.json").read_bytes()
     done = subprocess.run(
         ["make", "--no-print-directory", "run", *common, f"COLLECTION={second}"],
-        cwd=REPO, capture_output=True, text=True, timeout=120,
-    )  # fmt: skip
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode != 0
     assert f"COLLECTION={first}, not {second}" in done.stderr and "new RUN=" in done.stderr
     assert (runs / "one" / "collection.json").read_bytes() == snapshot
@@ -193,12 +204,22 @@ def test_summary_brings_metadata_up_to_date(tmp_path: Path) -> None:
     run_dir = _run_dir(tmp_path, [url])
     _write_lines(_out(run_dir, url), [_record(url, 0), _record(url, 1)])
     started = START - timedelta(hours=1)
-    (run_dir / "metadata.json").write_text(json.dumps({
-        "started_at": started.isoformat(), "source": "data/lists/example.txt",
-        "git_commit": "c" * 40, "container": "localhost/barnacle:latest@sha256:" + "e" * 64,
-        "model": {"ref": "barnacle-demo", "resolved": "/m/demo.safetensors", "sha256": "a" * 64},
-        "slurm_jobs": [{"job_id": "41"}, {"job_id": "42"}],
-    }))  # fmt: skip
+    (run_dir / "metadata.json").write_text(
+        json.dumps(
+            {
+                "started_at": started.isoformat(),
+                "source": "data/lists/example.txt",
+                "git_commit": "c" * 40,
+                "container": "localhost/barnacle:latest@sha256:" + "e" * 64,
+                "model": {
+                    "ref": "barnacle-demo",
+                    "resolved": "/m/demo.safetensors",
+                    "sha256": "a" * 64,
+                },
+                "slurm_jobs": [{"job_id": "41"}, {"job_id": "42"}],
+            }
+        )
+    )
     summary = summarize(run_dir)
     record_run(run_dir, summary)
     data = read_metadata(run_dir)

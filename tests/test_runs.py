@@ -44,8 +44,17 @@ def test_lapidus_dry_run_chunks_and_throttles(tmp_path: Path) -> None:
     env = {"SLURM_CONF": "/nonexistent/slurm.conf"}  # no cluster: MaxArraySize 1001 assumed
     source = LAPIDUS / "manifests.txt"
     started = time.monotonic()
-    out = make("submit-array", f"RUNS_DIR={tmp_path}", "RUN=lapidus", f"COLLECTION={source}",
-                "DRY_RUN=1", "THROTTLE=50", "CPUS=2", "MEM=8G", env=env)  # fmt: skip
+    out = make(
+        "submit-array",
+        f"RUNS_DIR={tmp_path}",
+        "RUN=lapidus",
+        f"COLLECTION={source}",
+        "DRY_RUN=1",
+        "THROTTLE=50",
+        "CPUS=2",
+        "MEM=8G",
+        env=env,
+    )
     assert time.monotonic() - started < 60
     commands = [line for line in out.splitlines() if " sbatch " in f" {line}"]
     assert len(commands) == 3
@@ -61,8 +70,12 @@ def test_lapidus_dry_run_chunks_and_throttles(tmp_path: Path) -> None:
 def test_run_slurm_then_local_same_pages(
     cluster: dict[str, str], sample_url: str, tmp_path: Path
 ) -> None:
-    common = [f"RUNS_DIR={tmp_path}", f"COLLECTION={sample_url}", "MAX_PAGES=1",
-              f"CACHE_DIR={tmp_path / 'cache'}"]  # fmt: skip
+    common = [
+        f"RUNS_DIR={tmp_path}",
+        f"COLLECTION={sample_url}",
+        "MAX_PAGES=1",
+        f"CACHE_DIR={tmp_path / 'cache'}",
+    ]
     make("run", "RUN=slurm", "EXECUTOR=slurm", "CPUS=1", "THROTTLE=2", *common, env=cluster)
     wait_idle(cluster)
     slurm_dir = tmp_path / "slurm"
@@ -121,9 +134,12 @@ def test_scancel_then_resubmit_failed_completes_each_page_once(
         assert time.monotonic() < deadline, "no page finished"
         time.sleep(0.1)
     running = subprocess.run(
-        ["squeue", "-h", "-r", "-t", "RUNNING", "-o", "%i"], env={**os.environ, **cluster},
-        capture_output=True, text=True, check=True,
-    ).stdout.split()  # fmt: skip
+        ["squeue", "-h", "-r", "-t", "RUNNING", "-o", "%i"],
+        env={**os.environ, **cluster},
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
     assert running, "a task should be running"
     subprocess.run(["scancel", running[0]], env={**os.environ, **cluster}, check=True)
     wait_idle(cluster)

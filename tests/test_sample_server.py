@@ -270,9 +270,13 @@ def test_book5_is_a_static_level_0_set(base: str) -> None:
     assert decode(get(f"{base}/iiif/2/book5-p1/full/full/0/default.jpg")).size == (1100, 1600)
     assert decode(get(f"{base}/iiif/2/book5-p1/full/275,/0/default.jpg")).size == (275, 400)
     assert decode(get(f"{base}/iiif/2/book5-p1/full/275,400/0/default.jpg")).size == (275, 400)
-    for missing in ("full/300,/0/default.jpg", "full/!500,500/0/default.jpg",
-                    "0,0,100,100/full/0/default.jpg", "full/max/0/default.jpg",
-                    "full/full/90/default.jpg"):  # fmt: skip
+    for missing in (
+        "full/300,/0/default.jpg",
+        "full/!500,500/0/default.jpg",
+        "0,0,100,100/full/0/default.jpg",
+        "full/max/0/default.jpg",
+        "full/full/90/default.jpg",
+    ):
         assert get(f"{base}/iiif/2/book5-p1/{missing}").status_code == 404, missing
 
 

@@ -80,8 +80,12 @@ def test_a_rerun_with_another_model_in_page_processes(tmp_path: Path) -> None:
     with serve_sample(tmp_path / "data") as base:
         url = f"{base}/manifests/b1.json"
         for name, model, workers in (("first", DEMO, 1), ("second", other, 2)):
-            options = WorkerOptions(model=str(model), cache_dir=tmp_path / "cache",
-                                    page_processes=workers, progress=False)  # fmt: skip
+            options = WorkerOptions(
+                model=str(model),
+                cache_dir=tmp_path / "cache",
+                page_processes=workers,
+                progress=False,
+            )
             out = tmp_path / name / "m.jsonl"
             assert process_manifest(url, out, options).status == "complete"
             runs[name] = [json.loads(line) for line in out.read_text().splitlines()]

@@ -196,16 +196,25 @@ def test_metadata_json_append_keeps_other_keys(tmp_path: Path) -> None:
 
 def test_dry_run_on_lapidus_prints_three_commands(tmp_path: Path) -> None:
     run_dir = _make_run(tmp_path, LAPIDUS / "manifests.txt", "lapidus")
-    started = time.monotonic()
-    done = _run_script(
-        "scripts/submit-array", str(run_dir), "--dry-run", "--throttle", "25",
-        "--partition", "ocr", "--mem", "6G", "--model", "my model,v2", "--max-pages", "2",
-        "--sbatch-extra", "--qos=low --nice=10",
+    done = _run_script(  # its timeout catches a hang; bench/bench_runs.py times the work
+        "scripts/submit-array",
+        str(run_dir),
+        "--dry-run",
+        "--throttle",
+        "25",
+        "--partition",
+        "ocr",
+        "--mem",
+        "6G",
+        "--model",
+        "my model,v2",
+        "--max-pages",
+        "2",
+        "--sbatch-extra",
+        "--qos=low --nice=10",
         env=NO_CLUSTER,
-    )  # fmt: skip
-    elapsed = time.monotonic() - started
+    )
     assert done.returncode == 0, done.stderr
-    assert elapsed < 10
     commands = [line for line in done.stdout.splitlines() if " sbatch " in line]
     assert len(commands) == 3, done.stdout
     assert "would submit 2853 tasks in 3 arrays" in done.stdout
@@ -243,12 +252,14 @@ def test_resubmission_leaves_out_queued_tasks(tmp_path: Path, monkeypatch) -> No
     task_list.write_text(
         "".join(f"{u}\t{run_dir / 'ocr' / manifest_sha1(u)}.jsonl\n" for u in urls)
     )
-    append_slurm_jobs(run_dir, [{"job_id": "41", "offset": 0, "count": 3,
-                                 "task_list": str(task_list), "comment": "mark"}])  # fmt: skip
+    append_slurm_jobs(
+        run_dir,
+        [{"job_id": "41", "offset": 0, "count": 3, "task_list": str(task_list), "comment": "mark"}],
+    )
     # Task 2 is running; task 3 matches the job id but not the comment (an id reused).
     queue = [("41", 2, "RUNNING", "mark"), ("41", 3, "PENDING", "other")]
     monkeypatch.setattr(submit_module, "queued_array_tasks", lambda env=None: queue)
-    with pytest.raises(submit_module.SlurmError, match="only-missing"):
+    with pytest.raises(submit_module.SlurmError, match="skip-queued"):
         submit(run_dir, dry_run=True, max_array=1001, say=lambda _: None)
     again = submit(run_dir, skip_queued=True, dry_run=True, max_array=1001, say=lambda _: None)
     assert (again.submitted, again.queued) == (2, 1)
@@ -293,9 +304,17 @@ def test_hostile_url_and_metadata_are_never_run_by_a_shell(tmp_path: Path) -> No
     assert not list(tmp_path.glob("pwned*"))
     args = json.loads(output.read_text())["args"]
     assert args == [
-        "ocr", f"--out={output}", "--model=m,1 2", "--size=!3000,3000", "--offline",
-        f"--meta={meta[0]}", f"--meta={meta[1]}", "--no-progress", "--", url,
-    ]  # fmt: skip
+        "ocr",
+        f"--out={output}",
+        "--model=m,1 2",
+        "--size=!3000,3000",
+        "--offline",
+        f"--meta={meta[0]}",
+        f"--meta={meta[1]}",
+        "--no-progress",
+        "--",
+        url,
+    ]
     assert done.stdout.splitlines()[-1] == f"barnacle-task OK 2 {url} -> {output}"
 
 
@@ -326,9 +345,13 @@ def test_shell_scripts_are_shellcheck_clean() -> None:
 
 def _squeue_ids(env: dict[str, str]) -> set[str]:
     done = subprocess.run(
-        ["squeue", "-h", "-r", "-o", "%F"], env={**os.environ, **env}, capture_output=True,
-        text=True, timeout=30, check=True,
-    )  # fmt: skip
+        ["squeue", "-h", "-r", "-o", "%F"],
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=True,
+    )
     return set(done.stdout.split())
 
 
@@ -358,9 +381,16 @@ def test_twelve_tasks_in_three_arrays_all_complete(tmp_path: Path, cluster: dict
     run_dir = _make_run(tmp_path, LAPIDUS / "lapidus_lar.csv", "twelve", lines=13)
     stand_in = _stand_in(tmp_path / "barnacle")
     done = _run_script(
-        "scripts/submit-array", str(run_dir), "--barnacle", str(stand_in), "--throttle", "2",
-        "--max-pages", "1", env=cluster,
-    )  # fmt: skip
+        "scripts/submit-array",
+        str(run_dir),
+        "--barnacle",
+        str(stand_in),
+        "--throttle",
+        "2",
+        "--max-pages",
+        "1",
+        env=cluster,
+    )
     assert done.returncode == 0, done.stderr
     job_ids = _submitted_ids(done.stdout)
     assert len(job_ids) == 3 and "12 tasks in 3 arrays" in done.stdout
@@ -389,9 +419,12 @@ def test_failed_task_banner_and_exit_code(tmp_path: Path, cluster: dict[str, str
     run_dir = _make_run(tmp_path, LAPIDUS / "manifests.txt", "failing", lines=2)
     stand_in = _stand_in(tmp_path / "barnacle")
     done = _run_script(
-        "scripts/submit-array", str(run_dir), "--barnacle", str(stand_in),
+        "scripts/submit-array",
+        str(run_dir),
+        "--barnacle",
+        str(stand_in),
         env={**cluster, "STAND_IN_EXIT": "3"},
-    )  # fmt: skip
+    )
     assert done.returncode == 0, done.stderr
     (job_id,) = _submitted_ids(done.stdout)
     _wait_gone([job_id], cluster)
@@ -400,9 +433,12 @@ def test_failed_task_banner_and_exit_code(tmp_path: Path, cluster: dict[str, str
     for log in logs:
         assert log.read_text().splitlines()[-1].startswith("barnacle-task FAILED(3) ")
     shown = subprocess.run(
-        ["scontrol", "show", "job", f"{job_id}_1"], env={**os.environ, **cluster},
-        capture_output=True, text=True, timeout=30,
-    )  # fmt: skip
+        ["scontrol", "show", "job", f"{job_id}_1"],
+        env={**os.environ, **cluster},
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
     assert "ExitCode=3:0" in shown.stdout, shown.stdout + shown.stderr
     assert not list((run_dir / "ocr").glob("*.jsonl"))
 
@@ -415,9 +451,14 @@ def test_resubmission_while_running_submits_nothing(
     stand_in = _stand_in(tmp_path / "barnacle")
     slow = {**cluster, "STAND_IN_SLEEP": "60"}
     done = _run_script(
-        "scripts/submit-array", str(run_dir), "--barnacle", str(stand_in), "--throttle", "1",
+        "scripts/submit-array",
+        str(run_dir),
+        "--barnacle",
+        str(stand_in),
+        "--throttle",
+        "1",
         env=slow,
-    )  # fmt: skip
+    )
     assert done.returncode == 0, done.stderr
     job_ids = _submitted_ids(done.stdout)
     try:
@@ -431,9 +472,13 @@ def test_resubmission_while_running_submits_nothing(
     _wait_gone(job_ids, cluster)
     # Cancelled, so nothing is queued any more: the missing ones go again.
     fast = _run_script(
-        "scripts/submit-array", str(run_dir), "--skip-queued", "--barnacle", str(stand_in),
+        "scripts/submit-array",
+        str(run_dir),
+        "--skip-queued",
+        "--barnacle",
+        str(stand_in),
         env=cluster,
-    )  # fmt: skip
+    )
     assert "submitted 3 tasks in 1 arrays" in fast.stdout, fast.stdout + fast.stderr
     _wait_gone(_submitted_ids(fast.stdout), cluster)
     assert len(list((run_dir / "ocr").glob("*.jsonl"))) == 3

@@ -1,25 +1,22 @@
-"""The soak benchmark's short version (bench/bench_soak.py, whose logic this calls): ten tiny
-manifests through the chaos proxy and real SLURM arrays, then `make resubmit-failed` once the
-permanent faults are gone. Every page must end up exactly once; none may be lost."""
+"""The soak benchmark's short version (tests/support/soak.py, which bench/bench_soak.py runs in
+full): ten tiny manifests through the chaos proxy and real SLURM arrays, then `make
+resubmit-failed` once the permanent faults are gone. Every page must end up exactly once;
+none may be lost."""
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import pytest
 
-from support.paths import REPO
-
-sys.path.insert(0, str(REPO / "bench"))
-import bench_soak  # noqa: E402
+from support.soak import SoakSettings, soak
 
 pytestmark = pytest.mark.slow
 
 
 def test_short_soak_loses_and_duplicates_nothing(cluster: dict[str, str], tmp_path: Path) -> None:
-    settings = bench_soak.SoakSettings(manifests=10, seed=3, baseline=False, timeout_s=900)
-    report = bench_soak.soak(settings, tmp_path, cluster)
+    settings = SoakSettings(manifests=10, seed=3, baseline=False, timeout_s=900)
+    report = soak(settings, tmp_path, cluster)
     print("\n".join(report.lines()))
     faulty = report.faulty
     assert faulty.manifests == 10 and faulty.pages == report.pages

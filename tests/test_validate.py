@@ -55,8 +55,10 @@ def test_one_verdict_for_manifests_with_nothing_to_ocr() -> None:
     from support.strict_iiif import strict_server
 
     with strict_server() as strict:
-        for fixture, words in (("no-canvases.json", "no canvases"),
-                               ("av-only.json", "no image canvases")):  # fmt: skip
+        for fixture, words in (
+            ("no-canvases.json", "no canvases"),
+            ("av-only.json", "no image canvases"),
+        ):
             done = _validate(strict.manifest_url(fixture))
             assert done.returncode == 1, fixture
             assert done.stdout.startswith("INVALID ") and "OK" not in done.stdout.split()[0]

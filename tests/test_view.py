@@ -116,9 +116,23 @@ def test_paging_through_many_hits(run) -> None:
 
 @pytest.mark.parametrize(
     "q",
-    ['"', "*", "NEAR(common word)", "common OR nothing", "'; DROP TABLE lines; --", "text:foo",
-     "(", "-x", "common AND", "^common", "\\", "%", "a\"b", "col:*"],
-)  # fmt: skip
+    [
+        '"',
+        "*",
+        "NEAR(common word)",
+        "common OR nothing",
+        "'; DROP TABLE lines; --",
+        "text:foo",
+        "(",
+        "-x",
+        "common AND",
+        "^common",
+        "\\",
+        "%",
+        'a"b',
+        "col:*",
+    ],
+)
 def test_fts_and_sql_syntax_in_q_is_text(run, q: str) -> None:
     run_dir, facts = run
     with view_server(run_dir) as base:
@@ -197,8 +211,12 @@ class _Cells(HTMLParser):
 def test_report_numbers_equal_make_summary(run) -> None:
     run_dir, facts = run
     env = {**os.environ, "PYTHONPATH": str(REPO)}
-    subprocess.run([sys.executable, "-m", "barnacle", "summarize", str(run_dir), "--no-chart"],
-                   check=True, capture_output=True, env=env)  # fmt: skip
+    subprocess.run(
+        [sys.executable, "-m", "barnacle", "summarize", str(run_dir), "--no-chart"],
+        check=True,
+        capture_output=True,
+        env=env,
+    )
     summary = json.loads((run_dir / "summary.json").read_text())
     with view_server(run_dir) as base:
         status, body = get(f"{base}/")
@@ -311,8 +329,13 @@ def test_a_fault_while_serving_is_a_500_with_one_line(run, capsys) -> None:
 def test_unfinished_or_unknown_manifest_is_not_found(run) -> None:
     run_dir, facts = run
     with view_server(run_dir) as base:
-        paths = [f"/iiif/{facts['sha1'][2]}/manifest.json", f"/view/{facts['sha1'][3]}",
-                 f"/iiif/{'0' * 40}/search?q=x", "/iiif/../../etc/passwd", "/nothing"]  # fmt: skip
+        paths = [
+            f"/iiif/{facts['sha1'][2]}/manifest.json",
+            f"/view/{facts['sha1'][3]}",
+            f"/iiif/{'0' * 40}/search?q=x",
+            "/iiif/../../etc/passwd",
+            "/nothing",
+        ]
         for path in paths:
             status, _ = get(base + path)
             assert status == 404, path
@@ -326,8 +349,13 @@ def _free_port() -> int:
 
 def _view_cli(*args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "PYTHONPATH": str(REPO)}
-    return subprocess.run([sys.executable, "-m", "barnacle", "view", *args], env=env,
-                          capture_output=True, text=True, timeout=timeout)  # fmt: skip
+    return subprocess.run(
+        [sys.executable, "-m", "barnacle", "view", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
 
 
 def _one_clear_line(done: subprocess.CompletedProcess[str], *words: str) -> None:
@@ -358,11 +386,22 @@ def test_make_view_serves_until_interrupted(run) -> None:
     run_dir, _ = run
     port = _free_port()
     process = subprocess.Popen(
-        ["make", "--no-print-directory", "-o", ".venv/.barnacle-installed", "view",
-         f"RUNS_DIR={run_dir.parent}", f"RUN={run_dir.name}", f"VIEW_PORT={port}"],
-        cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        [
+            "make",
+            "--no-print-directory",
+            "-o",
+            ".venv/.barnacle-installed",
+            "view",
+            f"RUNS_DIR={run_dir.parent}",
+            f"RUN={run_dir.name}",
+            f"VIEW_PORT={port}",
+        ],
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
         env={**os.environ, "PYTHONPATH": str(REPO)},
-    )  # fmt: skip
+    )
     try:
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:

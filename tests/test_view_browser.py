@@ -51,11 +51,24 @@ def _need(condition: bool, reason: str) -> None:
 
 def _chromium(url: str, *flags: str, budget_ms: int = 20000) -> str:
     done = subprocess.run(
-        [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
-         "--no-first-run", "--disable-dev-shm-usage", f"--virtual-time-budget={budget_ms}",
-         "--window-size=1400,900", "--run-all-compositor-stages-before-draw", *flags, url],
-        capture_output=True, text=True, timeout=120,
-    )  # fmt: skip
+        [
+            CHROMIUM,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--hide-scrollbars",
+            "--no-first-run",
+            "--disable-dev-shm-usage",
+            f"--virtual-time-budget={budget_ms}",
+            "--window-size=1400,900",
+            "--run-all-compositor-stages-before-draw",
+            *flags,
+            url,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr[-2000:]
     return done.stdout
 

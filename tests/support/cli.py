@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 from support.paths import REPO
 
@@ -17,3 +18,10 @@ def barnacle(*args: str, timeout: float = 60) -> subprocess.CompletedProcess[str
         text=True,
         timeout=timeout,
     )
+
+
+def ocr_command(url: str, out: Path, cache: Path, *options: str) -> list[str]:
+    """The argv of `barnacle ocr` on one manifest with one page process and no progress bar,
+    for tests that start it themselves (Popen, a full disk); `options` come last."""
+    command = [sys.executable, "-m", "barnacle", "ocr", url, "--out", str(out)]
+    return [*command, "--cache-dir", str(cache), "--page-processes", "1", "--no-progress", *options]

@@ -49,8 +49,16 @@ def hocr_words(path: Path) -> list[dict[str, Any]]:
                 int(v)
                 for v in re.search(r"bbox (\d+) (\d+) (\d+) (\d+)", word.get("title")).groups()
             )
-            words.append({"text": word.text_content(), "page": ppageno, "page_id": page.get("id"),
-                          "image": image, "bbox": bbox, "title": word.get("title")})  # fmt: skip
+            words.append(
+                {
+                    "text": word.text_content(),
+                    "page": ppageno,
+                    "page_id": page.get("id"),
+                    "image": image,
+                    "bbox": bbox,
+                    "title": word.get("title"),
+                }
+            )
     return words
 
 

@@ -14,9 +14,13 @@ from support.paths import REPO
 def make(*args: str, env: dict[str, str] | None = None, timeout: float = 600) -> str:
     """`make ARGS` in the repository; fails the test with make's output unless it succeeds."""
     done = subprocess.run(
-        ["make", "--no-print-directory", *args], cwd=REPO, capture_output=True, text=True,
-        timeout=timeout, env={**os.environ, **(env or {})},
-    )  # fmt: skip
+        ["make", "--no-print-directory", *args],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env={**os.environ, **(env or {})},
+    )
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     return done.stdout
 
@@ -34,9 +38,12 @@ def wait_idle(env: dict[str, str], timeout: float = 400) -> None:
     deadline = time.monotonic() + timeout
     while True:
         queue = subprocess.run(
-            ["squeue", "-h", "-r", "-o", "%i"], env={**os.environ, **env}, capture_output=True,
-            text=True, check=True,
-        ).stdout.split()  # fmt: skip
+            ["squeue", "-h", "-r", "-o", "%i"],
+            env={**os.environ, **env},
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.split()
         if not queue:
             return
         assert time.monotonic() < deadline, f"jobs still queued: {queue}"

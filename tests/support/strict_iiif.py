@@ -89,20 +89,38 @@ def info_json(base: str, name: str, spec: dict[str, Any]) -> dict[str, Any]:
     limits = {k: spec[k] for k in ("maxWidth", "maxHeight", "maxArea") if k in spec}
     common = {"width": spec["width"], "height": spec["height"]}
     if version == 1:
-        doc = {"@context": _V1_CONTEXT, "@id": ident, **common, "formats": ["jpg"],
-               "qualities": ["native"], "profile": _V1_PROFILE.format(level)}  # fmt: skip
+        doc = {
+            "@context": _V1_CONTEXT,
+            "@id": ident,
+            **common,
+            "formats": ["jpg"],
+            "qualities": ["native"],
+            "profile": _V1_PROFILE.format(level),
+        }
         if spec.get("scale_factors"):
             doc["scale_factors"] = spec["scale_factors"]
         return doc
     if version == 2:
-        doc = {"@context": "http://iiif.io/api/image/2/context.json", "@id": ident,
-               "protocol": "http://iiif.io/api/image", **common,
-               "profile": [f"http://iiif.io/api/image/2/level{level}.json",
-                           {"formats": ["jpg"], "qualities": ["default"], **limits}]}  # fmt: skip
+        doc = {
+            "@context": "http://iiif.io/api/image/2/context.json",
+            "@id": ident,
+            "protocol": "http://iiif.io/api/image",
+            **common,
+            "profile": [
+                f"http://iiif.io/api/image/2/level{level}.json",
+                {"formats": ["jpg"], "qualities": ["default"], **limits},
+            ],
+        }
     else:
-        doc = {"@context": "http://iiif.io/api/image/3/context.json", "id": ident,
-               "type": "ImageService3", "protocol": "http://iiif.io/api/image",
-               "profile": f"level{level}", **common, **limits}  # fmt: skip
+        doc = {
+            "@context": "http://iiif.io/api/image/3/context.json",
+            "id": ident,
+            "type": "ImageService3",
+            "protocol": "http://iiif.io/api/image",
+            "profile": f"level{level}",
+            **common,
+            **limits,
+        }
     if spec.get("sizes"):
         doc["sizes"] = [{"width": w, "height": h} for w, h in spec["sizes"]]
     return doc
@@ -152,8 +170,11 @@ def answer(spec: dict[str, Any], region: str, size: str, rotation: str, qf: str)
             # `w,` from scale_factors in 1.1.
             forms = ("wh",) if version == 3 else ("w", "wh")
             form = "wh" if (w and h and not confined) else ("w" if w and not h else "other")
-            hit = [s for s in _listed(spec) if (form == "wh" and s == (int(w), int(h)))
-                   or (form == "w" and s[0] == int(w))]  # fmt: skip
+            hit = [
+                s
+                for s in _listed(spec)
+                if (form == "wh" and s == (int(w), int(h))) or (form == "w" and s[0] == int(w))
+            ]
             if region != "full" or not hit or form not in forms:
                 raise Refused(miss, f"size {size} is not one of the listed sizes")
             out = hit[0]

@@ -37,10 +37,14 @@ def line(text: str, row: int, confidence: float | None = 0.9, words: bool = Fals
     out: dict[str, Any] = {
         "text": text,
         "baseline": [[100, top + 25], [100 + 10 * len(text), top + 25]],
-        "boundary": [[100, top], [100 + 10 * len(text), top], [100 + 10 * len(text), top + 30],
-                     [100, top + 30]],
+        "boundary": [
+            [100, top],
+            [100 + 10 * len(text), top],
+            [100 + 10 * len(text), top + 30],
+            [100, top + 30],
+        ],
         "confidence": confidence,
-    }  # fmt: skip
+    }
     if words:  # kraken's per-character positions along the baseline, 10 px each
         out["cuts"] = [[10 * i, 10 * i + 10] for i in range(len(text))]
         out["confidences"] = [confidence or 0.0] * len(text)
@@ -51,17 +55,27 @@ def record(number: int, page: int, lines: list[dict], when: datetime) -> dict:
     url = manifest_url(number)
     text = "\n".join(item["text"] for item in lines)
     return {
-        "created_at": when.isoformat(), "page_key": f"{url}|{page}", "canvas_index": page,
-        "engine": "kraken", "model": {"ref": "barnacle-demo", "resolved": "/m", "sha256": "a" * 64},
-        "manifest_url": url, "canvas_id": canvas_id(number, page),
+        "created_at": when.isoformat(),
+        "page_key": f"{url}|{page}",
+        "canvas_index": page,
+        "engine": "kraken",
+        "model": {"ref": "barnacle-demo", "resolved": "/m", "sha256": "a" * 64},
+        "manifest_url": url,
+        "canvas_id": canvas_id(number, page),
         "image_url": f"http://iiif.invalid/m{number}/img/{page}/full/!1000,1500/0/default.jpg",
-        "elapsed_ms": 1500.0 + page, "canvas_label": f"p. {page + 1}", "metadata": {},
-        "engine_version": "7.1.1", "barnacle_version": "0.1.0", "host": f"node{number % 2}",
+        "elapsed_ms": 1500.0 + page,
+        "canvas_label": f"p. {page + 1}",
+        "metadata": {},
+        "engine_version": "7.1.1",
+        "barnacle_version": "0.1.0",
+        "host": f"node{number % 2}",
         "image": {"sha256": "d" * 64, "width": IMAGE_W, "height": IMAGE_H},
-        "lines": len(lines), "chars": len(text.replace("\n", "")),
+        "lines": len(lines),
+        "chars": len(text.replace("\n", "")),
         "timings_ms": {"fetch": 1.0, "decode": 1.0, "segment": 1.0, "recognise": 1.0},
-        "text": text, "ocr_lines": lines,
-    }  # fmt: skip
+        "text": text,
+        "ocr_lines": lines,
+    }
 
 
 def write_records(path: Path, records: list[dict]) -> None:
@@ -78,11 +92,16 @@ def write_derived_manifest(run_dir: Path, number: int, pages: int, base: str) ->
         "label": {"none": [f"book {number}"]},
         "service": [{"id": f"{base}{sha1}/search", "type": "SearchService2"}],
         "items": [
-            {"id": canvas_id(number, page), "type": "Canvas", "width": CANVAS_W,
-             "height": CANVAS_H, "items": []}
+            {
+                "id": canvas_id(number, page),
+                "type": "Canvas",
+                "width": CANVAS_W,
+                "height": CANVAS_H,
+                "items": [],
+            }
             for page in range(pages)
         ],
-    }  # fmt: skip
+    }
     path = run_dir / "iiif" / sha1 / "manifest.json"
     path.parent.mkdir(parents=True, exist_ok=True)
     atomic_write_text(path, json.dumps(manifest))
@@ -93,18 +112,43 @@ def write_source_manifest(cache_dir: Path, number: int, pages: int, images: str)
     downloaded image's size, image services at `images`/iiif/<number>-<page>); its URL."""
     url = manifest_url(number)
     canvases = [
-        {"id": canvas_id(number, page), "type": "Canvas", "label": {"en": [f"p. {page + 1}"]},
-         "width": CANVAS_W, "height": CANVAS_H,
-         "items": [{"id": f"{canvas_id(number, page)}/page", "type": "AnnotationPage", "items": [
-             {"id": f"{canvas_id(number, page)}/image", "type": "Annotation",
-              "motivation": "painting", "target": canvas_id(number, page),
-              "body": {"id": f"{images}/iiif/{number}-{page}/full/max/0/default.png",
-                       "type": "Image", "format": "image/png", "width": CANVAS_W,
-                       "height": CANVAS_H,
-                       "service": [{"id": f"{images}/iiif/{number}-{page}",
-                                    "type": "ImageService3", "profile": "level2"}]}}]}]}
+        {
+            "id": canvas_id(number, page),
+            "type": "Canvas",
+            "label": {"en": [f"p. {page + 1}"]},
+            "width": CANVAS_W,
+            "height": CANVAS_H,
+            "items": [
+                {
+                    "id": f"{canvas_id(number, page)}/page",
+                    "type": "AnnotationPage",
+                    "items": [
+                        {
+                            "id": f"{canvas_id(number, page)}/image",
+                            "type": "Annotation",
+                            "motivation": "painting",
+                            "target": canvas_id(number, page),
+                            "body": {
+                                "id": f"{images}/iiif/{number}-{page}/full/max/0/default.png",
+                                "type": "Image",
+                                "format": "image/png",
+                                "width": CANVAS_W,
+                                "height": CANVAS_H,
+                                "service": [
+                                    {
+                                        "id": f"{images}/iiif/{number}-{page}",
+                                        "type": "ImageService3",
+                                        "profile": "level2",
+                                    }
+                                ],
+                            },
+                        }
+                    ],
+                }
+            ],
+        }
         for page in range(pages)
-    ]  # fmt: skip
+    ]
     source = {
         "@context": "http://iiif.io/api/presentation/3/context.json",
         "id": url,
@@ -123,36 +167,63 @@ def make_view_run(run_dir: Path) -> dict[str, Any]:
     3 not started. Known words: "zanzibar" on manifest 0 page 1 line 4; "common" on every
     line of manifest 1; a page with no lines (manifest 0 page 2); one weak page (0.2)."""
     urls = [manifest_url(n) for n in range(4)]
-    rows = [{"index": str(i + 1), "manifest_url": url, "sha1": manifest_sha1(url),
-             "output": str(run_dir / "ocr" / f"{manifest_sha1(url)}.jsonl"),
-             "label": f"Book {i}"} for i, url in enumerate(urls)]  # fmt: skip
+    rows = [
+        {
+            "index": str(i + 1),
+            "manifest_url": url,
+            "sha1": manifest_sha1(url),
+            "output": str(run_dir / "ocr" / f"{manifest_sha1(url)}.jsonl"),
+            "label": f"Book {i}",
+        }
+        for i, url in enumerate(urls)
+    ]
     run_dir.mkdir(parents=True)
-    write_table(ManifestTable(["index", "manifest_url", "sha1", "output", "label"], rows),
-                run_dir / "manifests.tsv")  # fmt: skip
+    write_table(
+        ManifestTable(["index", "manifest_url", "sha1", "output", "label"], rows),
+        run_dir / "manifests.tsv",
+    )
     (run_dir / "ocr").mkdir()
     start = datetime(2026, 1, 20, 10, tzinfo=UTC)
     book0 = [
         record(0, 0, [line(f"plain line {i} of the first page", i) for i in range(6)], start),
-        record(0, 1, [line(f"second page line {i}", i) for i in range(4)]
-               + [line("the ship sailed to zanzibar at dawn", 4)]
-               + [line("O'Brien said \"quoted\" (NEAR) * text:foo -x", 5)], start),
+        record(
+            0,
+            1,
+            [line(f"second page line {i}", i) for i in range(4)]
+            + [line("the ship sailed to zanzibar at dawn", 4)]
+            + [line('O\'Brien said "quoted" (NEAR) * text:foo -x', 5)],
+            start,
+        ),
         record(0, 2, [], start + timedelta(seconds=5)),
         record(0, 3, [line("blurred weak line", 0, 0.2)], start + timedelta(seconds=7)),
-    ]  # fmt: skip
+    ]
     book0[2]["chars"] = 0
     write_records(run_dir / "ocr" / f"{rows[0]['sha1']}.jsonl", book0)
     book1 = [
-        record(1, page, [line(f"common word row {i}", i, 0.8, words=True) for i in range(30)],
-               start + timedelta(seconds=10 + page))
+        record(
+            1,
+            page,
+            [line(f"common word row {i}", i, 0.8, words=True) for i in range(30)],
+            start + timedelta(seconds=10 + page),
+        )
         for page in range(3)
-    ]  # fmt: skip
+    ]
     write_records(run_dir / "ocr" / f"{rows[1]['sha1']}.jsonl", book1)
     book2 = [record(2, 0, [line("partial book page", 0)], start + timedelta(seconds=20))]
     write_records(run_dir / "ocr" / f"{rows[2]['sha1']}.jsonl.part", book2)
-    error = {"created_at": start.isoformat(), "page_key": f"{urls[2]}|1", "canvas_index": 1,
-             "manifest_url": urls[2], "canvas_id": canvas_id(2, 1), "image_url": None,
-             "stage": "fetch", "kind": "http_404", "status": 404, "message": "image gone (404)",
-             "host": "node0"}  # fmt: skip
+    error = {
+        "created_at": start.isoformat(),
+        "page_key": f"{urls[2]}|1",
+        "canvas_index": 1,
+        "manifest_url": urls[2],
+        "canvas_id": canvas_id(2, 1),
+        "image_url": None,
+        "stage": "fetch",
+        "kind": "http_404",
+        "status": 404,
+        "message": "image gone (404)",
+        "host": "node0",
+    }
     write_records(run_dir / "ocr" / f"{rows[2]['sha1']}.jsonl.errors.jsonl", [error])
     return {"rows": rows, "sha1": [row["sha1"] for row in rows]}
 
