@@ -248,7 +248,7 @@ def test_resubmission_leaves_out_queued_tasks(tmp_path: Path, monkeypatch) -> No
     # Task 2 is running; task 3 matches the job id but not the comment (an id reused).
     queue = [("41", 2, "RUNNING", "mark"), ("41", 3, "PENDING", "other")]
     monkeypatch.setattr(submit_module, "queued_array_tasks", lambda env=None: queue)
-    with pytest.raises(submit_module.SlurmError, match="only-missing"):
+    with pytest.raises(submit_module.SlurmError, match="skip-queued"):
         submit(run_dir, dry_run=True, max_array=1001, say=lambda _: None)
     again = submit(run_dir, skip_queued=True, dry_run=True, max_array=1001, say=lambda _: None)
     assert (again.submitted, again.queued) == (2, 1)
