@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from barnacle.export.kraken_page import _segments
+from barnacle.export.word_boxes import word_boxes as line_word_boxes
 from barnacle.ocr.result import OcrLine
 from barnacle.run.layout import ocr_dir, read_manifests
 
@@ -115,12 +115,12 @@ def word_boxes(line: dict[str, Any]) -> list[dict[str, Any]] | None:
         return None
     x, y, w, h = box
     model = OcrLine.model_construct(**{**line, "baseline": line.get("baseline") or []})
-    words = _segments(model, (x, y, x + w, y + h), True, 0)
+    words = line_word_boxes(model, (x, y, x + w, y + h))
     return [
-        {"text": word["text"], "box": [x0, y0, x1 - x0, y1 - y0]}
+        {"text": word.text, "box": [x0, y0, x1 - x0, y1 - y0]}
         for word in words
-        if word["text"].strip()
-        for x0, y0, x1, y1 in [word["bbox"]]
+        if word.text.strip()
+        for x0, y0, x1, y1 in [word.box]
     ] or None
 
 
@@ -398,7 +398,7 @@ class SearchIndex:
         return self._pages("p.lines = 0 ORDER BY m.sha1, p.canvas_index", limit, offset)
 
     def count_pages_without_lines(self) -> int:
-        return self.db.execute("SELECT count(*) FROM pages WHERE lines = 0").fetchone()[0]
+        return int(self.db.execute("SELECT count(*) FROM pages WHERE lines = 0").fetchone()[0])
 
     def _pages(self, where: str, limit: int, offset: int) -> list[dict[str, Any]]:
         keys = ("sha1", "label", "url", "canvas_index", "canvas_id", "canvas_label", "lines",
