@@ -15,17 +15,10 @@ from typing import Any
 from urllib.parse import urlencode
 
 from barnacle.run.layout import ocr_dir, read_manifests
-from barnacle.run.status import run_status
+from barnacle.run.status import STATE_LABELS, manifest_state, run_status
 from barnacle.run.summary import CACHE_DIR, pages_of, summarize
 from barnacle.view.search_index import SearchIndex
 
-STATE_LABELS = {
-    "complete": "complete",
-    "running": "queued or running",
-    "partial": "partial",
-    "failed": "failed to start",
-    "not_started": "not started",
-}
 COLUMNS = {  # sort key -> header
     "index": "#",
     "label": "manifest",
@@ -59,17 +52,6 @@ class Row:
     first_error: str
 
 
-def _state(sha1: str, names: set[str]) -> str:
-    name = f"{sha1}.jsonl"
-    if name in names:
-        return "complete"
-    if f"{name}.part" in names:
-        return "partial"
-    if f"{name}.errors.jsonl" in names:
-        return "failed"
-    return "not_started"
-
-
 def report_data(run_dir: Path, index: SearchIndex) -> dict[str, Any]:
     """The summary (as `make summary` computes it) and one Row per manifest."""
     status = run_status(run_dir)
@@ -82,7 +64,7 @@ def report_data(run_dir: Path, index: SearchIndex) -> dict[str, Any]:
     rows = []
     for number, row in enumerate(read_manifests(run_dir), 1):
         sha1, url = row["sha1"], row["manifest_url"]
-        state = _state(sha1, names)
+        state = manifest_state(folder, sha1, names)
         source = folder / (f"{sha1}.jsonl" if state == "complete" else f"{sha1}.jsonl.part")
         pages = pages_of(source, cache) if source.name in names else []
         error = failed.get(url, {})
@@ -149,7 +131,7 @@ def render_report(data: dict[str, Any], run_name: str, sort: str, order: str, mi
     facts: list[tuple[str, str, Any]] = [
         ("pages-done", "pages done", p["done"]),
         ("pages-empty", "pages with empty text", p["empty_text"]),
-        ("pages-errors", "page errors", p["errors"]),
+        ("pages-errors", "pages failed", p["errors"]),
     ]
     if "rates" in summary:
         r, s = summary["rates"], summary["page_seconds"]
@@ -175,7 +157,9 @@ def render_report(data: dict[str, Any], run_name: str, sort: str, order: str, mi
                "width=900 height=500>")  # fmt: skip
     failed = [row for row in data["rows"] if row.first_error]
     if failed:
-        out.append(f"<h2>Failed manifests ({len(failed)}; make resubmit-failed)</h2>")
+        out.append(
+            f"<h2>Manifests with errors, not complete ({len(failed)}; make resubmit-failed)</h2>"
+        )
         out.append("<table id=failed><tr><th>manifest</th><th>errors</th><th>first error</th>")
         out += [
             f"<tr><td>{escape(row.label or row.url)}<br><small>{escape(row.url)}</small></td>"
