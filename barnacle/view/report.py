@@ -19,6 +19,13 @@ from barnacle.run.status import STATE_LABELS, manifest_state, run_status
 from barnacle.run.summary import CACHE_DIR, pages_of, summarize
 from barnacle.view.search_index import SearchIndex
 
+ROW_STATES = {  # a manifest's state in its row: short, the status table says it in full
+    "complete": "complete",
+    "running": "queued or running",
+    "partial": "partial",
+    "failed": "failed (no page done)",
+    "not_started": "not started",
+}
 COLUMNS = {  # sort key -> header
     "index": "#",
     "label": "manifest",
@@ -186,7 +193,7 @@ def render_report(data: dict[str, Any], run_name: str, sort: str, order: str, mi
         label = escape(row.label or row.url)
         out.append(
             f"<tr id='m-{row.sha1}'><td class=n>{row.index}</td>"
-            f"<td title='{escape(row.url)}'>{label}</td><td>{STATE_LABELS[row.state]}</td>"
+            f"<td title='{escape(row.url)}'>{label}</td><td>{ROW_STATES[row.state]}</td>"
             f"<td class=n>{row.done} / {total}</td>"
             f"<td class='n{' bad' if row.errors else ''}'>{row.errors}</td>"
             f"<td class=n>{conf}</td><td class=n>{row.empty}</td><td>{view}</td></tr>"
