@@ -110,11 +110,24 @@ def page_structure(item: NumberedRecord, page: str, *, spaces: bool = True) -> d
         lines.append(entry)
     entities: list[dict[str, Any]] = []
     if lines:
-        block = (min(b[0] for b in boxes), min(b[1] for b in boxes),
-                 max(b[2] for b in boxes), max(b[3] for b in boxes))  # fmt: skip
-        entities.append({"id": f"{page}_b0", "bbox": list(block), "boundary": _rectangle(block),
-                         "tags": None, "lines": lines, "language": None, "type": "region",
-                         "region_type": "text"})  # fmt: skip
+        block = (
+            min(b[0] for b in boxes),
+            min(b[1] for b in boxes),
+            max(b[2] for b in boxes),
+            max(b[3] for b in boxes),
+        )
+        entities.append(
+            {
+                "id": f"{page}_b0",
+                "bbox": list(block),
+                "boundary": _rectangle(block),
+                "tags": None,
+                "lines": lines,
+                "language": None,
+                "type": "region",
+                "region_type": "text",
+            }
+        )
     return {
         "entities": entities,
         "size": (record.image.width, record.image.height),

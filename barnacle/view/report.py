@@ -78,10 +78,20 @@ def report_data(run_dir: Path, index: SearchIndex) -> dict[str, Any]:
         done = len(pages)
         total = done if state == "complete" else (done + error["errors"] if error else None)
         rows.append(
-            Row(number, sha1, url, row.get("label", ""), state, done, total,
-                int(error.get("errors", 0)), figures.get(sha1, {}).get("mean_conf"),
-                sum(1 for page in pages if page[3]), str(error.get("first_error", "")))
-        )  # fmt: skip
+            Row(
+                index=number,
+                sha1=sha1,
+                url=url,
+                label=row.get("label", ""),
+                state=state,
+                done=done,
+                total=total,
+                errors=int(error.get("errors", 0)),
+                conf=figures.get(sha1, {}).get("mean_conf"),
+                empty=sum(1 for page in pages if page[3]),
+                first_error=str(error.get("first_error", "")),
+            )
+        )
     return {"summary": summary, "status": status, "rows": rows}
 
 
@@ -160,8 +170,10 @@ def render_report(data: dict[str, Any], run_name: str, sort: str, order: str, mi
             for reason, n in summary["errors_by_reason"].items()
         ]
         out.append("</table>")
-    out.append("<h2>Progress</h2><img src='/progress.png' alt='pages completed over time' "
-               "width=900 height=500>")  # fmt: skip
+    out.append(
+        "<h2>Progress</h2><img src='/progress.png' alt='pages completed over time' "
+        "width=900 height=500>"
+    )
     failed = [row for row in data["rows"] if row.first_error]
     if failed:
         out.append(
