@@ -227,32 +227,23 @@ def cmd_submit_array(args: argparse.Namespace) -> int:
 
     if args.throttle < 0:
         return _fail("--throttle must be 0 or more")
+    given = vars(args)  # options named as their field pass through as given
     options = SbatchOptions(
-        partition=args.partition,
         cpus_per_task=args.cpus,
-        mem=args.mem,
-        time=args.time,
-        gres=args.gres,
-        account=args.account,
         throttle=args.throttle or None,
-        job_name=args.job_name,
         extra=shlex.split(args.sbatch_extra),
+        **{name: given[name] for name in "partition mem time gres account job_name".split()},
     )
+    passed_as_given = (
+        "max_pages size device threads page_processes offline container_runtime gres precision "
+        "batch_size"
+    ).split()
     worker = WorkerEnv(
         barnacle=local_path(args.barnacle),
         model=local_path(args.model),
         cache_dir=str(Path(args.cache_dir).expanduser().resolve()) if args.cache_dir else None,
-        max_pages=args.max_pages,
-        size=args.size,
-        device=args.device,
-        threads=args.threads,
-        page_processes=args.page_processes,
-        offline=args.offline,
         container=local_path(args.container),
-        container_runtime=args.container_runtime,
-        gres=args.gres,
-        precision=args.precision,
-        batch_size=args.batch_size,
+        **{name: given[name] for name in passed_as_given},
     )
     run_dir = Path(args.run_dir)
     try:
