@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from barnacle import __version__
 from barnacle.atomic import atomic_write_text
 from barnacle.defaults import (
+    ARRAY_THROTTLE,
     BATCH_SIZE,
     CACHE_DIR,
     DEVICE,
@@ -217,6 +218,49 @@ def cmd_run_task(args: argparse.Namespace) -> int:
         return _fail(str(err), ExitCode.NOT_STARTED)
 
 
+def cmd_submit_array(args: argparse.Namespace) -> int:
+    """RUN_DIR/manifests.tsv -> SLURM job arrays of `barnacle ocr` (barnacle.job_arrays)."""
+    import shlex
+
+    from barnacle.job_arrays import SbatchOptions, SlurmError, WorkerEnv, submit
+    from barnacle.job_arrays.sbatch import local_path
+
+    if args.throttle < 0:
+        return _fail("--throttle must be 0 or more")
+    given = vars(args)  # options named as their field pass through as given
+    options = SbatchOptions(
+        cpus_per_task=args.cpus,
+        throttle=args.throttle or None,
+        extra=shlex.split(args.sbatch_extra),
+        **{name: given[name] for name in "partition mem time gres account job_name".split()},
+    )
+    passed_as_given = (
+        "max_pages size device threads page_processes offline container_runtime gres precision "
+        "batch_size"
+    ).split()
+    worker = WorkerEnv(
+        barnacle=local_path(args.barnacle),
+        model=local_path(args.model),
+        cache_dir=str(Path(args.cache_dir).expanduser().resolve()) if args.cache_dir else None,
+        container=local_path(args.container),
+        **{name: given[name] for name in passed_as_given},
+    )
+    run_dir = Path(args.run_dir)
+    try:
+        result = submit(
+            run_dir,
+            options,
+            worker,
+            skip_queued=args.skip_queued,
+            dry_run=args.dry_run,
+            max_array=args.max_array_size,
+        )
+    except (SlurmError, FileNotFoundError, ValueError) as err:
+        return _fail(str(err), ExitCode.INVALID)
+    print("\n".join(result.lines(run_dir, args.dry_run)))
+    return ExitCode.OK
+
+
 def cmd_status(args: argparse.Namespace) -> int:
     from barnacle.run.status import run_status
 
@@ -309,7 +353,8 @@ def cmd_run_info(args: argparse.Namespace) -> int:
     from datetime import UTC, datetime
 
     from barnacle import __version__
-    from barnacle.ocr.identity import file_sha256, kraken_version
+    from barnacle.hashing import file_sha256
+    from barnacle.ocr.identity import kraken_version
     from barnacle.records.provenance import container_id, git_commit
     from barnacle.run.metadata import update_metadata
     from barnacle.run.status import run_status
@@ -447,14 +492,11 @@ def cmd_view(args: argparse.Namespace) -> int:
         )
     except ViewError as err:
         return _fail(str(err))
+    from barnacle.serving import serve_until_stopped
+
     host, port = server.server_address[:2]
-    print(f"serving run {Path(args.run_dir).name} at http://{host}:{port}/ (Ctrl-C to stop)")
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.server_close()
+    print(f"serving run {Path(args.run_dir).name} at http://{host!s}:{port}/ (Ctrl-C to stop)")
+    serve_until_stopped(server)
     return ExitCode.OK
 
 
@@ -557,13 +599,32 @@ def build_parser() -> argparse.ArgumentParser:
     _add_worker_options(p)
     p.set_defaults(func=cmd_ocr)
 
+    # Internal subcommands (make calls them): added without help=, so `barnacle --help` does
+    # not list them; they still run and have their own --help.
     p = sub.add_parser(
-        "run-task", help="OCR the manifest of a run named by its SHA1 (what make and SLURM run)"
+        "run-task",
+        description="OCR the manifest of a run named by its SHA1 in RUN_DIR/manifests.tsv "
+        "(what `make run EXECUTOR=local` runs per manifest; SLURM array tasks run `barnacle "
+        "ocr`, see slurm/ocr-array.sbatch).",
     )
     p.add_argument("run_dir", metavar="RUN_DIR")
     p.add_argument("sha1", metavar="SHA1")
     _add_worker_options(p)
     p.set_defaults(func=cmd_run_task)
+
+    p = sub.add_parser(
+        "submit-array",
+        help="submit a run's manifests without output to SLURM as job arrays of `barnacle ocr`",
+        description="Submit RUN_DIR/manifests.tsv to SLURM as job arrays of `barnacle ocr` "
+        "(one task per manifest). Each array task runs slurm/ocr-array.sbatch on one line of a "
+        "task list written to RUN_DIR/slurm/; logs go to RUN_DIR/logs/%A_%a.out; job ids are "
+        "added to RUN_DIR/metadata.json. Manifests whose output exists are skipped. Tasks of "
+        "earlier arrays that are still queued or running are never submitted twice: "
+        "--skip-queued submits the rest (resubmission). Needs SLURM_CONF (or "
+        "/etc/slurm/slurm.conf) for the cluster; see slurm/local-cluster.",
+    )
+    _add_submit_options(p)
+    p.set_defaults(func=cmd_submit_array)
 
     p = sub.add_parser("status", help="complete / running / partial / failed / not started")
     p.add_argument("run_dir", metavar="RUN_DIR")
@@ -585,7 +646,11 @@ def build_parser() -> argparse.ArgumentParser:
     _add_http_options(p)
     p.set_defaults(func=cmd_prefetch)
 
-    p = sub.add_parser("run-info", help="record a run's provenance in RUN_DIR/metadata.json")
+    p = sub.add_parser(
+        "run-info",
+        description="Record a run's provenance in RUN_DIR/metadata.json (what `make run` calls "
+        "at its start and, with EXECUTOR=local, at its end).",
+    )
     p.add_argument("run_dir", metavar="RUN_DIR")
     p.add_argument("--start", action="store_true", help="set started_at to now")
     p.add_argument("--end", action="store_true", help="set finished_at to now, and the counts")
@@ -655,6 +720,66 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--force", action="store_true", help="with --run: export all, changed or not")
     p.set_defaults(func=cmd_export)
     return parser
+
+
+def _add_submit_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("run_dir", metavar="RUN_DIR", help="runs/<RUN> with manifests.tsv")
+    p.add_argument("--dry-run", action="store_true", help="print sbatch commands only")
+    p.add_argument(
+        "--skip-queued",
+        action="store_true",
+        help="leave out tasks still queued or running in earlier arrays (resubmission)",
+    )
+    slurm = p.add_argument_group("SLURM (each passed to sbatch only when given)")
+    slurm.add_argument("--partition")
+    slurm.add_argument("--cpus", type=int, help="--cpus-per-task")
+    slurm.add_argument("--mem", help="memory per task, e.g. 8G")
+    slurm.add_argument("--time", help="time limit per task, e.g. 04:00:00")
+    slurm.add_argument("--gres", help="e.g. gpu:1")
+    slurm.add_argument("--account")
+    slurm.add_argument(
+        "--throttle",
+        type=int,
+        default=ARRAY_THROTTLE,
+        help=f"array tasks running at once (default {ARRAY_THROTTLE}; 0: no limit)",
+    )
+    slurm.add_argument("--job-name", help="default barnacle-<RUN>")
+    slurm.add_argument(
+        "--sbatch-extra", default="", metavar="'OPTIONS'", help="more sbatch options, one string"
+    )
+    slurm.add_argument("--max-array-size", type=int, help="default: the cluster's MaxArraySize")
+    worker = p.add_argument_group("worker (barnacle ocr; unset: its defaults)")
+    worker.add_argument("--barnacle", help="command to run (default: this venv's barnacle)")
+    worker.add_argument("--model")
+    worker.add_argument("--cache-dir", help=f"shared image cache (default: {CACHE_DIR})")
+    worker.add_argument("--max-pages", type=int)
+    worker.add_argument("--size")
+    worker.add_argument("--device")
+    worker.add_argument("--threads", type=int)
+    worker.add_argument("--page-processes", type=int)
+    worker.add_argument("--precision")
+    worker.add_argument("--batch-size", type=int)
+    worker.add_argument("--offline", action="store_true")
+    worker.add_argument(
+        "--container", help="image (podman/docker) or .sif (apptainer) to run the worker in"
+    )
+    worker.add_argument(
+        "--container-runtime",
+        default="none",
+        type=_container_runtime,
+        metavar="RUNTIME",
+        help="how to run --container: apptainer, singularity, podman or docker "
+        "(default none: the worker on the host)",
+    )
+
+
+def _container_runtime(text: str) -> str:
+    """--container-runtime, checked against the runtimes slurm/ocr-array.sbatch knows."""
+    from barnacle.job_arrays.container import CONTAINER_RUNTIMES
+
+    if text not in CONTAINER_RUNTIMES:
+        raise argparse.ArgumentTypeError(f"{text!r} is not one of {', '.join(CONTAINER_RUNTIMES)}")
+    return text
 
 
 def _add_worker_options(p: argparse.ArgumentParser) -> None:

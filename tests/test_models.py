@@ -214,6 +214,7 @@ def test_the_demo_model_is_refused_for_real_collections(
 def test_low_confidence_manifests_are_flagged(tmp_path: Path) -> None:
     from barnacle.listing.manifest_table import manifest_sha1
     from barnacle.models.confidence import FLAG
+    from barnacle.run.manifest_stats import stats_path, write_stats
 
     run = tmp_path / "run"
     (run / "ocr").mkdir(parents=True)
@@ -227,14 +228,27 @@ def test_low_confidence_manifests_are_flagged(tmp_path: Path) -> None:
     )
     for url, confidences in zip(urls, ([0.99, 0.97], [0.85, 0.8, None], []), strict=True):
         lines = [
-            json.dumps({"page_key": f"{url}|{i}", "line_confidence": c, "text": "x"})
+            json.dumps({"page_key": f"{url}|{i}", "created_at": "2026-01-01T00:00:00+00:00",
+                        "line_confidence": c, "text": "x"})
             for i, c in enumerate(confidences)
-        ]
+        ]  # fmt: skip
         (run / "ocr" / f"{manifest_sha1(url)}.jsonl").write_text("".join(x + "\n" for x in lines))
     status = _cli("status", str(run))
     assert status.returncode == 0, status.stderr
     assert f"1 manifest(s) with mean line confidence below 0.9: {FLAG}" in status.stdout
     assert f"0.825  {urls[1]}" in status.stdout and urls[0] not in status.stdout
-    cached = json.loads((run / ".confidence.json").read_text())
-    assert cached[f"{manifest_sha1(urls[1])}.jsonl"][2:] == [0.825, 2]
-    assert _cli("status", str(run)).stdout == status.stdout  # the same, from the cache
+    assert not (run / ".confidence.json").exists()  # the figure lives in the stats file
+
+    # The worker's stats file carries the figure; status reads it there, not the records.
+    out = run / "ocr" / f"{manifest_sha1(urls[1])}.jsonl"
+    write_stats(out, out)
+    stats = json.loads(stats_path(out).read_text())
+    assert stats["line_confidence"]["pages"] == 2
+    assert stats["line_confidence"]["mean"] == pytest.approx(0.825)
+    assert _cli("status", str(run)).stdout == status.stdout
+    stats_path(out).write_text(json.dumps(stats | {"line_confidence": {"mean": 0.5, "pages": 2}}))
+    assert f"0.500  {urls[1]}" in _cli("status", str(run)).stdout
+    # A stats file from before the figure: the head of the records is read instead.
+    del stats["line_confidence"]
+    stats_path(out).write_text(json.dumps(stats))
+    assert _cli("status", str(run)).stdout == status.stdout

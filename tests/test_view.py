@@ -414,3 +414,36 @@ def test_make_view_serves_until_interrupted(run) -> None:
     finally:
         process.terminate()
         process.wait(timeout=30)
+
+
+def test_sigterm_stops_the_view_cleanly(run) -> None:
+    """SIGTERM (kill, make stopping a job) ends `barnacle view` as Ctrl-C does: exit 0, the
+    port free again (barnacle.serving.serve_until_stopped)."""
+    run_dir, _ = run
+    port = _free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "barnacle", "view", str(run_dir), f"--port={port}"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                status, _ = get(f"http://127.0.0.1:{port}/search?q=common")
+                break
+            except OSError:
+                assert process.poll() is None, process.communicate()
+                assert time.monotonic() < deadline, "the view did not start"
+                time.sleep(0.2)
+        assert status == 200
+    finally:
+        process.terminate()
+        out, err = process.communicate(timeout=30)
+    assert process.returncode == 0, err
+    assert "Traceback" not in err
+    with socket.socket() as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as HTTP servers bind
+        sock.bind(("127.0.0.1", port))  # nothing listens there any more

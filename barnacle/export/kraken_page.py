@@ -5,15 +5,14 @@ Why not call `serialize` itself: it rebuilds every character's polygon section w
 (about 1.5 s a page, more than 10% of the page's OCR) and compiles the template again on
 every call. Here the same structure is built from the record's cuts in a few milliseconds:
 word boxes span the baseline positions of their first and last character and the line's
-height; the environment and templates are loaded once. Characters (Glyph) are not written.
+height (barnacle.export.word_boxes); the environment and templates are loaded once.
+Characters (Glyph) are not written.
 """
 
 from __future__ import annotations
 
-import bisect
 import functools
 import importlib.metadata
-import math
 import re
 from typing import Any
 
@@ -21,10 +20,10 @@ from jinja2 import Environment, PackageLoader, Template
 
 from barnacle.export.geometry import Box, line_box
 from barnacle.export.records import NumberedRecord
+from barnacle.export.word_boxes import word_boxes
 from barnacle.ocr.result import OcrLine
 
 _ID = re.compile(r'(\s(?:ID|REF|id))="([^"]*)"')
-_SPACES = re.compile(r"(\s+)")
 
 
 def page_id(sha1: str, canvas_index: int) -> str:
@@ -56,59 +55,26 @@ def _rectangle(box: Box) -> list[list[int]]:
     return [[x0, y0], [x1, y0], [x1, y1], [x0, y1]]
 
 
-class _Baseline:
-    """The baseline extended to the line's box (as kraken extends it to the boundary before
-    measuring), and the point at a distance along it."""
-
-    def __init__(self, points: list[tuple[int, int]], box: Box) -> None:
-        pts = [(float(x), float(y)) for x, y in points]
-        if len(pts) < 2:
-            pts = [(box[0], box[3]), (box[2], box[3])]
-        (ax, ay), (bx, by) = pts[0], pts[1]
-        if bx != ax and box[0] < ax:
-            pts[0] = (box[0], ay - (ax - box[0]) * (by - ay) / (bx - ax))
-        (ax, ay), (bx, by) = pts[-2], pts[-1]
-        if bx != ax and bx < box[2]:
-            pts[-1] = (box[2], by + (box[2] - bx) * (by - ay) / (bx - ax))
-        self.points = pts
-        self.lengths = [0.0]
-        for (x0, y0), (x1, y1) in zip(pts, pts[1:], strict=False):
-            self.lengths.append(self.lengths[-1] + math.hypot(x1 - x0, y1 - y0))
-
-    def x_at(self, distance: float) -> float:
-        lengths, pts = self.lengths, self.points
-        distance = min(max(distance, 0.0), lengths[-1])
-        i = min(max(bisect.bisect_left(lengths, distance), 1), len(lengths) - 1)
-        span = lengths[i] - lengths[i - 1] or 1.0
-        t = (distance - lengths[i - 1]) / span
-        return pts[i - 1][0] + t * (pts[i][0] - pts[i - 1][0])
-
-
 def _segments(line: OcrLine, box: Box, word_level: bool, start: int) -> list[dict[str, Any]]:
     """The line's words and the spaces between them, as kraken's serializer splits them
     (on runs of whitespace), each with a box (no polygon: it would be the same rectangle);
     line level: the whole line, one segment."""
     if not word_level:
         confidence = [line.confidence] if line.confidence is not None else [0.0]
-        return [{"bbox": list(box), "confidences": confidence, "cuts": [], "text": line.text,
-                 "recognition": [], "index": start}]  # fmt: skip
-    baseline = _Baseline(line.baseline, box)
-    cuts, confidences = line.cuts or [], line.confidences or []
-    segments = []
-    offset = 0
-    for part in _SPACES.split(line.text):
-        if not part:
-            continue
-        end = offset + len(part)
-        xs = (baseline.x_at(cuts[offset][0]), baseline.x_at(cuts[end - 1][1]))
-        x0 = min(max(math.floor(min(xs)), box[0]), box[2] - 1)
-        x1 = max(min(math.ceil(max(xs)), box[2]), x0 + 1)
-        segments.append(
-            {"bbox": [x0, box[1], x1, box[3]], "confidences": confidences[offset:end],
-             "cuts": [], "text": part, "recognition": [], "index": start + len(segments)}
-        )  # fmt: skip
-        offset = end
-    return segments
+        whole = {"bbox": list(box), "confidences": confidence, "cuts": [], "text": line.text}
+        return [whole | {"recognition": [], "index": start}]
+    confidences = line.confidences or []
+    return [
+        {
+            "bbox": list(word.box),
+            "confidences": confidences[word.start : word.end],
+            "cuts": [],
+            "text": word.text,
+            "recognition": [],
+            "index": start + n,
+        }
+        for n, word in enumerate(word_boxes(line, box))
+    ]
 
 
 def page_structure(item: NumberedRecord, page: str, *, spaces: bool = True) -> dict[str, Any]:
@@ -144,11 +110,24 @@ def page_structure(item: NumberedRecord, page: str, *, spaces: bool = True) -> d
         lines.append(entry)
     entities: list[dict[str, Any]] = []
     if lines:
-        block = (min(b[0] for b in boxes), min(b[1] for b in boxes),
-                 max(b[2] for b in boxes), max(b[3] for b in boxes))  # fmt: skip
-        entities.append({"id": f"{page}_b0", "bbox": list(block), "boundary": _rectangle(block),
-                         "tags": None, "lines": lines, "language": None, "type": "region",
-                         "region_type": "text"})  # fmt: skip
+        block = (
+            min(b[0] for b in boxes),
+            min(b[1] for b in boxes),
+            max(b[2] for b in boxes),
+            max(b[3] for b in boxes),
+        )
+        entities.append(
+            {
+                "id": f"{page}_b0",
+                "bbox": list(block),
+                "boundary": _rectangle(block),
+                "tags": None,
+                "lines": lines,
+                "language": None,
+                "type": "region",
+                "region_type": "text",
+            }
+        )
     return {
         "entities": entities,
         "size": (record.image.width, record.image.height),

@@ -1,4 +1,5 @@
-"""The error the HTTP room raises: always names the URL and, when there was one, the status."""
+"""The error barnacle.http_client raises: always names the URL and, when there was one, the
+status."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """IIIF Presentation 2.1 and 3.0 models, version detection and Image API URLs.
 
-No HTTP and no files here: this room turns JSON into models and models into URLs.
+No HTTP and no files here: this package turns JSON into models and models into URLs.
 """
 
 from barnacle.iiif.errors import IIIFError

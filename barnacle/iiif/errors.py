@@ -1,4 +1,4 @@
-"""The one error type the IIIF room raises for JSON it cannot use."""
+"""The one error type barnacle.iiif raises for JSON it cannot use."""
 
 
 class IIIFError(ValueError):

@@ -1,5 +1,6 @@
-"""A content-addressed cache of downloads, keyed by request URL, safe to share between
-many processes on many nodes: files appear only complete and verified, by atomic rename.
+"""A cache of downloads keyed by their request URL (the sha256 of the URL, not of the
+content: one URL, one file), safe to share between many processes on many nodes: files appear
+only complete and verified, by atomic rename.
 
 Layout: `<root>/<aa>/<sha256(url)><suffix>`, where `aa` is the first two hex digits.
 A download in progress is `.<sha256(url)><suffix>.<random>.<pid@pidns@host>.part` beside it;

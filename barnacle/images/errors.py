@@ -1,4 +1,5 @@
-"""The error the images room raises: names the URL, the status when there was one, and a kind."""
+"""The error image download and caching (barnacle.images) raises: names the URL, the status
+when there was one, and a kind."""
 
 from __future__ import annotations
 

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from dataclasses import dataclass
 
 
-class ArrayChunk(NamedTuple):
+@dataclass(frozen=True)
+class ArrayChunk:
     offset: int  # task i of this array runs task-list line offset + i
     count: int  # tasks 1..count
     array: str  # the --array value, e.g. "1-1000%20"

@@ -71,6 +71,15 @@ class WorkerEnv:
         }
 
 
+def local_path(value: str | None) -> str | None:
+    """`value` made absolute when it names a file or folder here (array tasks run in the
+    repository folder, not where the command was typed); anything else (a DOI, an image name)
+    unchanged."""
+    if value and Path(value).expanduser().exists():
+        return str(Path(value).expanduser().resolve())
+    return value
+
+
 def default_barnacle() -> str:
     """`barnacle` in this interpreter's bin folder (the venv), else .venv/bin/barnacle."""
     beside = Path(sys.executable).parent / "barnacle"

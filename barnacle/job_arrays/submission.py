@@ -36,6 +36,24 @@ class SubmitResult:
     commands: list[str] = field(default_factory=list)  # shell lines (dry run)
     arrays: list[dict[str, Any]] = field(default_factory=list)
 
+    def lines(self, run_dir: Path, dry_run: bool) -> list[str]:
+        """What `barnacle submit-array` prints once the arrays are submitted (or planned)."""
+        counts = f"{self.done} done, {self.queued} queued or running, of {self.manifests}"
+        if not self.submitted:
+            return [f"nothing to submit ({counts})"]
+        skipped = f"{counts}; MaxArraySize {self.max_array_size}"
+        if dry_run:
+            return [
+                f"dry run: would submit {self.submitted} tasks in {len(self.commands)} arrays "
+                f"({skipped}); task list {self.task_list} not written"
+            ]
+        return [
+            f"submitted {self.submitted} tasks in {len(self.job_ids)} arrays: "
+            f"job ids {' '.join(self.job_ids)} ({skipped})",
+            f"  task list {self.task_list}",
+            f"  logs {run_dir.resolve() / 'logs'}/%A_%a.out",
+        ]
+
 
 def busy_outputs(run_dir: Path, env: Mapping[str, str] | None = None) -> set[Path]:
     """Outputs of tasks of this run's recorded arrays that squeue still lists (any state)."""

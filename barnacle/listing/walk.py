@@ -9,7 +9,7 @@ from typing import Any
 from tqdm import tqdm
 
 from barnacle.http_client import FetchError
-from barnacle.iiif import IIIFError, best_label, parse_resource
+from barnacle.iiif import IIIFError, parse_resource
 from barnacle.iiif.pages import MemberRef
 from barnacle.iiif.v2 import Collection as CollectionV2
 from barnacle.iiif.v3 import Collection as CollectionV3
@@ -96,7 +96,3 @@ def walk_collection(
 
 def _entry(ref: MemberRef, via: str) -> SnapshotEntry:
     return SnapshotEntry(manifest_url=ref.id, label=ref.label, via=via)
-
-
-def collection_label(data: dict[str, Any]) -> str:
-    return best_label(data.get("label"))

@@ -1,4 +1,4 @@
-"""The error the OCR room raises: a model that cannot be used, or a page that failed."""
+"""The error barnacle.ocr raises: a model that cannot be used, or a page that failed."""
 
 from __future__ import annotations
 

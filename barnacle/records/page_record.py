@@ -62,7 +62,8 @@ class Provenance(BaseModel):
 
 
 class PageRecord(BaseModel):
-    """One OCRed page: the original project's fields plus full provenance.
+    """One OCRed page: which page (manifest, canvas, image request, page_key), its text and
+    lines, and how it was made (model, engine and versions, host, SLURM ids, timings, retries).
 
     `text` and `ocr_lines` come last, so tools that only need the figures can stop reading a
     line before them (see barnacle.run.summary).

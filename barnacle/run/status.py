@@ -1,7 +1,13 @@
 """Where each manifest of a run stands, from the files alone (plus squeue when there is one).
 
-One directory listing of `ocr/`, no file is opened (an unfinished manifest's `.part` is
-stat'ed): a second or two for thousands of manifests.
+One directory listing of `ocr/`; an unfinished manifest's `.part` is stat'ed, and the only
+files read are the lock files present (to tell a live worker's lock from a stale one): a
+second or two for thousands of manifests.
+
+"failed" here is a manifest state: no page done and errors recorded in `<sha1>.errors.jsonl`.
+`make summary` counts failed pages (`pages.errors`) and lists the manifests with errors
+recorded that are not complete (`failed_manifests`: failed or partial); `make
+resubmit-failed` resubmits every manifest without output that is not queued or running.
 """
 
 from __future__ import annotations
@@ -16,6 +22,14 @@ from barnacle.run.layout import ocr_dir, read_manifests
 from barnacle.worker.lock import STALE_AFTER_S, lock_is_stale
 
 STATES = ("complete", "running", "partial", "failed", "not_started")
+STATE_LABELS = {  # what each state means, as `make status` and the run report print it
+    "complete": "complete",
+    "running": "queued or running",
+    "partial": "partial (some pages done; page errors or interrupted)",
+    "failed": "failed (no page done, errors recorded: manifest unreadable or every page "
+    "failed; see .errors.jsonl)",
+    "not_started": "not started",
+}
 
 
 @dataclass
@@ -27,16 +41,8 @@ class RunStatus:
         return sum(self.counts.values())
 
     def lines(self) -> list[str]:
-        labels = {
-            "complete": "complete",
-            "running": "queued or running",
-            "partial": "partial (some pages done; page errors or interrupted)",
-            "failed": "failed (no page done: manifest unreadable or every page failed; "
-            "see .errors.jsonl)",
-            "not_started": "not started",
-        }
         out = [f"{self.total} manifests"]
-        out += [f"  {self.counts.get(state, 0):>7}  {labels[state]}" for state in STATES]
+        out += [f"  {self.counts.get(state, 0):>7}  {STATE_LABELS[state]}" for state in STATES]
         return out
 
 
@@ -53,6 +59,24 @@ def _has_pages(part: Path) -> bool:
         return False
 
 
+def manifest_state(
+    folder: Path, sha1: str, names: set[str], busy_names: frozenset[str] | set[str] = frozenset()
+) -> str:
+    """The state (one of STATES) of the manifest whose output is `folder/<sha1>.jsonl`.
+
+    `names`: the file names in `folder`; `busy_names`: outputs queued or running in SLURM."""
+    name = f"{sha1}.jsonl"
+    if name in names:
+        return "complete"
+    if name in busy_names or (f"{name}.lock" in names and _live_lock(folder / f"{name}.lock")):
+        return "running"
+    if f"{name}.part" in names and _has_pages(folder / f"{name}.part"):
+        return "partial"
+    if f"{name}.errors.jsonl" in names:
+        return "failed"
+    return "not_started"
+
+
 def run_status(run_dir: Path, busy: set[Path] | None = None) -> RunStatus:
     """Classify every manifest in manifests.tsv. `busy`: outputs queued or running in SLURM."""
     rows = read_manifests(run_dir)
@@ -61,19 +85,6 @@ def run_status(run_dir: Path, busy: set[Path] | None = None) -> RunStatus:
     busy_names = {path.name for path in busy or set()}
     status = RunStatus()
     for row in rows:
-        url = row["manifest_url"]
-        name = f"{manifest_sha1(url)}.jsonl"
-        if name in names:
-            state = "complete"
-        elif name in busy_names or (
-            f"{name}.lock" in names and _live_lock(folder / f"{name}.lock")
-        ):
-            state = "running"
-        elif f"{name}.part" in names and _has_pages(folder / f"{name}.part"):
-            state = "partial"
-        elif f"{name}.errors.jsonl" in names:
-            state = "failed"
-        else:
-            state = "not_started"
-        status.counts[state] += 1
+        sha1 = manifest_sha1(row["manifest_url"])
+        status.counts[manifest_state(folder, sha1, names, busy_names)] += 1
     return status

@@ -1,4 +1,10 @@
-"""`scripts/summarize`: what a run has done, from its files: summary.json and a table."""
+"""`scripts/summarize`: what a run has done, from its files: summary.json and a table.
+
+Counts of manifests are the states of barnacle.run.status ("failed": no page done, errors
+recorded); `pages.errors` counts failed pages (error records of a page); `failed_manifests`
+lists the manifests with errors recorded that are not complete (failed or partial), the ones
+`failed-manifests.txt` names.
+"""
 
 from __future__ import annotations
 
@@ -29,7 +35,8 @@ def _cached(path: Path, cache: Path) -> list[Page] | None:
     try:
         data = json.loads((cache / f"{path.name}.json").read_text())
         if data["stamp"] == _stamp(path):
-            return [tuple(page) for page in data["pages"]]  # type: ignore[misc]
+            pages: list[Page] = [tuple(page) for page in data["pages"]]
+            return pages
     except (OSError, ValueError, KeyError):
         pass
     return None
@@ -186,8 +193,8 @@ def summarize(run_dir: Path, status: RunStatus | None = None) -> dict[str, Any]:
             for url, times in slowest
         ]
         hosts: dict[str, list[tuple[float, float]]] = defaultdict(list)
-        for finished, secs, host, _ in pages:
-            hosts[host].append((finished, secs))
+        for page_end, secs, host, _ in pages:
+            hosts[host].append((page_end, secs))
         summary["hosts"] = {
             host: {
                 "pages": len(items),
@@ -217,8 +224,9 @@ def summary_lines(summary: dict[str, Any]) -> list[str]:
     out = [
         f"run {summary['run']}",
         f"  manifests  {m['total']:>8}  complete {m['complete']}, partial {m['partial']}, "
-        f"failed {m['failed']}, queued/running {m['running']}, not started {m['not_started']}",
-        f"  pages done {p['done']:>8}  empty text {p['empty_text']}, page errors {p['errors']}",
+        f"failed (no page done) {m['failed']}, queued/running {m['running']}, "
+        f"not started {m['not_started']}",
+        f"  pages done {p['done']:>8}  empty text {p['empty_text']}, pages failed {p['errors']}",
     ]
     if "rates" in summary:
         r, s = summary["rates"], summary["page_seconds"]
@@ -244,7 +252,8 @@ def summary_lines(summary: dict[str, Any]) -> list[str]:
         out += [f"    {n:>6}  {reason}" for reason, n in summary["errors_by_reason"].items()]
     if summary["failed_manifests"]:
         out.append(
-            f"  manifests to retry ({len(summary['failed_manifests'])}; make resubmit-failed):"
+            f"  manifests with errors, not complete ({len(summary['failed_manifests'])}; "
+            "make resubmit-failed):"
         )
         out += [
             f"    {x['manifest_url']}  ({x['errors']} errors: {x['first_error'][:80]})"

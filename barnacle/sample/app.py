@@ -19,9 +19,10 @@ from typing import Any
 
 from flask import Flask, Response, redirect, request
 from iiif.error import IIIFError
+from werkzeug.wrappers import Response as BaseResponse
 
 from barnacle.sample import presentation
-from barnacle.sample.books import Page, SampleCollection, image_size, load_books
+from barnacle.sample.books import Page, image_size, load_books
 from barnacle.sample.image_api import DEFAULT_MAX_SIZE, ImageServer, Reply, error_reply
 
 CORS_HEADERS = {"Access-Control-Allow-Origin": "*"}
@@ -62,7 +63,6 @@ def create_app(
     collection = load_books(data_dir)
     images = ImageServer(max_width=max_size, max_height=max_size)
     app = Flask(__name__)
-    app.config["SAMPLE_COLLECTION"] = collection
     app.config["SAMPLE_DELAY_S"] = delay_s
     # Flask's URL rules must not redirect /iiif/2/x/info.json/ etc. behind our back.
     app.url_map.strict_slashes = False
@@ -102,7 +102,7 @@ def create_app(
         return _not_found(f"Sample file missing: {err.filename or err}")
 
     @app.get("/")
-    def index() -> Response:
+    def index() -> BaseResponse:
         return redirect(presentation.collection_url(_base_url(), 3), code=302)
 
     @app.get("/collection.json")
@@ -121,7 +121,7 @@ def create_app(
         return _json_response(presentation.manifest(book, _base_url(), size_of))
 
     @app.get("/iiif/<int:api>/<identifier>")
-    def image_base(api: int, identifier: str) -> Response:
+    def image_base(api: int, identifier: str) -> BaseResponse:
         found = find_image(api, identifier)
         if isinstance(found, Response):
             return found
@@ -155,9 +155,3 @@ def create_app(
         return _to_response(reply)
 
     return app
-
-
-def sample_collection(app: Flask) -> SampleCollection:
-    """The collection an app made by :func:`create_app` serves."""
-    collection: SampleCollection = app.config["SAMPLE_COLLECTION"]
-    return collection

@@ -10,18 +10,17 @@ from __future__ import annotations
 
 import argparse
 import os
-import signal
 import sys
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from types import FrameType
 
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 from barnacle.sample.app import create_app
 from barnacle.sample.image_api import DEFAULT_MAX_SIZE
+from barnacle.serving import serve_until_stopped
 
 
 class QuietRequestHandler(WSGIRequestHandler):
@@ -87,10 +86,6 @@ def _write_port_file(path: Path, port: int) -> None:
     os.replace(tmp, path)
 
 
-def _raise_keyboard_interrupt(signum: int, frame: FrameType | None) -> None:
-    raise KeyboardInterrupt
-
-
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="serve-sample",
@@ -152,18 +147,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     except OSError as err:
         print(f"serve-sample: cannot listen on {args.host}:{args.port}: {err}", file=sys.stderr)
         return 1
-    signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
     base = base_url(server, args.host)
     if args.port_file:
         _write_port_file(args.port_file, server.server_port)
     print(f"Sample IIIF collection: {base}/collection.json", flush=True)
     print(f"  (Presentation 2.1: {base}/collection-v2.json; Ctrl-C to stop)", flush=True)
     try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
+        serve_until_stopped(server)
     finally:
-        server.server_close()
         if args.port_file:
             args.port_file.unlink(missing_ok=True)
     return 0

@@ -15,15 +15,15 @@ from typing import Any
 from urllib.parse import urlencode
 
 from barnacle.run.layout import ocr_dir, read_manifests
-from barnacle.run.status import run_status
+from barnacle.run.status import STATE_LABELS, manifest_state, run_status
 from barnacle.run.summary import CACHE_DIR, pages_of, summarize
 from barnacle.view.search_index import SearchIndex
 
-STATE_LABELS = {
+ROW_STATES = {  # a manifest's state in its row: short, the status table says it in full
     "complete": "complete",
     "running": "queued or running",
     "partial": "partial",
-    "failed": "failed to start",
+    "failed": "failed (no page done)",
     "not_started": "not started",
 }
 COLUMNS = {  # sort key -> header
@@ -59,17 +59,6 @@ class Row:
     first_error: str
 
 
-def _state(sha1: str, names: set[str]) -> str:
-    name = f"{sha1}.jsonl"
-    if name in names:
-        return "complete"
-    if f"{name}.part" in names:
-        return "partial"
-    if f"{name}.errors.jsonl" in names:
-        return "failed"
-    return "not_started"
-
-
 def report_data(run_dir: Path, index: SearchIndex) -> dict[str, Any]:
     """The summary (as `make summary` computes it) and one Row per manifest."""
     status = run_status(run_dir)
@@ -82,17 +71,27 @@ def report_data(run_dir: Path, index: SearchIndex) -> dict[str, Any]:
     rows = []
     for number, row in enumerate(read_manifests(run_dir), 1):
         sha1, url = row["sha1"], row["manifest_url"]
-        state = _state(sha1, names)
+        state = manifest_state(folder, sha1, names)
         source = folder / (f"{sha1}.jsonl" if state == "complete" else f"{sha1}.jsonl.part")
         pages = pages_of(source, cache) if source.name in names else []
         error = failed.get(url, {})
         done = len(pages)
         total = done if state == "complete" else (done + error["errors"] if error else None)
         rows.append(
-            Row(number, sha1, url, row.get("label", ""), state, done, total,
-                int(error.get("errors", 0)), figures.get(sha1, {}).get("mean_conf"),
-                sum(1 for page in pages if page[3]), str(error.get("first_error", "")))
-        )  # fmt: skip
+            Row(
+                index=number,
+                sha1=sha1,
+                url=url,
+                label=row.get("label", ""),
+                state=state,
+                done=done,
+                total=total,
+                errors=int(error.get("errors", 0)),
+                conf=figures.get(sha1, {}).get("mean_conf"),
+                empty=sum(1 for page in pages if page[3]),
+                first_error=str(error.get("first_error", "")),
+            )
+        )
     return {"summary": summary, "status": status, "rows": rows}
 
 
@@ -149,7 +148,7 @@ def render_report(data: dict[str, Any], run_name: str, sort: str, order: str, mi
     facts: list[tuple[str, str, Any]] = [
         ("pages-done", "pages done", p["done"]),
         ("pages-empty", "pages with empty text", p["empty_text"]),
-        ("pages-errors", "page errors", p["errors"]),
+        ("pages-errors", "pages failed", p["errors"]),
     ]
     if "rates" in summary:
         r, s = summary["rates"], summary["page_seconds"]
@@ -171,11 +170,15 @@ def render_report(data: dict[str, Any], run_name: str, sort: str, order: str, mi
             for reason, n in summary["errors_by_reason"].items()
         ]
         out.append("</table>")
-    out.append("<h2>Progress</h2><img src='/progress.png' alt='pages completed over time' "
-               "width=900 height=500>")  # fmt: skip
+    out.append(
+        "<h2>Progress</h2><img src='/progress.png' alt='pages completed over time' "
+        "width=900 height=500>"
+    )
     failed = [row for row in data["rows"] if row.first_error]
     if failed:
-        out.append(f"<h2>Failed manifests ({len(failed)}; make resubmit-failed)</h2>")
+        out.append(
+            f"<h2>Manifests with errors, not complete ({len(failed)}; make resubmit-failed)</h2>"
+        )
         out.append("<table id=failed><tr><th>manifest</th><th>errors</th><th>first error</th>")
         out += [
             f"<tr><td>{escape(row.label or row.url)}<br><small>{escape(row.url)}</small></td>"
@@ -202,7 +205,7 @@ def render_report(data: dict[str, Any], run_name: str, sort: str, order: str, mi
         label = escape(row.label or row.url)
         out.append(
             f"<tr id='m-{row.sha1}'><td class=n>{row.index}</td>"
-            f"<td title='{escape(row.url)}'>{label}</td><td>{STATE_LABELS[row.state]}</td>"
+            f"<td title='{escape(row.url)}'>{label}</td><td>{ROW_STATES[row.state]}</td>"
             f"<td class=n>{row.done} / {total}</td>"
             f"<td class='n{' bad' if row.errors else ''}'>{row.errors}</td>"
             f"<td class=n>{conf}</td><td class=n>{row.empty}</td><td>{view}</td></tr>"

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from barnacle.export.kraken_page import _segments
+from barnacle.export.word_boxes import word_boxes as line_word_boxes
 from barnacle.ocr.result import OcrLine
 from barnacle.run.layout import ocr_dir, read_manifests
 
@@ -115,12 +115,12 @@ def word_boxes(line: dict[str, Any]) -> list[dict[str, Any]] | None:
         return None
     x, y, w, h = box
     model = OcrLine.model_construct(**{**line, "baseline": line.get("baseline") or []})
-    words = _segments(model, (x, y, x + w, y + h), True, 0)
+    words = line_word_boxes(model, (x, y, x + w, y + h))
     return [
-        {"text": word["text"], "box": [x0, y0, x1 - x0, y1 - y0]}
+        {"text": word.text, "box": [x0, y0, x1 - x0, y1 - y0]}
         for word in words
-        if word["text"].strip()
-        for x0, y0, x1, y1 in [word["bbox"]]
+        if word.text.strip()
+        for x0, y0, x1, y1 in [word.box]
     ] or None
 
 
@@ -168,19 +168,30 @@ def parse_manifest(path: Path) -> ParsedManifest:
         image = record.get("image") or {}
         index = record["canvas_index"]
         pages.append(
-            (index, str(record.get("canvas_id", "")), str(record.get("canvas_label", "")),
-             int(image.get("width", 0)), int(image.get("height", 0)), len(lines),
-             sum(page_conf) / len(page_conf) if page_conf else None)
-        )  # fmt: skip
+            (
+                index,
+                str(record.get("canvas_id", "")),
+                str(record.get("canvas_label", "")),
+                int(image.get("width", 0)),
+                int(image.get("height", 0)),
+                len(lines),
+                sum(page_conf) / len(page_conf) if page_conf else None,
+            )
+        )
         for number, line in enumerate(lines):
             text = str(line.get("text", ""))
             if not text.strip():
                 continue
             words = word_boxes(line)
             rows.append(
-                (index, number, *line_box(line), text,
-                 json.dumps(words, separators=(",", ":")) if words else None)
-            )  # fmt: skip
+                (
+                    index,
+                    number,
+                    *line_box(line),
+                    text,
+                    json.dumps(words, separators=(",", ":")) if words else None,
+                )
+            )
     return ParsedManifest(
         stat.st_size, stat.st_mtime_ns, pages, rows, total / count if count else None, empty
     )
@@ -312,10 +323,20 @@ class SearchIndex:
         cursor = db.execute(
             "INSERT INTO manifests(sha1, url, label, size, mtime_ns, lo, hi, pages, lines, "
             "mean_conf, empty_pages) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (sha1, url, label, parsed.size, parsed.mtime_ns, start,
-             start + len(parsed.lines) - 1, len(parsed.pages), len(parsed.lines),
-             parsed.mean_conf, parsed.empty_pages),
-        )  # fmt: skip
+            (
+                sha1,
+                url,
+                label,
+                parsed.size,
+                parsed.mtime_ns,
+                start,
+                start + len(parsed.lines) - 1,
+                len(parsed.pages),
+                len(parsed.lines),
+                parsed.mean_conf,
+                parsed.empty_pages,
+            ),
+        )
         mid = cursor.lastrowid
         db.executemany(
             "INSERT OR REPLACE INTO pages VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -374,10 +395,20 @@ class SearchIndex:
             wanted,
         ).fetchall()
         hits = [
-            Hit(r[0], r[1], r[2], r[3], r[4], r[5], (r[6], r[7], r[8], r[9]), (r[10], r[11]),
-                r[12], json.loads(r[13]) if r[13] else None)
+            Hit(
+                r[0],
+                r[1],
+                r[2],
+                r[3],
+                r[4],
+                r[5],
+                (r[6], r[7], r[8], r[9]),
+                (r[10], r[11]),
+                r[12],
+                json.loads(r[13]) if r[13] else None,
+            )
             for r in rows
-        ]  # fmt: skip
+        ]
         return Matches(hits, total, total <= COUNT_CAP)
 
     def manifest_figures(self) -> dict[str, dict[str, Any]]:
@@ -391,18 +422,27 @@ class SearchIndex:
 
     def worst_pages(self, limit: int = 200, offset: int = 0) -> list[dict[str, Any]]:
         """Pages with lines, lowest mean line confidence first."""
-        return self._pages("p.mean_conf IS NOT NULL ORDER BY p.mean_conf, m.sha1, p.canvas_index",
-                           limit, offset)  # fmt: skip
+        return self._pages(
+            "p.mean_conf IS NOT NULL ORDER BY p.mean_conf, m.sha1, p.canvas_index", limit, offset
+        )
 
     def pages_without_lines(self, limit: int = 200, offset: int = 0) -> list[dict[str, Any]]:
         return self._pages("p.lines = 0 ORDER BY m.sha1, p.canvas_index", limit, offset)
 
     def count_pages_without_lines(self) -> int:
-        return self.db.execute("SELECT count(*) FROM pages WHERE lines = 0").fetchone()[0]
+        return int(self.db.execute("SELECT count(*) FROM pages WHERE lines = 0").fetchone()[0])
 
     def _pages(self, where: str, limit: int, offset: int) -> list[dict[str, Any]]:
-        keys = ("sha1", "label", "url", "canvas_index", "canvas_id", "canvas_label", "lines",
-                "mean_conf")  # fmt: skip
+        keys = (
+            "sha1",
+            "label",
+            "url",
+            "canvas_index",
+            "canvas_id",
+            "canvas_label",
+            "lines",
+            "mean_conf",
+        )
         rows = self.db.execute(
             "SELECT m.sha1, m.label, m.url, p.canvas_index, p.canvas_id, p.canvas_label, "
             f"p.lines, p.mean_conf FROM pages p JOIN manifests m ON m.mid = p.mid WHERE {where} "

@@ -78,8 +78,11 @@ class RunView:
         """Index what changed, at most every `refresh_s` seconds (on each call when 0)."""
 
         def say(count: int) -> None:
-            print(f"indexing {count} manifest(s) into {self.index.path} "
-                  "(later starts read only what changed)", flush=True)  # fmt: skip
+            print(
+                f"indexing {count} manifest(s) into {self.index.path} "
+                "(later starts read only what changed)",
+                flush=True,
+            )
 
         with self._refresh_lock:
             now = time.monotonic()
@@ -201,9 +204,11 @@ class Handler(BaseHTTPRequestHandler):
         self.view.refresh_index()
         offset = _int(query.get("offset"), 0)
         index = self.view.index
-        out = ["<h1>Worst pages</h1><p>Pages by mean line confidence, lowest first; each "
-               "link opens the viewer at that page.</p><table id=worst><tr><th>mean line "
-               "confidence</th><th>lines</th><th>manifest</th><th>page</th></tr>"]  # fmt: skip
+        out = [
+            "<h1>Worst pages</h1><p>Pages by mean line confidence, lowest first; each "
+            "link opens the viewer at that page.</p><table id=worst><tr><th>mean line "
+            "confidence</th><th>lines</th><th>manifest</th><th>page</th></tr>"
+        ]
         rows = index.worst_pages(WORST_PAGE, offset)
         out += [_page_row(row) for row in rows]
         out.append("</table>")
@@ -211,8 +216,9 @@ class Handler(BaseHTTPRequestHandler):
             out.append(f"<p><a href='/worst?offset={offset + WORST_PAGE}'>next {WORST_PAGE}</a>")
         empty = index.pages_without_lines(WORST_PAGE)
         out.append(f"<h2>Pages with no lines ({index.count_pages_without_lines()})</h2>")
-        out.append("<table id=no-lines><tr><th></th><th>lines</th><th>manifest</th>"
-                   "<th>page</th></tr>")  # fmt: skip
+        out.append(
+            "<table id=no-lines><tr><th></th><th>lines</th><th>manifest</th><th>page</th></tr>"
+        )
         out += [_page_row(row) for row in empty]
         out.append("</table>")
         self.send_html(page("worst pages", "".join(out)))
@@ -228,13 +234,17 @@ class Handler(BaseHTTPRequestHandler):
             self.view.refresh_index()
             matches = self.view.index.search(q, offset=offset, limit=100)
             more = "" if matches.exact else "more than "
-            out.append(f"<p id=total>{more}{matches.total if matches.exact else matches.total - 1}"
-                       " lines</p><ol start={}>".format(offset + 1))  # fmt: skip
+            out.append(
+                f"<p id=total>{more}{matches.total if matches.exact else matches.total - 1}"
+                " lines</p><ol start={}>".format(offset + 1)
+            )
             for hit in matches.hits:
                 link = f"/view/{hit.sha1}?{urlencode({'canvas': hit.canvas_id})}"
-                out.append(f"<li><a href='{escape(link)}'>{escape(hit.text)}</a> "
-                           f"<small>page {hit.canvas_index + 1}, "
-                           f"{escape(hit.manifest_url)}</small>")  # fmt: skip
+                out.append(
+                    f"<li><a href='{escape(link)}'>{escape(hit.text)}</a> "
+                    f"<small>page {hit.canvas_index + 1}, "
+                    f"{escape(hit.manifest_url)}</small>"
+                )
             out.append("</ol>")
             if offset + 100 < matches.total:
                 nxt = urlencode({"q": q, "offset": offset + 100})
@@ -260,9 +270,10 @@ class Handler(BaseHTTPRequestHandler):
             return f"{publish}{s}/manifest.json"
 
         self.send_json(
-            search_page(matches, q, service, number, PAGE_SIZE, canvas_size,
-                        None if sha1 else manifest_id)
-        )  # fmt: skip
+            search_page(
+                matches, q, service, number, PAGE_SIZE, canvas_size, None if sha1 else manifest_id
+            )
+        )
 
     def export_file(self, fmt: str, sha1: str, path: Path, ctype: str) -> None:
         body = self.view.derived.read(sha1, fmt, path, f"{self.base()}/iiif/")

@@ -46,11 +46,15 @@ def mirador_config(manifest: str, canvas: str | None) -> dict[str, object]:
         "workspaceControlPanel": {"enabled": False},
         "annotations": {
             "filteredMotivations": [
-                "oa:commenting", "oa:tagging", "sc:painting", "commenting", "tagging",
+                "oa:commenting",
+                "oa:tagging",
+                "sc:painting",
+                "commenting",
+                "tagging",
                 "supplementing",
             ]
         },
-    }  # fmt: skip
+    }
 
 
 def viewer_page(sha1: str, manifest: str, canvas: str | None, mirador: bool) -> str:
