@@ -211,6 +211,9 @@ def test_the_demo_model_is_refused_for_real_collections(
         assert done.returncode == 0, done.stderr
 
 
+CREATED = "2026-01-01T00:00:00+00:00"
+
+
 def test_low_confidence_manifests_are_flagged(tmp_path: Path) -> None:
     from barnacle.listing.manifest_table import manifest_sha1
     from barnacle.models.confidence import FLAG
@@ -228,10 +231,11 @@ def test_low_confidence_manifests_are_flagged(tmp_path: Path) -> None:
     )
     for url, confidences in zip(urls, ([0.99, 0.97], [0.85, 0.8, None], []), strict=True):
         lines = [
-            json.dumps({"page_key": f"{url}|{i}", "created_at": "2026-01-01T00:00:00+00:00",
-                        "line_confidence": c, "text": "x"})
+            json.dumps(
+                {"page_key": f"{url}|{i}", "created_at": CREATED, "line_confidence": c, "text": "x"}
+            )
             for i, c in enumerate(confidences)
-        ]  # fmt: skip
+        ]
         (run / "ocr" / f"{manifest_sha1(url)}.jsonl").write_text("".join(x + "\n" for x in lines))
     status = _cli("status", str(run))
     assert status.returncode == 0, status.stderr

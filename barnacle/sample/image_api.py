@@ -66,7 +66,7 @@ def error_reply(err: IIIFError) -> Reply:
     )
 
 
-class SampleManipulator(IIIFManipulatorPIL):
+class SampleManipulator(IIIFManipulatorPIL):  # type: ignore[misc]  # iiif ships no types
     """IIIFManipulatorPIL that writes into memory and enforces the server's limits."""
 
     def __init__(self, api_version: str, max_width: int, max_height: int) -> None:
