@@ -1,0 +1,48 @@
+"""What every subcommand shares: the one-line error, the HTTP options."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from barnacle.defaults import ExitCode
+from barnacle.display import printable
+from barnacle.http_client import HttpSettings, get_session
+
+
+def fail(message: str, code: int = ExitCode.USAGE) -> int:
+    print(f"barnacle: error: {printable(message)}", file=sys.stderr)
+    return code
+
+
+def add_http_options(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("HTTP")
+    group.add_argument(
+        "--contact", help="URL or email put in the User-Agent (env BARNACLE_CONTACT)"
+    )
+    group.add_argument(
+        "--min-interval",
+        type=float,
+        metavar="S",
+        help="seconds between requests to one host (env BARNACLE_MIN_INTERVAL; default 0)",
+    )
+    group.add_argument(
+        "--retries",
+        type=int,
+        help="retries on 429/5xx, resets, timeouts, truncated bodies (default 5)",
+    )
+
+
+def configure_http(args: argparse.Namespace) -> None:
+    get_session(
+        HttpSettings.from_env(
+            contact=args.contact, min_interval=args.min_interval, retries=args.retries
+        )
+    )
+
+
+def meta_pair(text: str) -> tuple[str, str]:
+    key, sep, value = text.partition("=")
+    if not sep or not key:
+        raise argparse.ArgumentTypeError(f"expected KEY=VALUE, got {text!r}")
+    return key, value

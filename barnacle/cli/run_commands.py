@@ -1,0 +1,297 @@
+"""Subcommands over a run folder: submit-array, status, summarize, run-info (for make)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from barnacle import __version__
+from barnacle.atomic import atomic_write_text
+from barnacle.cli.common import fail, meta_pair
+from barnacle.defaults import ARRAY_THROTTLE, CACHE_DIR, ExitCode
+
+
+def cmd_submit_array(args: argparse.Namespace) -> int:
+    """RUN_DIR/manifests.tsv -> SLURM job arrays of `barnacle ocr` (barnacle.job_arrays)."""
+    import shlex
+
+    from barnacle.job_arrays import SbatchOptions, SlurmError, WorkerEnv, submit
+    from barnacle.job_arrays.sbatch import local_path
+
+    if args.throttle < 0:
+        return fail("--throttle must be 0 or more")
+    given = vars(args)  # options named as their field pass through as given
+    options = SbatchOptions(
+        cpus_per_task=args.cpus,
+        throttle=args.throttle or None,
+        extra=shlex.split(args.sbatch_extra),
+        **{name: given[name] for name in "partition mem time gres account job_name".split()},
+    )
+    passed_as_given = (
+        "max_pages size device threads page_processes offline container_runtime gres precision "
+        "batch_size"
+    ).split()
+    worker = WorkerEnv(
+        barnacle=local_path(args.barnacle),
+        model=local_path(args.model),
+        cache_dir=str(Path(args.cache_dir).expanduser().resolve()) if args.cache_dir else None,
+        container=local_path(args.container),
+        **{name: given[name] for name in passed_as_given},
+    )
+    run_dir = Path(args.run_dir)
+    try:
+        result = submit(
+            run_dir,
+            options,
+            worker,
+            skip_queued=args.skip_queued,
+            dry_run=args.dry_run,
+            max_array=args.max_array_size,
+        )
+    except (SlurmError, FileNotFoundError, ValueError) as err:
+        return fail(str(err), ExitCode.INVALID)
+    print("\n".join(result.lines(run_dir, args.dry_run)))
+    return ExitCode.OK
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    from barnacle.run.status import run_status
+
+    try:
+        status = run_status(Path(args.run_dir), _busy(Path(args.run_dir)))
+    except FileNotFoundError as err:
+        return fail(str(err))
+    print("\n".join(status.lines()))
+    from barnacle.models.confidence import low_confidence_lines, low_confidence_manifests
+
+    for line in low_confidence_lines(low_confidence_manifests(Path(args.run_dir))):
+        print(line)
+    return ExitCode.OK
+
+
+def cmd_summarize(args: argparse.Namespace) -> int:
+    from barnacle.run.chart import draw_progress_chart
+    from barnacle.run.layout import summary_json
+    from barnacle.run.metadata import record_run
+    from barnacle.run.status import run_status
+    from barnacle.run.summary import summarize, summary_lines, timeline
+
+    run_dir = Path(args.run_dir)
+    try:
+        summary = summarize(run_dir, run_status(run_dir, _busy(run_dir)))
+    except FileNotFoundError as err:
+        return fail(str(err))
+    from barnacle.models.confidence import low_confidence_lines, low_confidence_manifests
+
+    summary["low_confidence_manifests"] = low_confidence_manifests(run_dir)
+    atomic_write_text(summary_json(run_dir), json.dumps(summary, indent=2) + "\n")
+    record_run(run_dir, summary)  # metadata.json: end time, counts (SLURM runs too)
+    failed = run_dir / "failed-manifests.txt"
+    atomic_write_text(
+        failed, "".join(f["manifest_url"] + "\n" for f in summary["failed_manifests"])
+    )
+    print(
+        "\n".join(
+            summary_lines(summary) + low_confidence_lines(summary["low_confidence_manifests"])
+        )
+    )
+    print(f"  written: {summary_json(run_dir)}, {failed}", end="")
+    if not args.no_chart:
+        chart = draw_progress_chart(
+            timeline(run_dir), run_dir / "progress.png", f"run {run_dir.name}"
+        )
+        print(f", {chart}", end="")
+    print()
+    return ExitCode.OK
+
+
+def cmd_run_info(args: argparse.Namespace) -> int:
+    """Record a run's provenance in metadata.json (make run calls this)."""
+    from datetime import UTC, datetime
+
+    from barnacle.hashing import file_sha256
+    from barnacle.ocr.identity import kraken_version
+    from barnacle.records.provenance import container_id, git_commit
+    from barnacle.run.metadata import update_metadata
+    from barnacle.run.status import run_status
+    from barnacle.worker.model_ref import ModelNotFound, model_doi, resolve_model
+
+    run_dir = Path(args.run_dir)
+    now = datetime.now(UTC).isoformat()
+    fields: dict[str, object] = {"run": run_dir.name}
+    if args.start:
+        from barnacle.run.metadata import read_metadata
+        from barnacle.run.settings_guard import collection_conflict, plan_conflict
+        from barnacle.worker import WorkerOptions
+
+        try:
+            ref, path = resolve_model(args.model)
+        except ModelNotFound as err:
+            return fail(str(err))
+        from barnacle.models.demo_guard import demo_model_refusal
+
+        sha256 = file_sha256(path)
+        size = dict(args.set).get("SIZE") or WorkerOptions.model_fields["size"].default
+        source = dict(args.set).get("COLLECTION")
+        refusal = (
+            collection_conflict(run_dir, source)
+            or plan_conflict(run_dir, read_metadata(run_dir), sha256, ref, size)
+            or demo_model_refusal(ref, source)
+        )
+        if refusal:
+            return fail(refusal)
+        fields.update(
+            started_at=read_metadata(run_dir).get("started_at") or now,
+            resumed_at=now,
+            git_commit=git_commit(),
+            container=args.container or container_id(),
+            barnacle_version=__version__,
+            engine="kraken",
+            engine_version=kraken_version(),
+            model={
+                "ref": ref,
+                "resolved": str(path),
+                "sha256": sha256,
+                "doi": model_doi(args.model),
+            },
+            size=size,
+            make_variables=dict(args.set) or None,
+        )
+        if source:
+            fields["source"] = source
+    if args.end:
+        fields["finished_at"] = now
+        try:
+            fields["counts"] = dict(run_status(run_dir).counts)
+        except FileNotFoundError:
+            pass
+    update_metadata(run_dir, **fields)
+    if args.end and "counts" in fields:
+        from barnacle.run.metadata import record_run
+        from barnacle.run.summary import summarize
+
+        record_run(run_dir, summarize(run_dir))
+    return ExitCode.OK
+
+
+def _busy(run_dir: Path) -> set[Path]:
+    """Outputs queued or running in SLURM (empty without SLURM or without arrays)."""
+    import shutil
+
+    if not shutil.which("squeue"):
+        return set()
+    from barnacle.job_arrays.cluster import SlurmError
+    from barnacle.job_arrays.submission import busy_outputs
+
+    try:
+        return busy_outputs(run_dir)
+    except SlurmError as err:
+        print(f"warning: squeue failed, queued jobs not counted: {err}", file=sys.stderr)
+        return set()
+
+
+def _add_submit_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("run_dir", metavar="RUN_DIR", help="runs/<RUN> with manifests.tsv")
+    p.add_argument("--dry-run", action="store_true", help="print sbatch commands only")
+    p.add_argument(
+        "--skip-queued",
+        action="store_true",
+        help="leave out tasks still queued or running in earlier arrays (resubmission)",
+    )
+    slurm = p.add_argument_group("SLURM (each passed to sbatch only when given)")
+    slurm.add_argument("--partition")
+    slurm.add_argument("--cpus", type=int, help="--cpus-per-task")
+    slurm.add_argument("--mem", help="memory per task, e.g. 8G")
+    slurm.add_argument("--time", help="time limit per task, e.g. 04:00:00")
+    slurm.add_argument("--gres", help="e.g. gpu:1")
+    slurm.add_argument("--account")
+    slurm.add_argument(
+        "--throttle",
+        type=int,
+        default=ARRAY_THROTTLE,
+        help=f"array tasks running at once (default {ARRAY_THROTTLE}; 0: no limit)",
+    )
+    slurm.add_argument("--job-name", help="default barnacle-<RUN>")
+    slurm.add_argument(
+        "--sbatch-extra", default="", metavar="'OPTIONS'", help="more sbatch options, one string"
+    )
+    slurm.add_argument("--max-array-size", type=int, help="default: the cluster's MaxArraySize")
+    worker = p.add_argument_group("worker (barnacle ocr; unset: its defaults)")
+    worker.add_argument("--barnacle", help="command to run (default: this venv's barnacle)")
+    worker.add_argument("--model")
+    worker.add_argument("--cache-dir", help=f"shared image cache (default: {CACHE_DIR})")
+    worker.add_argument("--max-pages", type=int)
+    worker.add_argument("--size")
+    worker.add_argument("--device")
+    worker.add_argument("--threads", type=int)
+    worker.add_argument("--page-processes", type=int)
+    worker.add_argument("--precision")
+    worker.add_argument("--batch-size", type=int)
+    worker.add_argument("--offline", action="store_true")
+    worker.add_argument(
+        "--container", help="image (podman/docker) or .sif (apptainer) to run the worker in"
+    )
+    worker.add_argument(
+        "--container-runtime",
+        default="none",
+        type=_container_runtime,
+        metavar="RUNTIME",
+        help="how to run --container: apptainer, singularity, podman or docker "
+        "(default none: the worker on the host)",
+    )
+
+
+def _container_runtime(text: str) -> str:
+    """--container-runtime, checked against the runtimes slurm/ocr-array.sbatch knows."""
+    from barnacle.job_arrays.container import CONTAINER_RUNTIMES
+
+    if text not in CONTAINER_RUNTIMES:
+        raise argparse.ArgumentTypeError(f"{text!r} is not one of {', '.join(CONTAINER_RUNTIMES)}")
+    return text
+
+
+def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser(
+        "submit-array",
+        help="submit a run's manifests without output to SLURM as job arrays of `barnacle ocr`",
+        description="Submit RUN_DIR/manifests.tsv to SLURM as job arrays of `barnacle ocr` "
+        "(one task per manifest). Each array task runs slurm/ocr-array.sbatch on one line of a "
+        "task list written to RUN_DIR/slurm/; logs go to RUN_DIR/logs/%A_%a.out; job ids are "
+        "added to RUN_DIR/metadata.json. Manifests whose output exists are skipped. Tasks of "
+        "earlier arrays that are still queued or running are never submitted twice: "
+        "--skip-queued submits the rest (resubmission). Needs SLURM_CONF (or "
+        "/etc/slurm/slurm.conf) for the cluster; see slurm/local-cluster.",
+    )
+    _add_submit_options(p)
+    p.set_defaults(func=cmd_submit_array)
+
+    p = sub.add_parser("status", help="complete / running / partial / failed / not started")
+    p.add_argument("run_dir", metavar="RUN_DIR")
+    p.set_defaults(func=cmd_status)
+
+    p = sub.add_parser("summarize", help="summary.json, a table and a progress chart of a run")
+    p.add_argument("run_dir", metavar="RUN_DIR")
+    p.add_argument("--no-chart", action="store_true", help="skip the PNG chart")
+    p.set_defaults(func=cmd_summarize)
+
+    p = sub.add_parser(
+        "run-info",
+        description="Record a run's provenance in RUN_DIR/metadata.json (what `make run` calls "
+        "at its start and, with EXECUTOR=local, at its end).",
+    )
+    p.add_argument("run_dir", metavar="RUN_DIR")
+    p.add_argument("--start", action="store_true", help="set started_at to now")
+    p.add_argument("--end", action="store_true", help="set finished_at to now, and the counts")
+    p.add_argument("--model", help="the model the run uses (default: the demo model)")
+    p.add_argument("--container", help="the image the tasks run in (containers/image-id), if any")
+    p.add_argument(
+        "--set",
+        type=meta_pair,
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="a make variable used for the run",
+    )
+    p.set_defaults(func=cmd_run_info)
