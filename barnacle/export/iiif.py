@@ -108,9 +108,9 @@ def derived_manifest(
     manifest, version = _v3_source(source, urls)
     _add_context(manifest)
     # id first: rebuild the dict so the derived id leads, as viewers show it.
-    manifest = {"@context": manifest.pop("@context"), "id": urls.manifest, **{
-        key: value for key, value in manifest.items() if key != "id"
-    }}  # fmt: skip
+    context = manifest.pop("@context")
+    rest = {key: value for key, value in manifest.items() if key != "id"}
+    manifest = {"@context": context, "id": urls.manifest, **rest}
     profile = f"http://iiif.io/api/presentation/{version}/context.json"
     source_link = {
         "id": source_url,
@@ -118,12 +118,14 @@ def derived_manifest(
         "label": {"en": ["Source IIIF manifest"]},
     }
     _append(manifest, "partOf", [source_link])
-    _append(
-        manifest,
-        "seeAlso",
-        [{"id": source_url, "type": "Dataset", "format": "application/ld+json",
-          "profile": profile, "label": {"en": ["Source IIIF manifest"]}}],
-    )  # fmt: skip
+    source_data: dict[str, Any] = {
+        "id": source_url,
+        "type": "Dataset",
+        "format": "application/ld+json",
+        "profile": profile,
+        "label": {"en": ["Source IIIF manifest"]},
+    }
+    _append(manifest, "seeAlso", [source_data])
     services = manifest.get("service")
     services = services if isinstance(services, list) else [services] if services else []
     others = [s for s in services if not _search_service(s)]
@@ -154,14 +156,23 @@ def derived_manifest(
         page = annotation_page(item, canvas["id"], size, urls)
         pages[index] = page
         _append(canvas, "annotations", [{"id": page["id"], "type": "AnnotationPage"}])
-        _append(
-            canvas,
-            "rendering",
-            [
-                {"id": urls.alto(index), "type": "Text", "label": {"en": ["ALTO XML"]},
-                 "format": "application/xml", "profile": ALTO_PROFILE},
-                {"id": urls.text, "type": "Text", "label": {"en": ["Plain text"]},
-                 "format": "text/plain"},
-            ],
-        )  # fmt: skip
+        _append(canvas, "rendering", _renderings(urls, index))
     return manifest, pages, problems
+
+
+def _renderings(urls: PublishedUrls, index: int) -> list[dict[str, Any]]:
+    """The canvas's `rendering` links: its page as ALTO XML and the manifest's plain text."""
+    alto = {
+        "id": urls.alto(index),
+        "type": "Text",
+        "label": {"en": ["ALTO XML"]},
+        "format": "application/xml",
+        "profile": ALTO_PROFILE,
+    }
+    text = {
+        "id": urls.text,
+        "type": "Text",
+        "label": {"en": ["Plain text"]},
+        "format": "text/plain",
+    }
+    return [alto, text]

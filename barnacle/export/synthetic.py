@@ -59,13 +59,11 @@ def synthetic_record(
     `image` = (width, height) pixels. cuts=False: a record written before character cuts."""
     width, height = image
     spacing = max((height - 200) // max(lines, 1), 20)
+    x0, x1, line_height = width // 13, width * 12 // 13, min(48, spacing - 4)
     ocr_lines = [
-        synthetic_line(
-            line_text(canvas_index, n), 150 + n * spacing, x0=width // 13, x1=width * 12 // 13,
-            height=min(48, spacing - 4), cuts=cuts,
-        )
+        synthetic_line(line_text(canvas_index, n), 150 + n * spacing, x0, x1, line_height, cuts)
         for n in range(lines)
-    ]  # fmt: skip
+    ]
     text = "\n".join(line.text for line in ocr_lines)
     return PageRecord(
         created_at="2026-01-01T00:00:00+00:00",
