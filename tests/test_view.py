@@ -382,6 +382,20 @@ def test_bad_input_one_line_no_traceback(run, tmp_path: Path) -> None:
     _one_clear_line(done, path.name, ":4:", "torn")
 
 
+def _first_search(process: subprocess.Popen[str], port: int) -> int:
+    """The status of the first search the view started by `process` answers (it is polled
+    until it listens; a view that exits or never listens fails the test)."""
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            status, _ = get(f"http://127.0.0.1:{port}/search?q=common")
+            return status
+        except OSError:
+            assert process.poll() is None, process.communicate()
+            assert time.monotonic() < deadline, "the view did not start"
+            time.sleep(0.2)
+
+
 def test_make_view_serves_until_interrupted(run) -> None:
     run_dir, _ = run
     port = _free_port()
@@ -403,14 +417,7 @@ def test_make_view_serves_until_interrupted(run) -> None:
         env={**os.environ, "PYTHONPATH": str(REPO)},
     )
     try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                status, _ = get(f"http://127.0.0.1:{port}/search?q=common")
-                break
-            except OSError:
-                time.sleep(0.2)
-        assert status == 200
+        assert _first_search(process, port) == 200
     finally:
         process.terminate()
         process.wait(timeout=30)
@@ -429,16 +436,7 @@ def test_sigterm_stops_the_view_cleanly(run) -> None:
         env={**os.environ, "PYTHONPATH": str(REPO)},
     )
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                status, _ = get(f"http://127.0.0.1:{port}/search?q=common")
-                break
-            except OSError:
-                assert process.poll() is None, process.communicate()
-                assert time.monotonic() < deadline, "the view did not start"
-                time.sleep(0.2)
-        assert status == 200
+        assert _first_search(process, port) == 200
     finally:
         process.terminate()
         out, err = process.communicate(timeout=30)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import Protocol
 
 from barnacle.defaults import ExitCode
 from barnacle.display import printable
@@ -46,3 +47,16 @@ def meta_pair(text: str) -> tuple[str, str]:
     if not sep or not key:
         raise argparse.ArgumentTypeError(f"expected KEY=VALUE, got {text!r}")
     return key, value
+
+
+class _Report(Protocol):
+    def model_dump_json(self, *, indent: int | None = None) -> str: ...
+    def lines(self) -> list[str]: ...
+
+
+def print_report(report: _Report, as_json: bool) -> None:
+    """A report on stdout: its JSON (--json), else its lines made printable."""
+    if as_json:
+        print(report.model_dump_json(indent=2))
+    else:
+        print("\n".join(printable(line) for line in report.lines()))

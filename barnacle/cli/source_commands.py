@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from barnacle.atomic import atomic_write_text
-from barnacle.cli.common import add_http_options, configure_http, fail
+from barnacle.cli.common import add_http_options, configure_http, fail, print_report
 from barnacle.defaults import IMAGE_SIZE, ExitCode
 from barnacle.display import printable
 from barnacle.http_client import FetchError
@@ -18,10 +18,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
     configure_http(args)
     report = validate(args.source)
-    if args.json:
-        print(report.model_dump_json(indent=2))
-    else:
-        print("\n".join(printable(line) for line in report.lines()))
+    print_report(report, args.json)
     return ExitCode.OK if report.ok else ExitCode.INVALID
 
 
@@ -34,10 +31,7 @@ def cmd_pages(args: argparse.Namespace) -> int:
         report = dry_run(args.source, args.size)
     except IIIFError as err:
         return fail(str(err))
-    if args.json:
-        print(report.model_dump_json(indent=2))
-    else:
-        print("\n".join(printable(line) for line in report.lines()))
+    print_report(report, args.json)
     return ExitCode.OK if report.urls else ExitCode.INVALID
 
 
