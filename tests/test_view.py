@@ -382,6 +382,13 @@ def test_bad_input_one_line_no_traceback(run, tmp_path: Path) -> None:
     _one_clear_line(done, path.name, ":4:", "torn")
 
 
+def _start(command: list[str]) -> subprocess.Popen[str]:
+    """A view server started by `command` in the repository, output captured."""
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    pipe = subprocess.PIPE
+    return subprocess.Popen(command, cwd=REPO, stdout=pipe, stderr=pipe, text=True, env=env)
+
+
 def _first_search(process: subprocess.Popen[str], port: int) -> int:
     """The status of the first search the view started by `process` answers (it is polled
     until it listens; a view that exits or never listens fails the test)."""
@@ -399,7 +406,7 @@ def _first_search(process: subprocess.Popen[str], port: int) -> int:
 def test_make_view_serves_until_interrupted(run) -> None:
     run_dir, _ = run
     port = _free_port()
-    process = subprocess.Popen(
+    process = _start(
         [
             "make",
             "--no-print-directory",
@@ -409,12 +416,7 @@ def test_make_view_serves_until_interrupted(run) -> None:
             f"RUNS_DIR={run_dir.parent}",
             f"RUN={run_dir.name}",
             f"VIEW_PORT={port}",
-        ],
-        cwd=REPO,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env={**os.environ, "PYTHONPATH": str(REPO)},
+        ]
     )
     try:
         assert _first_search(process, port) == 200
@@ -428,13 +430,7 @@ def test_sigterm_stops_the_view_cleanly(run) -> None:
     port free again (barnacle.serving.serve_until_stopped)."""
     run_dir, _ = run
     port = _free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "barnacle", "view", str(run_dir), f"--port={port}"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env={**os.environ, "PYTHONPATH": str(REPO)},
-    )
+    process = _start([sys.executable, "-m", "barnacle", "view", str(run_dir), f"--port={port}"])
     try:
         assert _first_search(process, port) == 200
     finally:
