@@ -1,7 +1,7 @@
 """What runs in each page process: the Kraken engine, loaded once, applied to cached images.
 
-Results cross the process boundary as plain dicts: exceptions with custom constructors do
-not survive pickling, and a dict is all the writer needs.
+Results cross the process boundary as values (PageRead, PageFailed), not exceptions: exceptions
+with custom constructors do not survive pickling.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from typing import Any
 from barnacle.hashing import file_sha256
 from barnacle.images import ImageError, open_image, set_max_image_pixels
 from barnacle.pause_points import pause_point
+from barnacle.worker.page_result import PageFailed, PageRead
 
 _engine: Any = None
 _engine_args: tuple[Any, ...] | None = None
@@ -71,43 +72,24 @@ def init_engine(
     _engine_args = args
 
 
-def ocr_image(image_path: str, url: str) -> dict[str, Any]:
-    """Decode and OCR one cached image: {"ok": True, "ocr": ..., "decode_ms": ...} or
-    {"ok": False, "stage", "kind", "message", "status"}."""
+def ocr_image(image_path: str, url: str) -> PageRead | PageFailed:
+    """Decode and OCR one cached image: Kraken's reading, or the stage and kind of failure."""
     from barnacle.ocr import OcrError
 
     started = time.perf_counter()
     try:
         image = open_image(Path(image_path), url)
     except ImageError as err:
-        return {
-            "ok": False,
-            "stage": "decode",
-            "kind": err.kind,
-            "message": str(err),
-            "status": err.status,
-        }
+        return PageFailed(stage="decode", kind=err.kind, message=str(err), status=err.status)
     decode_ms = (time.perf_counter() - started) * 1000
     pause_point("ocr")  # crash tests hold here: a page about to be recognised
     try:
         image_sha256 = file_sha256(Path(image_path)) if _engine.segmentation_cache else None
         result = _engine.ocr(image, image_sha256)
     except OcrError as err:
-        return {
-            "ok": False,
-            "stage": err.stage,
-            "kind": "kraken",
-            "message": str(err),
-            "status": None,
-        }
+        return PageFailed(stage=err.stage, kind="kraken", message=str(err))
     except MemoryError:
-        return {
-            "ok": False,
-            "stage": "ocr",
-            "kind": "memory",
-            "message": "out of memory during OCR",
-            "status": None,
-        }
+        return PageFailed(stage="ocr", kind="memory", message="out of memory during OCR")
     finally:
         image.close()
-    return {"ok": True, "ocr": result.model_dump(), "decode_ms": decode_ms}
+    return PageRead(ocr=result, decode_ms=decode_ms)
