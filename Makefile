@@ -1,71 +1,134 @@
 # Barnacle: IIIF collections -> Kraken OCR -> one JSONL per manifest.
-# `make help` lists every target and variable. Targets chain the scripts in scripts/;
-# the per-manifest JSONL files are the targets that make builds (and so resumes).
+# `make help` lists every target, and every variable with its value. The targets are the files
+# of a run, so make resumes a run and `make -n run ...` shows what it would do:
+#
+#   runs/<RUN>/collection.json        the snapshot of COLLECTION           make fetch-collection
+#   -> runs/<RUN>/manifests.tsv       one line per manifest                make list-manifests
+#   -> runs/<RUN>/outputs.mk          its outputs as make targets          (make run)
+#   -> runs/<RUN>/ocr/<sha1>.jsonl    one per manifest: built here with    make run EXECUTOR=local
+#                                     make -j JOBS, or by SLURM job arrays make run EXECUTOR=slurm
+#   -> runs/<RUN>/{alto,page,hocr,text,iiif}/...                           make export
+#   -> runs/<RUN>/summary.json, progress.png                               make summary
 
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
+THIS_MAKEFILE := $(lastword $(MAKEFILE_LIST))
+
+# The defaults Barnacle's commands share (barnacle/defaults.py), as DEFAULT_<NAME> variables.
+include build/defaults.mk
+build/defaults.mk: barnacle/defaults.py
+	@mkdir -p $(@D)
+	@$(PYTHON) -m barnacle.defaults >$@.$$$$ && mv -f $@.$$$$ $@
 
 ##@ Variables (override on the command line: make run COLLECTION=... RUN=...)
-PYTHON     ?= python3#                     Python >= 3.11 used to create the virtual environment
-VENV       ?= .venv#                       where `make setup` puts the virtual environment
-RUN        ?= demo#                        run name: everything goes to runs/$(RUN)/
-COLLECTION ?=#                             IIIF collection/manifest URL, or a .json/.txt/.csv file
-RUNS_DIR   ?= runs#                        parent folder of all runs
-EXECUTOR   ?= $(if $(shell command -v sbatch),slurm,local)#  local: make -j JOBS on this machine; slurm: job arrays
-JOBS       ?= 1#                           manifests OCRed at once with EXECUTOR=local
-MODEL      ?=#                             kraken recognition model: a path or an installed DOI (default: the demo model)
-CACHE_DIR  ?= cache#                       shared cache of manifests and page images
-MAX_PAGES  ?=#                             only the first N pages of each manifest
-SIZE       ?= !3000,3000#                  IIIF Image API size of the page images
-DEVICE     ?= cpu#                         cpu, cuda or cuda:N (PAGE_PROCESSES page processes share that GPU)
-PRECISION  ?=#                             kraken precision, e.g. bf16-mixed on a GPU (default 32-true)
-BATCH_SIZE ?=#                             recognition batch size, lines at once (default 1; larger on a GPU)
-THREADS    ?= 1#                           torch threads per page process
-PAGE_PROCESSES    ?=#                             page processes per manifest (default: CPUs/JOBS here, CPUS in SLURM)
-OFFLINE    ?=#                             1: read manifests and images from CACHE_DIR only (after make prefetch)
-PARTITION  ?=#                             SLURM partition (default: the cluster's)
-CPUS       ?=#                             SLURM --cpus-per-task (one page process per CPU)
-MEM        ?=#                             SLURM --mem per task, e.g. 8G (about 2G per page process)
-TIME       ?=#                             SLURM --time per task, e.g. 04:00:00
-GRES       ?=#                             SLURM --gres, e.g. gpu:1 (then DEVICE=cuda)
-THROTTLE   ?= 20#                          SLURM array tasks running at once (the %N of --array)
-ACCOUNT    ?=#                             SLURM --account
-SBATCH_EXTRA ?=#                           more sbatch options, e.g. --qos=low
-DRY_RUN    ?=#                             1: print the sbatch commands instead of submitting
-CONTAINER  ?=#                             image (podman/docker) or .sif (apptainer) the SLURM tasks run in
-CONTAINER_RUNTIME ?= none#                 none (host venv), apptainer, singularity, podman or docker
-IMAGE      ?= localhost/barnacle:latest#   tag that make image builds
-SIF        ?= build/barnacle.sif#          file that make sif builds
-SAMPLE_PORT ?= 8182#                       port of the bundled sample IIIF server (make demo)
-SOAK_MANIFESTS ?= 200#                     manifests in make bench-soak (200: about 30 minutes here)
-FORMATS    ?= alto hocr page text iiif#    make export: formats written (alto hocr page text iiif)
-PUBLISH_URL ?=#                            make export: URL where runs/$(RUN)/iiif/ is served (default http://127.0.0.1:8183/iiif/)
-PYTEST_ARGS ?=#                            extra arguments for pytest, e.g. -k listing
+# Python >= 3.11 used to create the virtual environment
+PYTHON ?= python3
+# where make setup puts the virtual environment
+VENV ?= .venv
+# run name: everything goes to runs/<RUN>/
+RUN ?= demo
+# IIIF collection/manifest URL, or a .json/.txt/.csv file
+COLLECTION ?=
+# parent folder of all runs
+RUNS_DIR ?= $(DEFAULT_RUNS_DIR)
+# local: make -j JOBS on this machine; slurm: job arrays (the default where sbatch is installed)
+EXECUTOR ?= $(if $(shell command -v sbatch),slurm,local)
+# manifests OCRed at once with EXECUTOR=local
+JOBS ?= 1
+# kraken recognition model: a path or an installed DOI (empty: the demo model)
+MODEL ?=
+# shared cache of manifests and page images
+CACHE_DIR ?= $(DEFAULT_CACHE_DIR)
+# only the first N pages of each manifest
+MAX_PAGES ?=
+# IIIF Image API size of the page images
+SIZE ?= $(DEFAULT_SIZE)
+# cpu, cuda or cuda:N (PAGE_PROCESSES page processes share that GPU)
+DEVICE ?= $(DEFAULT_DEVICE)
+# kraken precision: 32-true, or bf16-mixed on a GPU
+PRECISION ?= $(DEFAULT_PRECISION)
+# recognition batch size, lines at once (larger on a GPU)
+BATCH_SIZE ?= $(DEFAULT_BATCH_SIZE)
+# torch threads per page process
+THREADS ?= $(DEFAULT_THREADS)
+# page processes per manifest (empty: CPUs/JOBS here, CPUS in SLURM)
+PAGE_PROCESSES ?=
+# 1: read manifests and images from CACHE_DIR only (after make prefetch)
+OFFLINE ?=
+# SLURM partition (empty: the cluster's default)
+PARTITION ?=
+# SLURM --cpus-per-task (one page process per CPU)
+CPUS ?=
+# SLURM --mem per task, e.g. 8G (about 2G per page process)
+MEM ?=
+# SLURM --time per task, e.g. 04:00:00
+TIME ?=
+# SLURM --gres, e.g. gpu:1 (then DEVICE=cuda)
+GRES ?=
+# SLURM array tasks running at once (the %N of --array; 0: no limit)
+THROTTLE ?= $(DEFAULT_THROTTLE)
+# SLURM --account
+ACCOUNT ?=
+# more sbatch options, e.g. --qos=low
+SBATCH_EXTRA ?=
+# 1: print the sbatch commands instead of submitting
+DRY_RUN ?=
+# image (podman/docker) or .sif (apptainer) the SLURM tasks run in
+CONTAINER ?=
+# none (host venv), apptainer, singularity, podman or docker
+CONTAINER_RUNTIME ?= none
+# tag that make image builds
+IMAGE ?= localhost/barnacle:latest
+# file that make sif builds
+SIF ?= build/barnacle.sif
+# port of the bundled sample IIIF server (make demo)
+SAMPLE_PORT ?= $(DEFAULT_SAMPLE_PORT)
+# manifests in make bench-soak (200: about 30 minutes here)
+SOAK_MANIFESTS ?= 200
+# make export: formats written (alto hocr page text iiif)
+FORMATS ?= alto hocr page text iiif
+# make export: URL where runs/<RUN>/iiif/ is served (empty: http://127.0.0.1:8183/iiif/)
+PUBLISH_URL ?=
+# extra arguments for pytest, e.g. -k listing
+PYTEST_ARGS ?=
 
 export COLLECTION
-shq = '$(subst ','\'',$(1))'
-NPROC    := $(shell nproc 2>/dev/null || echo 1)
-MANIFESTS = $(RUN_DIR)/manifests.tsv
-OUTPUTS   = $(if $(wildcard $(MANIFESTS)),$(patsubst %,$(RUN_DIR)/ocr/%.jsonl,$(shell tail -n +2 $(MANIFESTS) | cut -f3)))
-LOCAL_PAGE_PROCESSES = $(or $(PAGE_PROCESSES),$(shell echo $$(( $(NPROC) / $(JOBS) > 0 ? $(NPROC) / $(JOBS) : 1 ))))
-WORKER_ARGS = --cache-dir=$(call shq,$(CACHE_DIR)) --size=$(call shq,$(SIZE)) \
-  --device=$(call shq,$(DEVICE)) --threads=$(THREADS) --no-progress \
-  $(if $(MODEL),--model=$(call shq,$(MODEL))) $(if $(MAX_PAGES),--max-pages=$(MAX_PAGES)) \
-  $(if $(OFFLINE),--offline) $(if $(PRECISION),--precision=$(call shq,$(PRECISION))) \
-  $(if $(BATCH_SIZE),--batch-size=$(BATCH_SIZE))
-SUBMIT_ARGS = $(WORKER_ARGS:--no-progress=) $(if $(PAGE_PROCESSES),--page-processes=$(PAGE_PROCESSES)) \
-  $(if $(PARTITION),--partition=$(call shq,$(PARTITION))) $(if $(CPUS),--cpus=$(CPUS)) \
-  $(if $(MEM),--mem=$(call shq,$(MEM))) $(if $(TIME),--time=$(call shq,$(TIME))) \
-  $(if $(GRES),--gres=$(call shq,$(GRES))) --throttle=$(THROTTLE) \
-  $(if $(ACCOUNT),--account=$(call shq,$(ACCOUNT))) \
-  $(if $(SBATCH_EXTRA),--sbatch-extra=$(call shq,$(SBATCH_EXTRA))) $(if $(DRY_RUN),--dry-run) \
-  $(if $(CONTAINER),--container=$(call shq,$(CONTAINER))) --container-runtime=$(call shq,$(CONTAINER_RUNTIME))
-RUN_VARS = $(foreach v,COLLECTION EXECUTOR JOBS MODEL CACHE_DIR MAX_PAGES SIZE DEVICE THREADS PAGE_PROCESSES OFFLINE PRECISION BATCH_SIZE \
-  PARTITION CPUS MEM TIME GRES THROTTLE ACCOUNT SBATCH_EXTRA CONTAINER CONTAINER_RUNTIME,--set=$(v)=$(call shq,$($(v))))
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.barnacle-installed
+RUN_DIR := $(RUNS_DIR)/$(RUN)
+MANIFESTS := $(RUN_DIR)/manifests.tsv
+OUTPUTS_MK := $(RUN_DIR)/outputs.mk
 
-PY       := $(VENV)/bin/python
-STAMP    := $(VENV)/.barnacle-installed
-RUN_DIR  := $(RUNS_DIR)/$(RUN)
+# $(call shq,TEXT): TEXT as one single-quoted shell word
+shq = '$(subst ','\'',$(1))'
+# $(call option,--NAME,VARIABLE): --NAME='value' when VARIABLE is set, else nothing
+option = $(if $($(2)),$(1)=$(call shq,$($(2))))
+
+# The options of every OCR command: barnacle run-task here, barnacle ocr in SLURM tasks
+OCR_OPTIONS = $(strip --cache-dir=$(call shq,$(CACHE_DIR)) --size=$(call shq,$(SIZE)) \
+  --device=$(call shq,$(DEVICE)) --threads=$(THREADS) $(call option,--model,MODEL) \
+  $(call option,--max-pages,MAX_PAGES) $(call option,--precision,PRECISION) \
+  $(call option,--batch-size,BATCH_SIZE) $(if $(OFFLINE),--offline))
+
+# The options of barnacle submit-array: the OCR options, then the SLURM ones
+SUBMIT_OPTIONS = $(strip $(OCR_OPTIONS) $(call option,--page-processes,PAGE_PROCESSES) \
+  $(call option,--partition,PARTITION) $(call option,--cpus,CPUS) $(call option,--mem,MEM) \
+  $(call option,--time,TIME) $(call option,--gres,GRES) --throttle=$(THROTTLE) \
+  $(call option,--account,ACCOUNT) $(call option,--sbatch-extra,SBATCH_EXTRA) \
+  $(if $(DRY_RUN),--dry-run) $(call option,--container,CONTAINER) \
+  --container-runtime=$(call shq,$(CONTAINER_RUNTIME)))
+
+# Page processes per manifest here: PAGE_PROCESSES, else this machine's CPUs shared by JOBS
+CPUS_HERE := $(shell nproc 2>/dev/null || echo 1)
+LOCAL_PAGE_PROCESSES = $(or $(PAGE_PROCESSES),$(shell echo $$(( $(CPUS_HERE) / $(JOBS) > 0 ? $(CPUS_HERE) / $(JOBS) : 1 ))))
+
+# The make variables that make run records in runs/<RUN>/metadata.json (make_variables)
+RECORDED_VARIABLES = COLLECTION EXECUTOR JOBS MODEL CACHE_DIR MAX_PAGES SIZE DEVICE THREADS \
+  PAGE_PROCESSES OFFLINE PRECISION BATCH_SIZE PARTITION CPUS MEM TIME GRES THROTTLE ACCOUNT \
+  SBATCH_EXTRA CONTAINER CONTAINER_RUNTIME
+
+# How page records will name the image the SLURM tasks run in (containers/image-id)
+IMAGE_ID = $(if $(CONTAINER),$$(containers/image-id $(call shq,$(CONTAINER_RUNTIME)) $(call shq,$(CONTAINER))))
 
 ##@ Set-up and checks
 .PHONY: setup
@@ -86,14 +149,15 @@ test-fast: $(STAMP) ## run the fast tests only (skips those marked slow)
 	$(PY) -m pytest -m 'not slow' $(PYTEST_ARGS)
 
 PY_SOURCES = barnacle tests bench $(shell grep -l '^\#!.*python' scripts/*)
-
 SHELL_SOURCES = $(shell grep -l '^\#!.*\(ba\)\?sh' scripts/* slurm/* containers/* .ci/run 2>/dev/null)
 
 .PHONY: lint
-lint: $(STAMP) ## ruff (package, scripts, tests, benchmarks), shellcheck (shell scripts), hadolint
+lint: $(STAMP) ## ruff and mypy (Python), shellcheck and shfmt (shell scripts), hadolint
 	$(VENV)/bin/ruff check $(PY_SOURCES)
 	$(VENV)/bin/ruff format --check $(PY_SOURCES)
+	$(VENV)/bin/mypy --strict barnacle
 	shellcheck $(SHELL_SOURCES)
+	shfmt -d -i 4 $(SHELL_SOURCES)
 	$(VENV)/bin/hadolint containers/Dockerfile
 
 .PHONY: bench
@@ -114,64 +178,76 @@ bench-worker: $(STAMP) ## worker benchmark: stage times, pages/hour vs kraken CL
 
 ##@ Pipeline stages (each also runs by hand: scripts/NAME --help)
 .PHONY: fetch-collection
-fetch-collection: $(RUN_DIR)/collection.json ## snapshot COLLECTION into runs/$(RUN)/collection.json
+fetch-collection: $(RUN_DIR)/collection.json ## snapshot COLLECTION into runs/<RUN>/collection.json
 
 $(RUN_DIR)/collection.json: | $(STAMP)
 	@test -n "$(COLLECTION)" || { echo "Set COLLECTION=<url or file>, e.g. make fetch-collection COLLECTION=data/lists/example.txt RUN=test" >&2; exit 2; }
 	$(PY) scripts/fetch-collection "$$COLLECTION" $@
 
 .PHONY: list-manifests
-list-manifests: $(RUN_DIR)/manifests.tsv ## turn the snapshot into runs/$(RUN)/manifests.tsv
+list-manifests: $(MANIFESTS) ## turn the snapshot into runs/<RUN>/manifests.tsv
 
-$(RUN_DIR)/manifests.tsv: $(RUN_DIR)/collection.json
+$(MANIFESTS): $(RUN_DIR)/collection.json
 	$(PY) scripts/list-manifests $<
 
+# make reads its makefiles before it builds anything: the outputs of the manifests listed in
+# this make are built by a second make (ocr-outputs), which reads them from outputs.mk.
+$(OUTPUTS_MK): $(MANIFESTS)
+	$(PY) -m barnacle.run.make_targets outputs $(RUN_DIR)
+
 ##@ Runs (make run COLLECTION=... RUN=name; then make status / summary / resubmit-failed)
-.PHONY: run
-run: | $(STAMP) ## fetch COLLECTION, list its manifests, OCR every one not yet done (EXECUTOR)
+.PHONY: run run-start run-local ocr-outputs run-slurm submit-array resubmit-failed
+run: run-$(EXECUTOR) ## fetch COLLECTION, list its manifests, OCR every one not yet done (EXECUTOR)
+
+# make run checks its settings (run-start) before it fetches or OCRs anything.
+ifneq ($(filter run run-local run-slurm,$(MAKECMDGOALS)),)
+$(RUN_DIR)/collection.json: | run-start
+endif
+
+run-start: | $(STAMP) ## (part of run) refuse another COLLECTION, MODEL or SIZE than the run's; record them in metadata.json
 	@test -n "$(COLLECTION)" -o -f $(RUN_DIR)/collection.json || { echo "Set COLLECTION=<url or file>, e.g. make run COLLECTION=data/lapidus/lapidus_lar.csv RUN=lapidus" >&2; exit 2; }
 	@test "$(EXECUTOR)" = slurm -o -z "$(CONTAINER)" || { echo "CONTAINER runs through SLURM only: add EXECUTOR=slurm (make slurm-start for a local cluster), or leave CONTAINER unset" >&2; exit 2; }
-	$(if $(CONTAINER),image=$$(containers/image-id $(call shq,$(CONTAINER_RUNTIME)) $(call shq,$(CONTAINER))) || exit 2; )\
-	  $(PY) -m barnacle run-info $(RUN_DIR) --start $(if $(MODEL),--model=$(call shq,$(MODEL))) \
-	  $(if $(CONTAINER),--container="$$image") $(RUN_VARS)
-	@$(MAKE) --no-print-directory $(MANIFESTS)
-	@$(MAKE) --no-print-directory run-$(EXECUTOR)
+	image="$(IMAGE_ID)" && $(PY) -m barnacle run-info $(RUN_DIR) --start --container="$$image" \
+	  $(call option,--model,MODEL) $(foreach v,$(RECORDED_VARIABLES),--set=$(v)=$(call shq,$($(v))))
 
-.PHONY: run-local
-run-local: ## (part of run) build every missing runs/$(RUN)/ocr/<sha1>.jsonl here, JOBS at a time
-	@$(MAKE) --no-print-directory -k -j$(JOBS) ocr-outputs; status=$$?; \
-	  $(PY) -m barnacle run-info $(RUN_DIR) --end; exit $$status
+# make -k: one manifest that fails stops no other; the run's end is recorded either way, and
+# make run fails when a manifest has no output.
+run-local: $(OUTPUTS_MK) ## (part of run) build every missing runs/<RUN>/ocr/<sha1>.jsonl here, JOBS at a time
+	-$(MAKE) --no-print-directory -k -j$(JOBS) ocr-outputs
+	$(PY) -m barnacle run-info $(RUN_DIR) --end
+	@$(PY) -m barnacle.run.make_targets finished $(RUN_DIR)
 
-.PHONY: ocr-outputs
-ocr-outputs: $(OUTPUTS)
+ifneq ($(and $(filter ocr-outputs,$(MAKECMDGOALS)),$(wildcard $(MANIFESTS))),)
+include $(OUTPUTS_MK)
+endif
+ocr-outputs: $(MANIFEST_SHA1S:%=$(RUN_DIR)/ocr/%.jsonl)
 
 $(RUN_DIR)/ocr/%.jsonl: | $(STAMP)
-	$(PY) -m barnacle run-task $(RUN_DIR) $* --page-processes=$(LOCAL_PAGE_PROCESSES) $(WORKER_ARGS)
+	$(PY) -m barnacle run-task $(RUN_DIR) $* --page-processes=$(LOCAL_PAGE_PROCESSES) $(OCR_OPTIONS) --no-progress
 
-.PHONY: run-slurm submit-array
 run-slurm: submit-array
-submit-array: $(MANIFESTS) ## submit the missing manifests of runs/$(RUN) as SLURM job arrays
-	$(PY) scripts/submit-array $(RUN_DIR) --skip-queued $(SUBMIT_ARGS)
 
-.PHONY: resubmit-failed
-resubmit-failed: $(MANIFESTS) ## resubmit manifests with no output that are not queued or running
-	$(PY) scripts/submit-array $(RUN_DIR) --skip-queued $(SUBMIT_ARGS)
+submit-array: $(MANIFESTS) ## submit to SLURM, as job arrays, each manifest of runs/<RUN> with no finished output that is not queued or running
+	$(PY) -m barnacle submit-array $(RUN_DIR) --skip-queued $(SUBMIT_OPTIONS)
+
+resubmit-failed: $(MANIFESTS) ## after scancel, time limits or errors: submit-array again, so every manifest with no finished output that is not queued or running
+	$(PY) -m barnacle submit-array $(RUN_DIR) --skip-queued $(SUBMIT_OPTIONS)
 
 .PHONY: status
-status: | $(STAMP) ## complete / queued or running / partial / failed / not started counts
+status: | $(STAMP) ## count manifests: complete / queued or running / partial / failed (no page done) / not started
 	@$(PY) -m barnacle status $(RUN_DIR)
 
 .PHONY: summary
-summary: | $(STAMP) ## write runs/$(RUN)/summary.json and progress.png, print the table
+summary: | $(STAMP) ## write runs/<RUN>/summary.json and progress.png, print the table (always: SLURM tasks write unseen by make)
 	$(PY) scripts/summarize $(RUN_DIR)
 
 .PHONY: failed
-failed: ## list the page and manifest errors of runs/$(RUN) (jq over the .errors.jsonl files)
-	@cat /dev/null $(wildcard $(RUN_DIR)/ocr/*.errors.jsonl) | jq -r '[.manifest_url, .canvas_index, .kind, (.status // "-"), .message] | @tsv'
+failed: ## list every page error and manifest error (page "manifest") of runs/<RUN>: URL, page, kind, HTTP status, message
+	@cat /dev/null $(wildcard $(RUN_DIR)/ocr/*.errors.jsonl) | jq -r '[.manifest_url, (if .canvas_index < 0 then "manifest" else .canvas_index end), .kind, (.status // "-"), .message] | @tsv'
 
 .PHONY: prefetch
-prefetch: $(MANIFESTS) ## download every manifest and page image of runs/$(RUN) into CACHE_DIR
-	$(PY) -m barnacle prefetch $(RUN_DIR) --cache-dir=$(call shq,$(CACHE_DIR)) --size=$(call shq,$(SIZE)) $(if $(MAX_PAGES),--max-pages=$(MAX_PAGES))
+prefetch: $(MANIFESTS) ## download every manifest and page image of runs/<RUN> into CACHE_DIR
+	$(PY) -m barnacle prefetch $(RUN_DIR) --cache-dir=$(call shq,$(CACHE_DIR)) --size=$(call shq,$(SIZE)) $(call option,--max-pages,MAX_PAGES)
 
 ##@ Models by DOI (fetched once on a machine with internet; BARNACLE_MODELS_DIR: where)
 .PHONY: model models
@@ -183,12 +259,15 @@ models: | $(STAMP) ## list the installed models: DOI, name, path, sha256, licenc
 	@$(PY) -m barnacle model list
 
 ##@ Choosing a model (ground truth: README, Choosing a model)
-TRUTH   ?=#   ground-truth folder for make evaluate
-COMPARE ?=#   a second run shown beside RUN by make evaluate, e.g. the same pages with another MODEL
-EVAL_ARGS ?=# more barnacle evaluate options: --fold-case --no-punctuation --worst N
+# ground-truth folder for make evaluate
+TRUTH ?=
+# a second run shown beside RUN by make evaluate, e.g. the same pages with another MODEL
+COMPARE ?=
+# more barnacle evaluate options: --fold-case --no-punctuation --worst N
+EVAL_ARGS ?=
 
 .PHONY: evaluate
-evaluate: | $(STAMP) ## CER/WER of runs/$(RUN) (and COMPARE) against TRUTH; runs/$(RUN)/evaluation.json
+evaluate: | $(STAMP) ## CER/WER of runs/<RUN> (and COMPARE) against TRUTH; runs/<RUN>/evaluation.json
 	@test -n "$(TRUTH)" || { echo "Set TRUTH=<ground-truth folder>, e.g. make evaluate RUN=mine TRUTH=truth/" >&2; exit 2; }
 	$(PY) -m barnacle evaluate $(RUN_DIR) $(if $(COMPARE),$(RUNS_DIR)/$(COMPARE)) --truth=$(call shq,$(TRUTH)) \
 	  --json=$(RUN_DIR)/evaluation.json $(EVAL_ARGS)
@@ -211,7 +290,7 @@ EXPORT_ARGS = $(if $(PUBLISH_URL),--publish-url=$(call shq,$(PUBLISH_URL))) \
   $(if $(filter command line environment,$(origin CACHE_DIR)),--cache-dir=$(call shq,$(CACHE_DIR)))
 
 .PHONY: export
-export: $(EXPORT_TARGETS) ## write runs/$(RUN)/{alto,page,hocr,text,iiif}/ from every finished JSONL (FORMATS, PUBLISH_URL)
+export: $(EXPORT_TARGETS) ## write runs/<RUN>/{alto,page,hocr,text,iiif}/ from every finished JSONL (FORMATS, PUBLISH_URL)
 	@test -d $(RUN_DIR)/ocr || { echo "$(RUN_DIR)/ocr not found: run make run RUN=$(RUN) first" >&2; exit 2; }
 	@echo "exported $(words $(EXPORT_SHA1S)) manifest(s) of $(RUN_DIR) as $(FORMATS)"
 
@@ -243,10 +322,12 @@ image: ## build the worker image IMAGE with podman (a Debian base from debootstr
 	containers/build-image $(call shq,$(IMAGE))
 
 .PHONY: sif
-sif: ## build the Apptainer image SIF from IMAGE (needs apptainer; builds the image first)
-	@test -n "$$APPTAINER" || command -v apptainer >/dev/null || { echo "apptainer is not installed here: make sif APPTAINER=containers/apptainer-in-podman (Debian sid's apptainer in podman), or on a machine with apptainer" >&2; exit 2; }
-	@$(MAKE) --no-print-directory image
+sif: apptainer-check image ## build the Apptainer image SIF from IMAGE (needs apptainer; builds the image first)
 	containers/build-sif $(call shq,$(IMAGE)) $(call shq,$(SIF))
+
+.PHONY: apptainer-check
+apptainer-check:
+	@test -n "$$APPTAINER" || command -v apptainer >/dev/null || { echo "apptainer is not installed here: make sif APPTAINER=containers/apptainer-in-podman (Debian sid's apptainer in podman), or on a machine with apptainer" >&2; exit 2; }
 
 ##@ Demo
 .PHONY: demo
@@ -254,20 +335,24 @@ demo: $(STAMP) ## serve the bundled sample collection, OCR it with the demo mode
 	PY=$(PY) RUN=demo RUNS_DIR=$(RUNS_DIR) SAMPLE_PORT=$(SAMPLE_PORT) scripts/demo
 
 .PHONY: serve-sample
-serve-sample: $(STAMP) ## serve the sample collection on 127.0.0.1:$(SAMPLE_PORT) until Ctrl-C
+serve-sample: $(STAMP) ## serve the sample collection on 127.0.0.1:SAMPLE_PORT until Ctrl-C
 	$(PY) scripts/serve-sample --port $(SAMPLE_PORT)
 
 ##@ View (make view RUN=name: report, derived IIIF in Mirador, full-text search)
-VIEW_PORT  ?= 8183#                        port of make view
-HOST       ?= 127.0.0.1#                   address make view listens on (0.0.0.0: every interface)
-MIRADOR_VERSION ?= 4.0.0#                  Mirador (npm) that make mirador fetches into build/mirador/
-BENCH_PAGES ?= 500000#                     pages (30 lines each) in make bench-search
+# port of make view
+VIEW_PORT ?= $(DEFAULT_VIEW_PORT)
+# address make view listens on (0.0.0.0: every interface)
+HOST ?= $(DEFAULT_HOST)
+# Mirador (npm) that make mirador fetches into build/mirador/
+MIRADOR_VERSION ?= 4.0.0
+# pages (30 lines each) in make bench-search
+BENCH_PAGES ?= 500000
 
 # zsh and tcsh export HOST=<machine name>: only a HOST given to make itself counts.
-VIEW_HOST = $(if $(filter environment,$(origin HOST)),127.0.0.1,$(HOST))
+VIEW_HOST = $(if $(filter environment,$(origin HOST)),$(DEFAULT_HOST),$(HOST))
 
 .PHONY: view
-view: | $(STAMP) ## serve runs/$(RUN): report, worst pages, Mirador viewer, IIIF Content Search
+view: | $(STAMP) ## serve runs/<RUN>: report, worst pages, Mirador viewer, IIIF Content Search
 	$(PY) -m barnacle view $(RUN_DIR) --host=$(call shq,$(VIEW_HOST)) --port=$(VIEW_PORT)
 
 .PHONY: mirador
@@ -284,11 +369,17 @@ bench-search: $(STAMP) ## search benchmark: FTS5 index build time, query median/
 	$(PY) bench/bench_search.py --pages=$(BENCH_PAGES)
 
 ##@ Help
+# Every variable set with ?= in this Makefile, for make help
+HELP_VARIABLES = $(shell sed -n 's/^\([A-Z_]*\) *?=.*/\1/p' $(THIS_MAKEFILE))
+
+# make help reads this Makefile: `##@ title` starts a section, `target: ... ## text` documents a
+# target, and the comment lines above `NAME ?= ...` document a variable, shown with its value.
 .PHONY: help
-help: ## show this help: every target and variable, one line each
-	@awk 'BEGIN {FS = ":.*## "} \
-	  /^##@/ {printf "\n%s\n", substr($$0, 5)} \
-	  /^[a-zA-Z0-9_-]+:.*## / {printf "  make %-18s %s\n", $$1, $$2} \
-	  /^[A-Z_]+ +\?=/ {split($$0, a, "#"); v = a[1]; sub(/ *\?= */, "=", v); \
-	    d = substr($$0, index($$0, "#") + 1); gsub(/^ +/, "", d); printf "  %-28s %s\n", v, d}' \
-	  $(MAKEFILE_LIST)
+help: ## show this help: every target, and every variable with its value here
+	@{ $(foreach v,$(HELP_VARIABLES),printf '%s\t%s\n' $(v) $(call shq,$($(v)));) } | awk -F '\t' ' \
+	  FNR == NR {value[$$1] = $$2; next} \
+	  /^##@/ {printf "\n%s\n", substr($$0, 5); doc = ""; next} \
+	  /^[a-zA-Z0-9_-]+:.*## / {split($$0, t, ":"); printf "  make %-18s %s\n", t[1], substr($$0, index($$0, "## ") + 3)} \
+	  /^# / {doc = doc (doc == "" ? "" : " ") substr($$0, 3); next} \
+	  /^[A-Z_]+ *\?=/ && doc != "" {name = $$0; sub(/ *\?=.*/, "", name); printf "  %-28s %s\n", name "=" value[name], doc} \
+	  {doc = ""}' - $(THIS_MAKEFILE)

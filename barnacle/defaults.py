@@ -52,6 +52,8 @@ MAKE_VARIABLES: dict[str, object] = {
     "RUNS_DIR": RUNS_DIR,
     "DEVICE": DEVICE,
     "THREADS": THREADS,
+    "PRECISION": PRECISION,
+    "BATCH_SIZE": BATCH_SIZE,
     "THROTTLE": ARRAY_THROTTLE,
     "SAMPLE_PORT": SAMPLE_PORT,
     "VIEW_PORT": VIEW_PORT,
@@ -60,8 +62,14 @@ MAKE_VARIABLES: dict[str, object] = {
 
 
 def make_defaults() -> str:
-    """`DEFAULT_NAME := value` lines for the Makefile (it sets `NAME ?= $(DEFAULT_NAME)`)."""
-    return "".join(f"DEFAULT_{name} := {value}\n" for name, value in MAKE_VARIABLES.items())
+    """`DEFAULT_NAME := value` lines for the Makefile (it sets `NAME ?= $(DEFAULT_NAME)`),
+    which includes them as build/defaults.mk. `$` and `#` are escaped so make reads each value
+    as it is written here."""
+    lines = ["# Written by python3 -m barnacle.defaults: edit barnacle/defaults.py instead.\n"]
+    for name, value in MAKE_VARIABLES.items():
+        text = str(value).replace("$", "$$").replace("#", "\\#")
+        lines.append(f"DEFAULT_{name} := {text}\n")
+    return "".join(lines)
 
 
 if __name__ == "__main__":

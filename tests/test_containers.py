@@ -1,6 +1,7 @@
 """The worker image (containers/Dockerfile) built with podman and run for real: the same pages
-and text as the host venv, the image id in every record, and a SLURM array whose tasks run in
-the container. The Apptainer definition is checked here; it is built where apptainer exists."""
+and text as the host venv, the image's digest in every record, and a SLURM array whose tasks
+run in the container. The Apptainer definition is checked here; it is built where apptainer
+exists."""
 
 from __future__ import annotations
 
@@ -125,7 +126,14 @@ def test_image_ocr_equals_host_and_names_the_image(
 
     records = [json.loads(line) for line in ctr_out.read_text().splitlines()]
     assert {r["container"] for r in records} == {image}
-    assert image.startswith(f"{IMAGE}@sha256:")
+    # The repo digest podman knows the image by (a reference podman run accepts), not its id.
+    digest = subprocess.run(
+        ["podman", "image", "inspect", "--format", "{{.Digest}}", IMAGE],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    assert image == f"{IMAGE}@{digest}"
     host_record = json.loads(host_out.read_text().splitlines()[0])
     assert host_record["container"] is None
     # Same model (by hash) and engine; the commit is baked into the image.
@@ -246,7 +254,7 @@ def test_apptainer_image_builds_and_runs(
     assert "barnacle test: kraken" in built.stdout + built.stderr  # the definition's %test
     digest = (tmp_path / "barnacle.sif.sha256").read_text().strip()
     identity = check_container("apptainer", str(sif))
-    assert identity == f"{sif}@sha256:{digest}"
+    assert identity == f"{sif}#sha256={digest}"
     out = tmp_path / f"{BOOK}.jsonl"
     ran = subprocess.run(
         [

@@ -14,7 +14,8 @@ CONTAINER_RUNTIMES = ("none", "apptainer", "singularity", "podman", "docker")
 
 
 def check_container(runtime: str, container: str | None) -> str | None:
-    """The image's identity (IMAGE@sha256:...) when a container is asked for, else None.
+    """The image's identity (what containers/image-id prints) when a container is asked
+    for, else None.
 
     Raises SlurmError with what to do when the pair is inconsistent or the image is missing,
     so a bad CONTAINER fails at submission, not in every array task.

@@ -36,9 +36,9 @@ def git_commit() -> str | None:
 
 def container_id() -> str | None:
     """The container image the worker runs in, None on the host. In order: BARNACLE_CONTAINER
-    (IMAGE@sha256:ID, set by slurm/ocr-array.sbatch from containers/image-id), Apptainer's .sif
-    path, then BARNACLE_IMAGE, which our Dockerfile bakes in (name, version and commit) for
-    runs that do not pass the id."""
+    (what containers/image-id prints, set by slurm/ocr-array.sbatch), Apptainer's .sif path,
+    then BARNACLE_IMAGE, which our Dockerfile bakes in (name, version and commit) for runs
+    that do not pass the image's identity."""
     for name in (
         "BARNACLE_CONTAINER",
         "APPTAINER_CONTAINER",

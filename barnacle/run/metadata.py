@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import fcntl
 import json
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -91,7 +92,6 @@ def run_record(data: dict[str, Any], summary: dict[str, Any], now: datetime) -> 
     recorded_model = data.get("model")
     model: dict[str, Any] = recorded_model if isinstance(recorded_model, dict) else {}
     container = data.get("container")
-    _, _, digest = str(container or "").partition("@sha256:")
     jobs = [str(job.get("job_id")) for job in data.get("slurm_jobs", []) if isinstance(job, dict)]
     end = _end_time(data, summary)
     manifests, pages = summary["manifests"], summary["pages"]
@@ -104,7 +104,7 @@ def run_record(data: dict[str, Any], summary: dict[str, Any], now: datetime) -> 
         "slurm_job_id": jobs[0] if jobs else None,
         "slurm_job_ids": jobs,
         "container": container,
-        "container_sha256": digest or None,
+        "container_sha256": image_sha256(container if isinstance(container, str) else None),
         "git_commit": data.get("git_commit"),
         "model": {
             **model,
@@ -133,3 +133,14 @@ def record_run(run_dir: Path, summary: dict[str, Any]) -> dict[str, Any]:
         data.update(run_record(data, summary, datetime.now(UTC)))
         atomic_write_text(path, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
     return data
+
+
+# The sha256 at the end of what containers/image-id prints: IMAGE@sha256:<manifest digest>,
+# IMAGE#id=sha256:<image id> or PATH.sif#sha256=<file sha256>.
+_IMAGE_SHA256 = re.compile(r"(?:@sha256:|#id=sha256:|#sha256=)([0-9a-f]{64})$")
+
+
+def image_sha256(container: str | None) -> str | None:
+    """The sha256 that a record's `container` names the image by, None when it names none."""
+    found = _IMAGE_SHA256.search(container or "")
+    return found.group(1) if found else None

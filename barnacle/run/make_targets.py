@@ -1,0 +1,100 @@
+"""The OCR outputs of a run as make targets: runs/<RUN>/outputs.mk, read from manifests.tsv.
+
+make reads its makefiles before it builds anything, so the make that lists a collection's
+manifests cannot also know their outputs. `make run` therefore writes the list, taken from the
+`sha1` column of manifests.tsv, into runs/<RUN>/outputs.mk, and a second make
+(`make ocr-outputs`) includes it and builds runs/<RUN>/ocr/<sha1>.jsonl for each. Once that
+make is done, `finished` says whether every output exists, which is what `make run` exits with.
+
+    python -m barnacle.run.make_targets outputs RUN_DIR    # write RUN_DIR/outputs.mk
+    python -m barnacle.run.make_targets finished RUN_DIR   # exit 0 when every output exists
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+from pathlib import Path
+
+from barnacle.atomic import atomic_write_text
+from barnacle.defaults import ExitCode
+from barnacle.run.layout import manifests_tsv, ocr_dir, read_manifests
+
+OUTPUTS_MK = "outputs.mk"
+_SHA1 = re.compile(r"[0-9a-f]{40}")
+
+
+def manifest_sha1s(run_dir: Path) -> list[str]:
+    """The `sha1` column of runs/<RUN>/manifests.tsv, in its order; each must be 40 hex
+    digits, since it becomes a make target."""
+    sha1s = [row.get("sha1", "") for row in read_manifests(run_dir)]
+    for line, sha1 in enumerate(sha1s, start=2):
+        if not _SHA1.fullmatch(sha1):
+            raise ValueError(
+                f"{manifests_tsv(run_dir)} line {line}: sha1 {sha1!r} is not 40 hex digits: "
+                "rewrite the file with make list-manifests"
+            )
+    return sha1s
+
+
+def outputs_makefile(run_dir: Path, sha1s: list[str]) -> str:
+    """The text of outputs.mk: MANIFEST_SHA1S, one manifest a line."""
+    lines = [
+        f"# Written by barnacle.run.make_targets from {manifests_tsv(run_dir)}.",
+        "MANIFEST_SHA1S := \\",
+        *(f"  {sha1} \\" for sha1 in sha1s),
+        "",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def write_outputs_makefile(run_dir: Path) -> Path:
+    path = run_dir / OUTPUTS_MK
+    atomic_write_text(path, outputs_makefile(run_dir, manifest_sha1s(run_dir)))
+    return path
+
+
+def unfinished(run_dir: Path) -> list[str]:
+    """The manifests of the run whose ocr/<sha1>.jsonl does not exist."""
+    folder = ocr_dir(run_dir)
+    return [sha1 for sha1 in manifest_sha1s(run_dir) if not (folder / f"{sha1}.jsonl").exists()]
+
+
+def _finished(run_dir: Path) -> int:
+    missing = unfinished(run_dir)
+    if not missing:
+        return ExitCode.OK
+    total = len(manifest_sha1s(run_dir))
+    print(
+        f"{run_dir}: {len(missing)} of {total} manifests not finished: make status RUN="
+        f"{run_dir.name} counts them, make failed RUN={run_dir.name} lists the errors; "
+        "rerun make run to resume",
+        file=sys.stderr,
+    )
+    return ExitCode.PAGE_ERRORS
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m barnacle.run.make_targets",
+        description="The OCR outputs of a run as make targets (make run calls this).",
+    )
+    parser.add_argument("action", choices=["outputs", "finished"])
+    parser.add_argument("run_dir", metavar="RUN_DIR", type=Path)
+    args = parser.parse_args(argv)
+    try:
+        if args.action == "outputs":
+            write_outputs_makefile(args.run_dir)
+            return ExitCode.OK
+        return _finished(args.run_dir)
+    except FileNotFoundError as err:
+        print(f"make_targets: {err}", file=sys.stderr)
+        return ExitCode.USAGE
+    except ValueError as err:
+        print(f"make_targets: {err}", file=sys.stderr)
+        return ExitCode.INVALID
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
