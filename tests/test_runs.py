@@ -43,7 +43,6 @@ def _some_part_has_a_page(run_dir: Path) -> bool:
 def test_lapidus_dry_run_chunks_and_throttles(tmp_path: Path) -> None:
     env = {"SLURM_CONF": "/nonexistent/slurm.conf"}  # no cluster: MaxArraySize 1001 assumed
     source = LAPIDUS / "manifests.txt"
-    started = time.monotonic()
     out = make(
         "submit-array",
         f"RUNS_DIR={tmp_path}",
@@ -55,7 +54,6 @@ def test_lapidus_dry_run_chunks_and_throttles(tmp_path: Path) -> None:
         "MEM=8G",
         env=env,
     )
-    assert time.monotonic() - started < 60
     commands = [line for line in out.splitlines() if " sbatch " in f" {line}"]
     assert len(commands) == 3
     for spec in ("--array=1-1000%50", "--array=1-853%50"):
