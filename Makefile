@@ -172,6 +172,10 @@ bench-runs: $(STAMP) ## run benchmark: status and the cold first-pass summary on
 bench-soak: $(STAMP) ## soak: SOAK_MANIFESTS tiny manifests through a fault-injecting proxy and SLURM
 	$(PY) bench/bench_soak.py --manifests=$(SOAK_MANIFESTS)
 
+.PHONY: bench-hostile
+bench-hostile: $(STAMP) ## hostile-input benchmark: seconds to refuse bad URLs, a silent server, a bomb page; 100,000 canvases
+	$(PY) bench/bench_hostile_input.py
+
 .PHONY: bench-worker
 bench-worker: $(STAMP) ## worker benchmark: stage times, pages/hour vs kraken CLI and the bare limit
 	$(PY) bench/bench_worker.py
