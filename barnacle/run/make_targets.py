@@ -55,17 +55,20 @@ def write_outputs_makefile(run_dir: Path) -> Path:
     return path
 
 
-def unfinished(run_dir: Path) -> list[str]:
-    """The manifests of the run whose ocr/<sha1>.jsonl does not exist."""
+def unfinished(run_dir: Path, sha1s: list[str] | None = None) -> list[str]:
+    """The manifests of the run (or of `sha1s`, already read from manifests.tsv) whose
+    ocr/<sha1>.jsonl does not exist."""
     folder = ocr_dir(run_dir)
-    return [sha1 for sha1 in manifest_sha1s(run_dir) if not (folder / f"{sha1}.jsonl").exists()]
+    listed = manifest_sha1s(run_dir) if sha1s is None else sha1s
+    return [sha1 for sha1 in listed if not (folder / f"{sha1}.jsonl").exists()]
 
 
 def _finished(run_dir: Path) -> int:
-    missing = unfinished(run_dir)
+    sha1s = manifest_sha1s(run_dir)
+    missing = unfinished(run_dir, sha1s)
     if not missing:
         return ExitCode.OK
-    total = len(manifest_sha1s(run_dir))
+    total = len(sha1s)
     print(
         f"{run_dir}: {len(missing)} of {total} manifests not finished: make status RUN="
         f"{run_dir.name} counts them, make failed RUN={run_dir.name} lists the errors; "
