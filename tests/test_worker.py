@@ -24,7 +24,7 @@ from barnacle.worker.output_files import errors_path, part_path, repair_and_read
 
 from support.paths import REPO
 from support.scripted_server import Response, ScriptedServer
-from support.small_book import good_image, serve_book, serve_image
+from support.small_book import WIDTH, good_image, serve_book, serve_image
 
 DEMO_PAGE_CER_BOUND = 0.05  # book1-p1 measured 0.007 (data/models/README.md)
 
@@ -64,7 +64,7 @@ def test_complete_manifest_records_and_provenance(server: ScriptedServer, tmp_pa
         (url, first.canvas_id, first.model.sha256, "jpg|!3000,3000|default|full|0")
     )
     assert len(first.model.sha256) == 64 and first.engine == "kraken" and first.engine_version
-    assert first.image.width == 700 and first.lines == len(first.ocr_lines) >= 1
+    assert first.image.width == WIDTH and first.lines == len(first.ocr_lines) >= 1
     assert first.timings_ms.segment > 0 and first.host == socket.gethostname()
     # The original project's record fields are all there.
     original = json.loads(
