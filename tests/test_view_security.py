@@ -32,6 +32,7 @@ from support.view_runs import (
     manifest_url,
     view_server,
     write_derived_manifest,
+    write_records,
     write_source_manifest,
 )
 
@@ -148,6 +149,22 @@ def test_export_replaces_lone_surrogates_and_writes_every_manifest(run, tmp_path
         assert (run_dir / "text" / f"{sha1}.txt").is_file()
     written = json.loads((run_dir / "iiif" / facts["sha1"][0] / "manifest.json").read_bytes())
     assert written["label"] == {"en": ["x \ufffd"]}
+
+
+def test_lone_surrogates_in_a_jsonl_do_not_stop_the_index(run) -> None:
+    """A JSONL holding lone surrogates (written by hand or another tool: the worker's records
+    cannot hold them) is indexed with U+FFFD in their place, not a failed refresh."""
+    run_dir, facts = run
+    path = run_dir / "ocr" / f"{facts['sha1'][1]}.jsonl"
+    records = [json.loads(line) for line in path.read_text().splitlines()]
+    records[0]["canvas_label"] = "p. \ud800"
+    records[0]["ocr_lines"][0]["text"] = "common \udc00 word"
+    write_records(path, records)
+    with view_server(run_dir) as base:
+        found = get_json(f"{base}/search?q=common")
+        assert found["partOf"]["total"] == 90
+        assert "common \ufffd word" in [item["body"]["value"] for item in found["items"]]
+        assert get(f"{base}/worst")[0] == 200 and get(f"{base}/find?q=word")[0] == 200
 
 
 # -- 3. paging numbers ------------------------------------------------------------------------
