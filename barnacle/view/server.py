@@ -12,6 +12,9 @@ handful of read-only routes do not need one).
     /alto/<sha1>/NNNN.xml, /text/<sha1>.txt  the exports the derived manifest links to
     /view/<sha1>?canvas=<id>    Mirador on the derived manifest, OCR lines shown
     /mirador/...                the Mirador bundle fetched by `make mirador`
+
+Every request passes barnacle.view.access first (its Host names this server, it carries the
+token when there is one); ids in the JSON start with the public URL, never the Host header.
 """
 
 from __future__ import annotations
