@@ -345,8 +345,12 @@ serve-sample: $(STAMP) ## serve the sample collection on 127.0.0.1:SAMPLE_PORT u
 ##@ View (make view RUN=name: report, derived IIIF in Mirador, full-text search)
 # port of make view
 VIEW_PORT ?= $(DEFAULT_VIEW_PORT)
-# address make view listens on (0.0.0.0: every interface)
+# address make view listens on (0.0.0.0: every interface, with a warning; set VIEW_TOKEN)
 HOST ?= $(DEFAULT_HOST)
+# access token of make view (empty: none); open the view once as /?token=<VIEW_TOKEN>
+VIEW_TOKEN ?=
+# URL users open make view at (its ids start with it); empty: http://HOST:VIEW_PORT
+VIEW_PUBLIC_URL ?=
 # Mirador (npm) that make mirador fetches into build/mirador/
 MIRADOR_VERSION ?= 4.0.0
 # pages (30 lines each) in make bench-search
@@ -356,8 +360,10 @@ BENCH_PAGES ?= 500000
 VIEW_HOST = $(if $(filter environment,$(origin HOST)),$(DEFAULT_HOST),$(HOST))
 
 .PHONY: view
+view: export VIEW_TOKEN := $(VIEW_TOKEN)
 view: | $(STAMP) ## serve runs/<RUN>: report, worst pages, Mirador viewer, IIIF Content Search
-	$(PY) -m barnacle view $(RUN_DIR) --host=$(call shq,$(VIEW_HOST)) --port=$(VIEW_PORT)
+	$(PY) -m barnacle view $(RUN_DIR) --host=$(call shq,$(VIEW_HOST)) --port=$(VIEW_PORT) \
+		$(if $(VIEW_PUBLIC_URL),--public-url=$(call shq,$(VIEW_PUBLIC_URL)))
 
 .PHONY: mirador
 mirador: build/mirador/package/dist/mirador.min.js ## fetch the pinned Mirador bundle (npm pack) into build/mirador/

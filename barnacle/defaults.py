@@ -31,6 +31,11 @@ SAMPLE_PORT = 8182
 VIEW_PORT = 8183
 # Address the run viewer listens on.
 VIEW_HOST = "127.0.0.1"
+# Connections the run viewer's listening socket queues before the kernel drops new ones
+# (Python's own default, 5, dropped most of a burst of 200).
+VIEW_BACKLOG = 1024
+# Largest paging number (`page=`, `offset=`) the run viewer accepts; larger ones are a 400.
+VIEW_MAX_PAGING = 1_000_000_000
 
 
 class ExitCode(IntEnum):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -55,8 +56,10 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_view(args: argparse.Namespace) -> int:
+    from barnacle.view.access import binding_warning
     from barnacle.view.server import ViewError, open_view
 
+    token = args.token if args.token is not None else os.environ.get("VIEW_TOKEN")
     try:
         server = open_view(
             Path(args.run_dir),
@@ -65,13 +68,20 @@ def cmd_view(args: argparse.Namespace) -> int:
             verbose=args.verbose,
             cache_dir=args.cache_dir,
             announce=True,
+            public=args.public_url,
+            token=token,
         )
     except ViewError as err:
         return fail(str(err))
     from barnacle.serving import serve_until_stopped
 
     host, port = server.server_address[:2]
-    print(f"serving run {Path(args.run_dir).name} at http://{host!s}:{port}/ (Ctrl-C to stop)")
+    warning = binding_warning(str(host), port, server.access.token)
+    if warning:
+        print(f"barnacle view: warning: {warning}", file=sys.stderr, flush=True)
+    ask = " (open it once with ?token=<VIEW_TOKEN>)" if server.access.token else ""
+    name, url = Path(args.run_dir).name, server.access.public_url
+    print(f"serving run {name} at {url}/{ask} (Ctrl-C to stop)")
     serve_until_stopped(server)
     return ExitCode.OK
 
@@ -165,6 +175,15 @@ def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
     p.add_argument("run_dir", metavar="RUN_DIR")
     p.add_argument("--host", default=VIEW_HOST, help=f"address to listen on (default {VIEW_HOST})")
     p.add_argument("--port", type=int, default=VIEW_PORT, help=f"port (default {VIEW_PORT})")
+    p.add_argument(
+        "--public-url",
+        help="the address users open (served ids start with it; other Host names are refused); "
+        "default http://HOST:PORT",
+    )
+    p.add_argument(
+        "--token",
+        help="access token every request must carry (default: env VIEW_TOKEN; none when empty)",
+    )
     p.add_argument(
         "--cache-dir", type=Path, help="cache with the source manifests (default: the run's)"
     )

@@ -9,6 +9,7 @@ from pathlib import Path
 from pydantic import BaseModel
 
 from barnacle.atomic import atomic_write_bytes, atomic_write_text
+from barnacle.encodable import replace_unencodable
 from barnacle.export import layout
 from barnacle.export.geometry import geometry_problems
 from barnacle.export.problems import Problem
@@ -101,6 +102,13 @@ def write_iiif(records: ManifestRecords, run_dir: Path, options: ExportOptions) 
     except SourceMissing as err:
         result.problems.append(Problem.at(records.path, None, str(err)))
         return result
+    source, replaced = replace_unencodable(source)
+    if replaced:
+        message = (
+            f"source manifest {url}: {replaced} text(s) with lone surrogates (not encodable as "
+            "UTF-8) exported with U+FFFD in their place"
+        )
+        result.problems.append(Problem.at(records.path, None, message))
     urls = layout.PublishedUrls(options.publish_url, records.sha1)
     manifest, pages, problems = derived_manifest(source, url, records, urls)
     result.problems += problems

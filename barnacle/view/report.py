@@ -126,6 +126,18 @@ def page(title: str, body: str) -> str:
     )
 
 
+def page_row(row: dict[str, Any]) -> str:
+    """One page of the worst-pages view (/worst): confidence, lines, manifest, viewer link."""
+    link = f"/view/{row['sha1']}?{urlencode({'canvas': row['canvas_id']})}"
+    conf = f"{row['mean_conf']:.3f}" if row["mean_conf"] is not None else "–"
+    label = row["canvas_label"] or f"page {row['canvas_index'] + 1}"
+    return (
+        f"<tr><td class=n>{conf}</td><td class=n>{row['lines']}</td>"
+        f"<td>{escape(row['label'] or row['url'])}</td>"
+        f"<td><a href='{escape(link)}'>{escape(label)}</a></td></tr>"
+    )
+
+
 def render_report(data: dict[str, Any], run_name: str, sort: str, order: str, mirador: bool) -> str:
     summary, status = data["summary"], data["status"]
     p = summary["pages"]

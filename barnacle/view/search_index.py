@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from barnacle.encodable import replace_unencodable
 from barnacle.export.word_boxes import word_boxes as line_word_boxes
 from barnacle.ocr.result import OcrLine
 from barnacle.run.layout import ocr_dir, read_manifests
@@ -51,6 +52,7 @@ CREATE VIRTUAL TABLE IF NOT EXISTS lines_fts USING fts5(
 COUNT_CAP = 1_000  # totals above this are reported as "more than" (one index pass stays short)
 BATCH_LINES = 50_000  # lines written per transaction when many manifests are (re)indexed
 _TOKEN = re.compile(r"\w+")
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
 
 
 class TornRecord(ValueError):
@@ -129,6 +131,8 @@ def _records(path: Path) -> Iterator[dict[str, Any]]:
         for number, line in enumerate(handle, 1):
             try:
                 record = json.loads(line)
+                if _SURROGATE_ESCAPE.search(line):  # a lone one cannot go into SQLite
+                    record = replace_unencodable(record)[0]
                 if not line.endswith(b"\n") or not isinstance(record, dict):
                     raise ValueError
                 record["canvas_index"] = int(record["canvas_index"])

@@ -12,6 +12,9 @@ handful of read-only routes do not need one).
     /alto/<sha1>/NNNN.xml, /text/<sha1>.txt  the exports the derived manifest links to
     /view/<sha1>?canvas=<id>    Mirador on the derived manifest, OCR lines shown
     /mirador/...                the Mirador bundle fetched by `make mirador`
+
+Every request passes barnacle.view.access first (its Host names this server, it carries the
+token when there is one); ids in the JSON start with the public URL, never the Host header.
 """
 
 from __future__ import annotations
@@ -30,14 +33,17 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
+from barnacle.defaults import VIEW_BACKLOG
 from barnacle.display import printable
 from barnacle.export import layout as export_layout
 from barnacle.run.chart import draw_progress_chart
 from barnacle.run.layout import manifests_tsv, ocr_dir
 from barnacle.run.summary import timeline
+from barnacle.view.access import Access, AccessError, check_token, cors_route, public_url
 from barnacle.view.content_search import PAGE_SIZE, search_page
 from barnacle.view.derived import DerivedIIIF, ExportFailed
-from barnacle.view.report import page, render_report, report_data
+from barnacle.view.paging import BadPaging, paging_number
+from barnacle.view.report import page, page_row, render_report, report_data
 from barnacle.view.search_index import SearchIndex
 from barnacle.view.viewer import mirador_dir, viewer_page
 
@@ -127,6 +133,7 @@ class RunView:
 class Handler(BaseHTTPRequestHandler):
     server: ViewServer
     protocol_version = "HTTP/1.1"
+    cookie: str | None = None
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
         if self.server.verbose:
@@ -136,15 +143,17 @@ class Handler(BaseHTTPRequestHandler):
     def view(self) -> RunView:
         return self.server.view
 
-    def base(self) -> str:
-        host = self.headers.get("Host") or "{}:{}".format(*self.server.server_address[:2])
-        return f"http://{host}"
+    def base(self) -> str:  # --public-url: the ids served never follow the Host header
+        return self.server.access.public_url
 
     def send(self, body: bytes, ctype: str, status: int = 200) -> None:
         self.send_response(status)
         self.send_header("Content-Type", ctype)
         self.send_header("Content-Length", str(len(body)))
-        self.send_header("Access-Control-Allow-Origin", "*")
+        if cors_route(self.path):
+            self.send_header("Access-Control-Allow-Origin", "*")
+        if self.cookie:
+            self.send_header("Set-Cookie", self.cookie)
         self.end_headers()
         if self.command != "HEAD":
             self.wfile.write(body)
@@ -168,6 +177,11 @@ class Handler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:  # noqa: N802
         url = urlsplit(self.path)
         query = {k: v[-1] for k, v in parse_qs(url.query).items()}
+        self.cookie = self.server.access.cookie(query)  # Set-Cookie: the token of ?token=
+        refused = self.server.access.refusal(self.headers, query)
+        if refused:
+            self.fail(*refused)
+            return
         for pattern, route in ROUTES:
             found = re.fullmatch(pattern, url.path)
             if found:
@@ -175,6 +189,8 @@ class Handler(BaseHTTPRequestHandler):
                     route(self, query, *found.groups())
                 except ExportFailed as err:
                     self.fail(HTTPStatus.INTERNAL_SERVER_ERROR, str(err))
+                except BadPaging as err:
+                    self.fail(HTTPStatus.BAD_REQUEST, str(err))
                 except (BrokenPipeError, ConnectionResetError):
                     pass
                 except Exception as err:  # one line in the log and a 500, not a traceback
@@ -202,7 +218,7 @@ class Handler(BaseHTTPRequestHandler):
 
     def worst(self, query: dict[str, str]) -> None:
         self.view.refresh_index()
-        offset = _int(query.get("offset"), 0)
+        offset = paging_number(query, "offset")
         index = self.view.index
         out = [
             "<h1>Worst pages</h1><p>Pages by mean line confidence, lowest first; each "
@@ -210,7 +226,7 @@ class Handler(BaseHTTPRequestHandler):
             "confidence</th><th>lines</th><th>manifest</th><th>page</th></tr>"
         ]
         rows = index.worst_pages(WORST_PAGE, offset)
-        out += [_page_row(row) for row in rows]
+        out += [page_row(row) for row in rows]
         out.append("</table>")
         if len(rows) == WORST_PAGE:
             out.append(f"<p><a href='/worst?offset={offset + WORST_PAGE}'>next {WORST_PAGE}</a>")
@@ -219,13 +235,13 @@ class Handler(BaseHTTPRequestHandler):
         out.append(
             "<table id=no-lines><tr><th></th><th>lines</th><th>manifest</th><th>page</th></tr>"
         )
-        out += [_page_row(row) for row in empty]
+        out += [page_row(row) for row in empty]
         out.append("</table>")
         self.send_html(page("worst pages", "".join(out)))
 
     def find(self, query: dict[str, str]) -> None:
         q = query.get("q", "")
-        offset = _int(query.get("offset"), 0)
+        offset = paging_number(query, "offset")
         out = [
             "<h1>Search the run</h1><form action='/find'><input name=q value='"
             f"{escape(q)}' autofocus> <button>search</button></form>"
@@ -253,7 +269,7 @@ class Handler(BaseHTTPRequestHandler):
 
     def search(self, query: dict[str, str], sha1: str | None = None) -> None:
         q = query.get("q", "")
-        number = _int(query.get("page"), 0)
+        number = paging_number(query, "page")
         base = self.base()
         publish = f"{base}/iiif/"
         if sha1 is not None and not self.view.derived.ensure(sha1, publish):
@@ -310,24 +326,6 @@ class Handler(BaseHTTPRequestHandler):
         self.send(path.read_bytes(), ctype)
 
 
-def _int(text: str | None, default: int) -> int:
-    try:
-        return max(0, int(text)) if text is not None else default
-    except ValueError:
-        return default
-
-
-def _page_row(row: dict[str, Any]) -> str:
-    link = f"/view/{row['sha1']}?{urlencode({'canvas': row['canvas_id']})}"
-    conf = f"{row['mean_conf']:.3f}" if row["mean_conf"] is not None else "–"
-    label = row["canvas_label"] or f"page {row['canvas_index'] + 1}"
-    return (
-        f"<tr><td class=n>{conf}</td><td class=n>{row['lines']}</td>"
-        f"<td>{escape(row['label'] or row['url'])}</td>"
-        f"<td><a href='{escape(link)}'>{escape(label)}</a></td></tr>"
-    )
-
-
 Route = Callable[..., None]
 ROUTES: list[tuple[str, Route]] = [
     (r"/", Handler.report),
@@ -346,11 +344,13 @@ ROUTES: list[tuple[str, Route]] = [
 
 class ViewServer(ThreadingHTTPServer):
     daemon_threads = True
+    request_queue_size = VIEW_BACKLOG  # a burst of connections waits instead of being dropped
 
     def __init__(self, address: tuple[str, int], view: RunView, verbose: bool = False):
         self.view = view
         self.verbose = verbose
         super().__init__(address, Handler)
+        self.access = Access(public_url(None, address[0], int(self.server_address[1])))
 
 
 def open_view(
@@ -361,12 +361,19 @@ def open_view(
     verbose: bool = False,
     cache_dir: Path | None = None,
     announce: bool = False,
+    public: str | None = None,
+    token: str | None = None,
 ) -> ViewServer:
-    """Check the run, bind the port, bring the index up to date; ViewError says why not."""
+    """Check the run, bind the port, bring the index up to date; ViewError says why not.
+    `public`: the URL users open (default: the bound address); `token`: the access token."""
     if not run_dir.is_dir():
         raise ViewError(f"{run_dir}: no such run folder (make view RUN=<name> of runs/<name>)")
     if not manifests_tsv(run_dir).is_file():
         raise ViewError(f"{manifests_tsv(run_dir)} not found: not a run folder (make run first)")
+    try:
+        token, given = check_token(token), public_url(public, host, port) if public else None
+    except AccessError as err:
+        raise ViewError(str(err)) from None
     view = RunView(run_dir, refresh_s, cache_dir=cache_dir)
     try:
         server = ViewServer((host, port), view, verbose)
@@ -377,6 +384,7 @@ def open_view(
                 "e.g. make view VIEW_PORT=8190"
             ) from None
         raise ViewError(f"cannot listen on {host}:{port}: {err.strerror}") from None
+    server.access = Access(given or server.access.public_url, token)
     try:
         view.refresh_index(strict=True, announce=announce)
     except ValueError as err:

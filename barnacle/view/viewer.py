@@ -8,11 +8,11 @@ lists only some motivations by default; `supplementing` (the OCR line annotation
 
 from __future__ import annotations
 
-import json
 import os
 from html import escape
 from pathlib import Path
 
+from barnacle.view.html_json import json_in_html
 from barnacle.view.report import page
 
 MIRADOR_VERSION = "4.0.0"  # keep in step with the Makefile's MIRADOR_VERSION
@@ -69,7 +69,7 @@ def viewer_page(sha1: str, manifest: str, canvas: str | None, mirador: bool) -> 
             "<code>make mirador</code> (npm pack of mirador into build/mirador/), then reload."
             f"</p>{links}",
         )
-    config = json.dumps(mirador_config(manifest, canvas)).replace("</", "<\\/")
+    config = json_in_html(mirador_config(manifest, canvas))
     return (
         "<!DOCTYPE html><html lang=en><head><meta charset=utf-8><title>viewer</title>"
         "<style>body{margin:0;font-family:sans-serif}#top{height:2em;padding:.3em 1em}"

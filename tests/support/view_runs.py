@@ -229,9 +229,12 @@ def make_view_run(run_dir: Path) -> dict[str, Any]:
 
 
 @contextmanager
-def view_server(run_dir: Path, cache_dir: Path | None = None) -> Iterator[str]:
-    """`make view` on 127.0.0.1 (a free port) in a thread; yields its base URL."""
-    server: ViewServer = open_view(run_dir, "127.0.0.1", 0, refresh_s=0, cache_dir=cache_dir)
+def view_server(run_dir: Path, cache_dir: Path | None = None, **options: Any) -> Iterator[str]:
+    """`make view` on 127.0.0.1 (a free port) in a thread; yields its base URL. `options`:
+    more of open_view's (public=, token=)."""
+    server: ViewServer = open_view(
+        run_dir, "127.0.0.1", 0, refresh_s=0, cache_dir=cache_dir, **options
+    )
     try:
         with serve_in_thread(server) as base:
             yield base
