@@ -62,6 +62,13 @@ EXPECTED: dict[str, dict[int, str]] = {
         7: "/img/narrow-static/full/!3000,3000/0/default.jpg",  # no info.json: level 2 assumed
         8: "/img/narrow-v3-l1/0,0,20,500/max/0/default.jpg",  # a region of the image
     },
+    # An Image API 2 @context with a 1.1 compliance profile: 2.x syntax (`default`), the
+    # profile's level; a service the manifest calls 2 whose info.json says 1.1: `native`.
+    "version-conflict.json": {
+        0: "/img/v2-l1/full/2000,/0/default.jpg",
+        1: "/img/v2-l1-noinfo/full/2000,/0/default.jpg",  # no info.json: @context decides
+        2: "/img/v1s-l1/full/2000,/0/native.jpg",  # info.json says 1.1: it decides
+    },
     "bad-canvases.json": {
         0: "/img/narrow-v1-l1/full/full/0/native.jpg",  # width 1234.5
         1: "/img/narrow-v1-l1/full/full/0/native.jpg",  # motivation as a list
@@ -114,6 +121,7 @@ def test_dry_run_gives_the_exact_urls(strict: StrictServer, fixture: str) -> Non
         "specific-resource.json",
         "specific-resource-v2.json",
         "odd-service-ids.json",
+        "version-conflict.json",
     ],
 )
 def test_the_strict_server_answers_every_planned_url(strict: StrictServer, fixture: str) -> None:
@@ -167,3 +175,15 @@ def test_pages_command_text_json_and_verdicts(strict: StrictServer) -> None:
     assert bad_size.returncode == 2 and "bad size" in bad_size.stderr
     assert "Traceback" not in bad_size.stderr + nothing.stderr
     assert strict.bytes_sent("/files/") == 0
+
+
+def test_version_conflicts_follow_the_most_authoritative_source(strict: StrictServer) -> None:
+    """info.json first, then the service's @context/type, then its profile: each canvas says
+    the version it was asked in, and why when info.json overrode the manifest."""
+    canvases = dry_run(strict.manifest_url("version-conflict.json"), "!3000,3000").canvases
+    versions = {canvas.index: canvas.api_version for canvas in canvases}
+    assert versions == {0: 2, 1: 2, 2: 1}
+    assert (canvases[0].level, canvases[0].level_given) == (1, True)  # from the 1.1 profile
+    overridden = [note for note in canvases[2].notes if "info.json says 1" in note]
+    assert overridden and "manifest says Image API 2" in overridden[0]
+    assert not any("info.json says" in note for note in canvases[0].notes + canvases[1].notes)
