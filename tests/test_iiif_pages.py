@@ -69,6 +69,27 @@ EXPECTED: dict[str, dict[int, str]] = {
         1: "/img/v2-l1-noinfo/full/2000,/0/default.jpg",  # no info.json: @context decides
         2: "/img/v1s-l1/full/2000,/0/native.jpg",  # info.json says 1.1: it decides
     },
+    # Image annotations with motivation "", missing or []: the painting, unless another
+    # annotation of the canvas says `painting`; one that says `commenting` is not.
+    "unstated-motivation.json": {
+        0: "/img/v2-l2/full/!3000,3000/0/default.jpg",
+        1: "/img/v2-l1/full/2000,/0/default.jpg",
+        2: "/img/v1s-l1/full/2000,/0/native.jpg",
+        3: "/img/v2-l2/full/!3000,3000/0/default.jpg",
+        4: "skip: canvas has no image",
+    },
+    # Bodies with no type: judged by format, then file ending; an image service wins.
+    "untyped-bodies.json": {
+        0: "/img/v3-l1/full/2000,/0/default.jpg",
+        1: "skip: Text (text/vtt; no type given",
+        2: "skip: a PDF (.pdf; no type given",
+        3: "skip: XML (application/xml",
+        4: "skip: Text (text/plain",
+        5: "skip: Text (.vtt; no type given, judged by its file ending",
+        6: "skip: XML (application/alto+xml",
+        7: "/img/v3-l2/full/!3000,3000/0/default.jpg",
+        8: "/img/v2-l1/full/2000,/0/default.jpg",
+    },
     "bad-canvases.json": {
         0: "/img/narrow-v1-l1/full/full/0/native.jpg",  # width 1234.5
         1: "/img/narrow-v1-l1/full/full/0/native.jpg",  # motivation as a list
@@ -187,3 +208,36 @@ def test_version_conflicts_follow_the_most_authoritative_source(strict: StrictSe
     overridden = [note for note in canvases[2].notes if "info.json says 1" in note]
     assert overridden and "manifest says Image API 2" in overridden[0]
     assert not any("info.json says" in note for note in canvases[0].notes + canvases[1].notes)
+
+
+def test_unstated_motivations_and_untyped_bodies_in_pages_and_validate(
+    strict: StrictServer,
+) -> None:
+    """A book whose image annotations give no motivation has its pages (said in a note), and
+    `validate` counts them; untyped captions, transcripts and XML are skipped with the reason,
+    and not a byte of them is fetched; a book whose only images are commentary is INVALID."""
+    import requests
+
+    before = len(strict.log)
+    unstated = dry_run(strict.manifest_url("unstated-motivation.json"), "!3000,3000").canvases
+    noted = [c.index for c in unstated if any("gives no motivation" in n for n in c.notes)]
+    assert noted == [0, 1, 2]  # not 3: another annotation there says painting
+    for canvas in unstated + dry_run(strict.manifest_url("untyped-bodies.json"), "full").canvases:
+        if canvas.url:
+            assert requests.get(canvas.url, timeout=10).status_code == 200, canvas.url
+    assert not strict.paths("/files/") and strict.bytes_sent("/files/") == 0
+    assert len(strict.log) > before
+    report = json.loads(
+        barnacle("validate", strict.manifest_url("unstated-motivation.json"), "--json").stdout
+    )
+    assert report["ok"] and (report["canvases"], report["image_canvases"]) == (5, 5)
+    assert report["canvases_without_service"] == [strict.url("/canvas/4")]
+    untyped = json.loads(
+        barnacle("validate", strict.manifest_url("untyped-bodies.json"), "--json").stdout
+    )
+    assert (untyped["canvases"], untyped["image_canvases"]) == (9, 3)
+    assert untyped["canvases_without_service"] == []
+    assert any("judged by its format" in line for line in untyped["skipped_canvases"])
+    only_comments = barnacle("validate", strict.manifest_url("commenting-only.json"))
+    assert only_comments.returncode == 1 and only_comments.stdout.startswith("INVALID ")
+    assert "no canvas paints an image" in only_comments.stdout
