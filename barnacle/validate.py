@@ -118,12 +118,17 @@ def _report(source: str, data: Any, resource: Manifest | Collection) -> Validati
             skipped_canvases=[f"{s.canvas_id}: {s.reason}" for s in pages.skipped],
             notes=notes,
         )
+    return _collection_report(source, data, resource)
+
+
+def _collection_report(source: str, data: Any, resource: Collection) -> ValidationReport:
+    """Members are manifests and sub-collections; Canvases, Ranges ... are listed apart."""
     refs = resource.member_refs()
     members = [ref for ref in refs if ref.kind in ("manifest", "collection")]
     others = [f"{ref.id} ({ref.type})" for ref in refs if ref.kind == "other"]
-    pages = resource.page_links()
-    notes = [f"paged collection: its {rel} page is {link}" for rel, link in pages]
-    if not refs and not pages:
+    links = resource.page_links()
+    notes = [f"paged collection: its {rel} page is {link}" for rel, link in links]
+    if not refs and not links:
         notes.append("collection is empty")
     return ValidationReport(
         source=source,
