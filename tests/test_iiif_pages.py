@@ -68,6 +68,7 @@ EXPECTED: dict[str, dict[int, str]] = {
         0: "/img/v2-l1/full/2000,/0/default.jpg",
         1: "/img/v2-l1-noinfo/full/2000,/0/default.jpg",  # no info.json: @context decides
         2: "/img/v1s-l1/full/2000,/0/native.jpg",  # info.json says 1.1: it decides
+        3: "/img/v2-l1/full/2000,/0/default.jpg",  # only a 1.1 profile, info.json says 2
     },
     # Image annotations with motivation "", missing or []: the painting, unless another
     # annotation of the canvas says `painting`; one that says `commenting` is not.
@@ -203,10 +204,11 @@ def test_version_conflicts_follow_the_most_authoritative_source(strict: StrictSe
     the version it was asked in, and why when info.json overrode the manifest."""
     canvases = dry_run(strict.manifest_url("version-conflict.json"), "!3000,3000").canvases
     versions = {canvas.index: canvas.api_version for canvas in canvases}
-    assert versions == {0: 2, 1: 2, 2: 1}
+    assert versions == {0: 2, 1: 2, 2: 1, 3: 2}
     assert (canvases[0].level, canvases[0].level_given) == (1, True)  # from the 1.1 profile
     overridden = [note for note in canvases[2].notes if "info.json says 1" in note]
     assert overridden and "manifest says Image API 2" in overridden[0]
+    assert any("manifest says Image API 1, info.json says 2" in n for n in canvases[3].notes)
     assert not any("info.json says" in note for note in canvases[0].notes + canvases[1].notes)
 
 
