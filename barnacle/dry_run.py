@@ -76,6 +76,8 @@ def _plan(page: PageImage, request: ImageRequest) -> CanvasPlan:
         row.skipped = page.warning or "canvas has no image"
         return row
     row.url = sized.url
+    if sized.service is not None:
+        row.api_version = sized.service.version  # as requested: info.json's word first
     row.notes = [note for note in [sized.note, *page.notes] if note]
     if sized.planned is not None:
         row.level, row.level_given = sized.planned.level, sized.planned.level_given

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel
 
 from barnacle.http_client import FetchError, get_json
+from barnacle.http_client.json_body import decode_json
 from barnacle.iiif import IIIFError, best_label, detect_version, parse_resource
+from barnacle.iiif.load import Collection, Manifest
 from barnacle.iiif.v2 import Manifest as ManifestV2
 from barnacle.iiif.v3 import Manifest as ManifestV3
 
@@ -25,7 +27,8 @@ class ValidationReport(BaseModel):
     image_canvases: int | None = None
     canvases_without_service: list[str] = []
     skipped_canvases: list[str] = []  # "<canvas id>: <why it is not a page>"
-    members: int | None = None
+    members: int | None = None  # manifests and sub-collections
+    other_items: list[str] = []  # "<id> (Canvas)": listed by a collection, neither of those
     notes: list[str] = []
     error: str | None = None
 
@@ -52,29 +55,47 @@ class ValidationReport(BaseModel):
                 out.append(f"    ... and {len(missing) - 20} more")
         if self.members is not None:
             out.append(f"  members (manifests and sub-collections): {self.members}")
+        if self.other_items:
+            out.append(
+                f"  items that are not manifests or collections (not followed): "
+                f"{len(self.other_items)}"
+            )
+            out += [f"    - {item}" for item in self.other_items[:20]]
         out += [f"  note: {note}" for note in self.notes]
         return out
 
 
-def load_source(source: str, get: Callable[[str], Any]) -> Any:
-    """The JSON at `source`: an http(s) URL, or a local file."""
+def load_source(source: str, get: Callable[[str], Any], notes: list[str] | None = None) -> Any:
+    """The JSON at `source`: an http(s) URL, or a local file (one not in UTF-8 is decoded
+    as a legacy 8-bit encoding, said in `notes`)."""
     if "://" in source:
         return get(source)
     path = Path(source)
     if not path.is_file():
         raise FetchError(source, "no such file; give an http(s) URL or a path to a .json file")
     try:
-        return json.loads(path.read_text(encoding="utf-8-sig"))
-    except (ValueError, UnicodeDecodeError, RecursionError) as err:
+        data, note = decode_json(path.read_bytes())
+    except (ValueError, RecursionError) as err:
         raise FetchError(source, f"not valid JSON ({err})") from err
+    if note and notes is not None:
+        notes.append(f"{source}: {note}")
+    return data
 
 
-def validate(source: str, get: Callable[[str], Any] = get_json) -> ValidationReport:
+def validate(source: str, get: Callable[[str], Any] | None = None) -> ValidationReport:
+    """Whether `source` is a usable Manifest (pages to OCR) or Collection (members)."""
+    decoding: list[str] = []
     try:
-        data = load_source(source, get)
+        data = load_source(source, get or partial(get_json, notes=decoding), decoding)
         resource = parse_resource(data)
     except (FetchError, IIIFError) as err:
         return ValidationReport(source=source, ok=False, error=str(err))
+    report = _report(source, data, resource)
+    report.notes = decoding + report.notes
+    return report
+
+
+def _report(source: str, data: Any, resource: Manifest | Collection) -> ValidationReport:
     if isinstance(resource, (ManifestV2, ManifestV3)):
         pages = resource.pages()
         missing = [page.canvas_id for page in pages.pages_without_service]
@@ -97,13 +118,25 @@ def validate(source: str, get: Callable[[str], Any] = get_json) -> ValidationRep
             skipped_canvases=[f"{s.canvas_id}: {s.reason}" for s in pages.skipped],
             notes=notes,
         )
+    return _collection_report(source, data, resource)
+
+
+def _collection_report(source: str, data: Any, resource: Collection) -> ValidationReport:
+    """Members are manifests and sub-collections; Canvases, Ranges ... are listed apart."""
     refs = resource.member_refs()
+    members = [ref for ref in refs if ref.kind in ("manifest", "collection")]
+    others = [f"{ref.id} ({ref.type})" for ref in refs if ref.kind == "other"]
+    links = resource.page_links()
+    notes = [f"paged collection: its {rel} page is {link}" for rel, link in links]
+    if not refs and not links:
+        notes.append("collection is empty")
     return ValidationReport(
         source=source,
         ok=True,
         kind="Collection",
         version=detect_version(data),
         label=best_label(resource.label),
-        members=len(refs),
-        notes=[] if refs or resource.page_links() else ["collection is empty"],
+        members=len(members),
+        other_items=others,
+        notes=notes,
     )

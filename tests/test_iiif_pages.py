@@ -62,6 +62,35 @@ EXPECTED: dict[str, dict[int, str]] = {
         7: "/img/narrow-static/full/!3000,3000/0/default.jpg",  # no info.json: level 2 assumed
         8: "/img/narrow-v3-l1/0,0,20,500/max/0/default.jpg",  # a region of the image
     },
+    # An Image API 2 @context with a 1.1 compliance profile: 2.x syntax (`default`), the
+    # profile's level; a service the manifest calls 2 whose info.json says 1.1: `native`.
+    "version-conflict.json": {
+        0: "/img/v2-l1/full/2000,/0/default.jpg",
+        1: "/img/v2-l1-noinfo/full/2000,/0/default.jpg",  # no info.json: @context decides
+        2: "/img/v1s-l1/full/2000,/0/native.jpg",  # info.json says 1.1: it decides
+        3: "/img/v2-l1/full/2000,/0/default.jpg",  # only a 1.1 profile, info.json says 2
+    },
+    # Image annotations with motivation "", missing or []: the painting, unless another
+    # annotation of the canvas says `painting`; one that says `commenting` is not.
+    "unstated-motivation.json": {
+        0: "/img/v2-l2/full/!3000,3000/0/default.jpg",
+        1: "/img/v2-l1/full/2000,/0/default.jpg",
+        2: "/img/v1s-l1/full/2000,/0/native.jpg",
+        3: "/img/v2-l2/full/!3000,3000/0/default.jpg",
+        4: "skip: canvas has no image",
+    },
+    # Bodies with no type: judged by format, then file ending; an image service wins.
+    "untyped-bodies.json": {
+        0: "/img/v3-l1/full/2000,/0/default.jpg",
+        1: "skip: Text (text/vtt; no type given",
+        2: "skip: a PDF (.pdf; no type given",
+        3: "skip: XML (application/xml",
+        4: "skip: Text (text/plain",
+        5: "skip: Text (.vtt; no type given, judged by its file ending",
+        6: "skip: XML (application/alto+xml",
+        7: "/img/v3-l2/full/!3000,3000/0/default.jpg",
+        8: "/img/v2-l1/full/2000,/0/default.jpg",
+    },
     "bad-canvases.json": {
         0: "/img/narrow-v1-l1/full/full/0/native.jpg",  # width 1234.5
         1: "/img/narrow-v1-l1/full/full/0/native.jpg",  # motivation as a list
@@ -114,6 +143,7 @@ def test_dry_run_gives_the_exact_urls(strict: StrictServer, fixture: str) -> Non
         "specific-resource.json",
         "specific-resource-v2.json",
         "odd-service-ids.json",
+        "version-conflict.json",
     ],
 )
 def test_the_strict_server_answers_every_planned_url(strict: StrictServer, fixture: str) -> None:
@@ -167,3 +197,49 @@ def test_pages_command_text_json_and_verdicts(strict: StrictServer) -> None:
     assert bad_size.returncode == 2 and "bad size" in bad_size.stderr
     assert "Traceback" not in bad_size.stderr + nothing.stderr
     assert strict.bytes_sent("/files/") == 0
+
+
+def test_version_conflicts_follow_the_most_authoritative_source(strict: StrictServer) -> None:
+    """info.json first, then the service's @context/type, then its profile: each canvas says
+    the version it was asked in, and why when info.json overrode the manifest."""
+    canvases = dry_run(strict.manifest_url("version-conflict.json"), "!3000,3000").canvases
+    versions = {canvas.index: canvas.api_version for canvas in canvases}
+    assert versions == {0: 2, 1: 2, 2: 1, 3: 2}
+    assert (canvases[0].level, canvases[0].level_given) == (1, True)  # from the 1.1 profile
+    overridden = [note for note in canvases[2].notes if "info.json says 1" in note]
+    assert overridden and "manifest says Image API 2" in overridden[0]
+    assert any("manifest says Image API 1, info.json says 2" in n for n in canvases[3].notes)
+    assert not any("info.json says" in note for note in canvases[0].notes + canvases[1].notes)
+
+
+def test_unstated_motivations_and_untyped_bodies_in_pages_and_validate(
+    strict: StrictServer,
+) -> None:
+    """A book whose image annotations give no motivation has its pages (said in a note), and
+    `validate` counts them; untyped captions, transcripts and XML are skipped with the reason,
+    and not a byte of them is fetched; a book whose only images are commentary is INVALID."""
+    import requests
+
+    before = len(strict.log)
+    unstated = dry_run(strict.manifest_url("unstated-motivation.json"), "!3000,3000").canvases
+    noted = [c.index for c in unstated if any("gives no motivation" in n for n in c.notes)]
+    assert noted == [0, 1, 2]  # not 3: another annotation there says painting
+    for canvas in unstated + dry_run(strict.manifest_url("untyped-bodies.json"), "full").canvases:
+        if canvas.url:
+            assert requests.get(canvas.url, timeout=10).status_code == 200, canvas.url
+    assert not strict.paths("/files/") and strict.bytes_sent("/files/") == 0
+    assert len(strict.log) > before
+    report = json.loads(
+        barnacle("validate", strict.manifest_url("unstated-motivation.json"), "--json").stdout
+    )
+    assert report["ok"] and (report["canvases"], report["image_canvases"]) == (5, 5)
+    assert report["canvases_without_service"] == [strict.url("/canvas/4")]
+    untyped = json.loads(
+        barnacle("validate", strict.manifest_url("untyped-bodies.json"), "--json").stdout
+    )
+    assert (untyped["canvases"], untyped["image_canvases"]) == (9, 3)
+    assert untyped["canvases_without_service"] == []
+    assert any("judged by its format" in line for line in untyped["skipped_canvases"])
+    only_comments = barnacle("validate", strict.manifest_url("commenting-only.json"))
+    assert only_comments.returncode == 1 and only_comments.stdout.startswith("INVALID ")
+    assert "no canvas paints an image" in only_comments.stdout

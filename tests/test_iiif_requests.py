@@ -145,6 +145,15 @@ SERVICES: dict[str, tuple[dict[str, Any], int, int | None]] = {
     "iiif-image-1": ({"@context": "http://iiif.io/api/image/1/context.json", "@id": "http://h/i",
                       "profile": "http://iiif.io/api/image/1/level1.json"}, 1, 1),
     "ImageService1": ({"id": "http://h/i", "type": "ImageService1"}, 1, None),
+    # Older v2 manifests: an Image API 2 context with a 1.1 compliance URI as profile. The
+    # context names the syntax; the profile only the level.
+    "image-2-context-stanford-profile": ({"@context": "http://iiif.io/api/image/2/context.json",
+                                          "@id": "http://h/i",
+                                          "profile": "http://library.stanford.edu/iiif/image-api/1.1/compliance.html#level1"},
+                                         2, 1),
+    "ImageService2-stanford-profile": ({"id": "http://h/i", "type": "ImageService2",
+                                        "profile": "http://library.stanford.edu/iiif/image-api/compliance.html#level2"},
+                                       2, 2),
     "iiif-image-2": ({"@context": "http://iiif.io/api/image/2/context.json", "@id": "http://h/i",
                       "profile": ["http://iiif.io/api/image/2/level0.json", {"sizes": []}]}, 2, 0),
     "ImageService2": ({"id": "http://h/i", "type": "ImageService2", "profile": "level1"}, 2, 1),

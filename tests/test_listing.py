@@ -232,3 +232,104 @@ def test_members_listed_twice_count_once_and_only_manifests_are_listed(tmp_path:
         assert strict.paths("/manifests/collection-v3-typed.json") == [
             "/manifests/collection-v3-typed.json"
         ]
+
+
+def _activity(kind: str, name: str, type_: str = "Manifest") -> dict:
+    return {"type": kind, "object": {"id": f"{{base}}/{name}.json", "type": type_}}
+
+
+def _discovery_page(name: str, activities: list[dict], next_page: str | None) -> dict:
+    page = {
+        "@context": "http://iiif.io/api/discovery/1/context.json",
+        "id": f"{{base}}/{name}.json",
+        "type": "OrderedCollectionPage",
+        "partOf": {"id": "{base}/activity.json", "type": "OrderedCollection"},
+        "orderedItems": activities,
+    }
+    if next_page:
+        page["next"] = {"id": f"{{base}}/{next_page}.json", "type": "OrderedCollectionPage"}
+    return page
+
+
+def test_v3_members_key_and_change_discovery_pages(server: ScriptedServer) -> None:
+    """A v3 collection naming its children under `members`, and a IIIF Change Discovery
+    stream (OrderedCollection -> first -> next pages of activities): every manifest that
+    is still there is listed once per activity page, deleted ones are not, and a `next`
+    link that leads back (here: a page naming itself) ends the walk with a message."""
+    top = docs.v3_collection("top", [("Manifest", "m0")])
+    top["members"] = [
+        {"id": "{base}/m1.json", "type": "Manifest", "label": {"en": ["one"]}},
+        {"id": "{base}/activity.json", "type": "OrderedCollection"},
+        {"id": "{base}/backwards.json", "type": "OrderedCollection"},
+    ]
+    server.route("/top.json", top)
+    backwards = {"id": "{base}/backwards.json", "type": "OrderedCollection", "last": "{base}/z"}
+    server.route("/backwards.json", backwards)
+    stream = {
+        "@context": "http://iiif.io/api/discovery/1/context.json",
+        "id": "{base}/activity.json",
+        "type": "OrderedCollection",
+        "totalItems": 6,
+        "first": {"id": "{base}/page0.json", "type": "OrderedCollectionPage"},
+        "last": {"id": "{base}/page1.json", "type": "OrderedCollectionPage"},
+    }
+    server.route("/activity.json", stream)
+    server.route(
+        "/page0.json",
+        _discovery_page(
+            "page0",
+            [_activity("Create", "a"), _activity("Create", "b"), _activity("Update", "a")],
+            "page1",
+        ),
+    )
+    server.route(
+        "/page1.json",
+        _discovery_page(
+            "page1",
+            [
+                _activity("Delete", "b"),
+                _activity("Update", "c"),
+                _activity("Update", "x", "Canvas"),
+            ],
+            "page1",  # a loop of next links
+        ),
+    )
+    snapshot = fetch_snapshot(server.url("/top.json"), progress=False)
+    names = [e.manifest_url.rsplit("/", 1)[1] for e in snapshot.entries]
+    assert names == ["m0.json", "m1.json", "a.json", "c.json"]
+    assert any("cycle" in w and "page1.json as its next page" in w for w in snapshot.warnings)
+    assert any("x.json (Canvas)" in w for w in snapshot.warnings)
+    assert all(server.hits(f"/page{n}.json") == 1 for n in (0, 1))
+    assert any("only from `last`" in w for w in snapshot.warnings) and not server.hits("/z")
+
+
+def test_collection_in_a_legacy_8bit_encoding_is_read_with_a_warning(
+    server: ScriptedServer, tmp_path: Path
+) -> None:
+    """A collection served as windows-1252 bytes (not valid UTF-8): decoded, with a warning
+    that names it, by fetch-collection and validate; a local file alike."""
+    doc = docs.v2_collection("legacy", ["m1", "m2"])
+    doc["label"] = "Bibliothèque – “Recueils” de la Société"
+    body = json.dumps(doc, ensure_ascii=False).replace("{base}", server.base).encode("cp1252")
+    with pytest.raises(UnicodeDecodeError):
+        body.decode("utf-8")
+    server.route("/legacy.json", Response(200, body, {"Content-Type": "application/json"}))
+    snapshot = fetch_snapshot(server.url("/legacy.json"), progress=False)
+    assert snapshot.label == doc["label"] and len(snapshot.entries) == 2
+    assert [w for w in snapshot.warnings if "decoded as windows-1252" in w] == [
+        w for w in snapshot.warnings if w.startswith(server.url("/legacy.json"))
+    ]
+    assert len(snapshot.warnings) == 1
+    local = tmp_path / "legacy.json"
+    local.write_bytes(body)
+    assert "decoded as windows-1252" in fetch_snapshot(str(local)).warnings[0]
+    done = subprocess.run(
+        [sys.executable, "-m", "barnacle", "validate", server.url("/legacy.json"), "--json"],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    report = json.loads(done.stdout)
+    assert report["label"] == doc["label"] and report["members"] == 2
+    assert any("decoded as windows-1252" in note for note in report["notes"])

@@ -70,3 +70,39 @@ def test_one_verdict_for_manifests_with_nothing_to_ocr() -> None:
         assert any("Sound" in line for line in report["skipped_canvases"])
         bad = _validate(strict.manifest_url("bad-canvases.json"))
         assert bad.returncode == 0 and "canvas/4 cannot be read" in bad.stdout
+
+
+def test_collection_items_that_are_not_members_are_reported_as_such() -> None:
+    """Canvases and Ranges listed by a collection are neither manifests nor collections:
+    counted apart, by type, and not as members."""
+    from support.strict_iiif import strict_server
+
+    with strict_server() as strict:
+        done = _validate(strict.manifest_url("collection-v2-members.json"), "--json")
+        assert done.returncode == 0, done.stdout
+        report = json.loads(done.stdout)
+        assert report["members"] == 3  # two manifests and a sub-collection, each once
+        assert report["other_items"] == [
+            strict.url("/canvas/0") + " (sc:Canvas)",
+            strict.url("/range/r1") + " (sc:Range)",
+        ]
+        text = _validate(strict.manifest_url("collection-v3-typed.json")).stdout
+        assert "members (manifests and sub-collections): 1" in text
+        assert "not manifests or collections (not followed): 2" in text
+        assert f"{strict.url('/range/r2')} (Range)" in text
+
+
+def test_change_discovery_stream_is_a_paged_collection(server: ScriptedServer) -> None:
+    server.route(
+        "/activity.json",
+        {
+            "@context": "http://iiif.io/api/discovery/1/context.json",
+            "id": "{base}/activity.json",
+            "type": "OrderedCollection",
+            "first": {"id": "{base}/page0.json", "type": "OrderedCollectionPage"},
+        },
+    )
+    done = _validate(server.url("/activity.json"))
+    assert done.returncode == 0 and done.stdout.startswith("OK ")
+    assert f"first page is {server.url('/page0.json')}" in done.stdout
+    assert "collection is empty" not in done.stdout

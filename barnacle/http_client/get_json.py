@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
-import json
+import logging
 from typing import Any
 
 import requests
 
 from barnacle.http_client.errors import FetchError
+from barnacle.http_client.json_body import decode_json
 from barnacle.http_client.retrying import RetryLog, get_with_retries, network_error
 from barnacle.http_client.session import BarnacleSession, get_session
 from barnacle.http_client.urls import check_fetchable
 
 MARKUP_STARTS = (b"<!doctype", b"<html", b"<?xml", b"<head", b"<body")
+log = logging.getLogger(__name__)
 
 
 def snippet(data: bytes, limit: int = 80) -> str:
@@ -58,12 +60,14 @@ def get_json(
     session: BarnacleSession | None = None,
     max_bytes: int = 64 << 20,
     retry_log: RetryLog | None = None,
+    notes: list[str] | None = None,
 ) -> Any:
     """GET `url` and decode JSON, raising FetchError with the URL and status on any problem.
 
     429/5xx, dropped connections and bodies that break off are retried; so is a JSON body
     that does not parse (a truncated document), but not an HTML page: that is what the
-    server means to send (a login or error page). Retries are added to `retry_log`.
+    server means to send (a login or error page). Retries are added to `retry_log`. A body
+    in a legacy 8-bit encoding is decoded as such: said in `notes` (else logged).
     """
     check_fetchable(url)
     session = session or get_session()
@@ -74,7 +78,7 @@ def get_json(
             raise status_error(url, response)
         body = read_body(url, response, max_bytes)
         try:
-            return json.loads(body)
+            data, note = decode_json(body, response.headers.get("Content-Type", ""))
         except RecursionError as err:  # hostile: [[[[...]]]] thousands deep
             raise FetchError(url, "JSON nested too deeply to read", status) from err
         except (ValueError, UnicodeDecodeError) as err:
@@ -87,6 +91,11 @@ def get_json(
                 status,
                 retry=None if markup else "corrupt",
             ) from err
+        if note and notes is not None:
+            notes.append(f"{url}: {note}")
+        elif note:
+            log.warning("%s: %s", url, note)
+        return data
 
     return get_with_retries(
         session,

@@ -33,14 +33,52 @@ _NOT_IMAGE_FORMATS = {
     "application/vnd.apple.mpegurl": "an HLS stream",
     "application/x-mpegurl": "an HLS stream",
 }
+# Bodies with no type are judged by these too: a format's family, a format, a file ending.
+_NOT_IMAGE_FAMILIES = {"text": "Text", "model": "Model", "font": "a font"}
+_UNTYPED_NOT_IMAGE_FORMATS = {
+    "application/xml": "XML",
+    "application/json": "JSON",
+    "application/ld+json": "JSON",
+    "application/xhtml+xml": "HTML",
+    "application/epub+zip": "an EPUB",
+    "application/zip": "a ZIP archive",
+    "application/msword": "a Word document",
+    "application/rtf": "Text",
+    "application/x-subrip": "Text",
+}
 _NOT_IMAGE_SUFFIXES = {
     ".pdf": "a PDF",
     ".mpd": "a DASH stream",
     ".m3u8": "an HLS stream",
     ".mp3": "Sound",
+    ".wav": "Sound",
+    ".ogg": "Sound",
+    ".oga": "Sound",
+    ".flac": "Sound",
+    ".m4a": "Sound",
     ".mp4": "Video",
     ".webm": "Video",
-    ".wav": "Sound",
+    ".ogv": "Video",
+    ".mov": "Video",
+    ".vtt": "Text",
+    ".srt": "Text",
+    ".txt": "Text",
+    ".md": "Text",
+    ".html": "HTML",
+    ".htm": "HTML",
+    ".xml": "XML",
+    ".tei": "XML",
+    ".json": "JSON",
+    ".jsonld": "JSON",
+    ".csv": "a table",
+    ".tsv": "a table",
+    ".epub": "an EPUB",
+    ".zip": "a ZIP archive",
+    ".doc": "a Word document",
+    ".docx": "a Word document",
+    ".glb": "Model",
+    ".gltf": "Model",
+    ".obj": "Model",
 }
 _XYWH = re.compile(r"^(?:xywh=)?(?:pixel:)?\s*(\d+),\s*(\d+),\s*(\d+),\s*(\d+)\s*$")
 
@@ -90,11 +128,37 @@ def dimension(value: Any) -> tuple[int | None, str | None]:
     return None, f"dimension {value!r} ignored"
 
 
+def _url_suffix(data: dict[str, Any]) -> str:
+    """The file ending of a body's id (`.vtt`), query and fragment left out; "" for none."""
+    path = (_ident(data) or "").split("?")[0].split("#")[0].lower()
+    last = path.rsplit("/", 1)[-1]
+    return "." + last.rsplit(".", 1)[-1] if "." in last else ""
+
+
+def _untyped_not_image(data: dict[str, Any], fmt: str) -> str | None:
+    """Why a body with no type is not an image, judged by its format, then by its file
+    ending; None when neither says so (or it has an image service: then it is an image)."""
+    if ImageService.from_json(data.get("service")) is not None:
+        return None
+    family = fmt.split("/")[0]
+    what = _UNTYPED_NOT_IMAGE_FORMATS.get(fmt) or _NOT_IMAGE_FAMILIES.get(family)
+    if what is None and fmt.startswith("application/") and fmt.endswith(("+xml", "+json")):
+        what = "XML" if fmt.endswith("+xml") else "JSON"
+    if what:
+        return f"{what} ({fmt}; no type given, judged by its format)"
+    if fmt.startswith("image/"):
+        return None
+    suffix = _url_suffix(data)
+    if suffix in _NOT_IMAGE_SUFFIXES:
+        return f"{_NOT_IMAGE_SUFFIXES[suffix]} ({suffix}; no type given, judged by its file ending)"
+    return None
+
+
 def _not_image(data: dict[str, Any]) -> str | None:
     """Why a body is not an image, or None when it is (or may be) one."""
     word = _type_word(data.get("@type") or data.get("type"))
     fmt = data.get("format")
-    fmt = fmt.strip().lower() if isinstance(fmt, str) else ""
+    fmt = fmt.split(";")[0].strip().lower() if isinstance(fmt, str) else ""  # no `; charset=`
     shown = f" ({fmt})" if fmt else ""
     if word in _NOT_IMAGE_TYPES:
         return f"{_NOT_IMAGE_TYPES[word]}{shown}"
@@ -102,15 +166,11 @@ def _not_image(data: dict[str, Any]) -> str | None:
         return f"{_NOT_IMAGE_FORMATS[fmt]}{shown}"
     if fmt.startswith(("audio/", "video/")):
         return f"{fmt.split('/')[0].title()}{shown}"
-    if word in _IMAGE_TYPES or fmt.startswith("image/"):
+    if word in _IMAGE_TYPES:
         return None
     if word:
         return f"{data.get('@type') or data.get('type')}{shown}"
-    url = (_ident(data) or "").split("?")[0].lower()
-    for suffix, what in _NOT_IMAGE_SUFFIXES.items():
-        if url.endswith(suffix):
-            return what
-    return None
+    return _untyped_not_image(data, fmt)
 
 
 def _selector_parts(selector: Any) -> tuple[Region | None, int, list[str]]:
@@ -206,9 +266,16 @@ def read_body(data: Any, into: Bodies) -> None:
     into.images.append(_image(data))
 
 
-def is_painting(motivation: Any) -> bool:
-    """A missing motivation counts as painting; a list counts when it holds painting."""
-    if motivation is None:
-        return True
+def motivation_kind(motivation: Any) -> str:
+    """`painting` when the motivation is (or a list holds) painting; `unstated` when it is
+    missing or empty (`""`, `[]`); `other` for any other motivation (commenting, ...)."""
     values = motivation if isinstance(motivation, list) else [motivation]
-    return any(isinstance(v, str) and v.rsplit(":", 1)[-1] == "painting" for v in values)
+    words: list[str] = []
+    for value in values:
+        if isinstance(value, dict):
+            value = value.get("@id") or value.get("id")
+        if isinstance(value, str) and value.strip():
+            words.append(value.strip().rsplit(":", 1)[-1].rsplit("/", 1)[-1].lower())
+    if "painting" in words:
+        return "painting"
+    return "other" if words else "unstated"

@@ -25,6 +25,7 @@ ApiVersion = Literal[1, 2, 3]
 # http://library.stanford.edu/iiif/image-api/compliance.html#level1
 _V1_MARKERS = ("ImageService1", "iiif.io/api/image/1", "library.stanford.edu/iiif/image-api")
 _V3_MARKERS = ("ImageService3", "iiif.io/api/image/3")
+_V2_MARKERS = ("ImageService2", "iiif.io/api/image/2")
 _IMAGE_MARKERS = ("iiif.io/api/image", "/iiif/image-api")
 _LEVEL = re.compile(r"level\s*([012])\b|level([012])\.json|#level([012])")
 # Characters left as they are in a service id: RFC 3986 reserved and unreserved characters
@@ -62,14 +63,31 @@ def normalise_service_id(url: str) -> str:
     return encode_url(url.rstrip("/"))
 
 
+def _named_version(texts: list[str]) -> ApiVersion | None:
+    """The Image API version that `texts` (URIs, type names) name, or None."""
+    joined = " ".join(texts)
+    if any(marker in joined for marker in _V3_MARKERS):
+        return 3
+    if any(marker in joined for marker in _V1_MARKERS):
+        return 1
+    if any(marker in joined for marker in _V2_MARKERS):
+        return 2
+    return None
+
+
+def declared_version(context: Any, type_: Any, profile: Any) -> ApiVersion | None:
+    """1, 2 or 3 as a service (or an info.json) declares it, the most authoritative source
+    first: `@context` or `@type`/`type`, then `profile`. None when none says.
+
+    Older v2 manifests often give an Image API 2 `@context` with a 1.1 compliance URI as
+    `profile`: the context says which syntax the server speaks, the profile only its level.
+    """
+    return _named_version(_flat_strings(context, type_)) or _named_version(_flat_strings(profile))
+
+
 def service_version(context: Any, type_: Any, profile: Any) -> ApiVersion:
     """1, 2 or 3 from a service's `@context`, `@type`/`type` and `profile`; 2 when none says."""
-    texts = " ".join(_flat_strings(context, type_, profile))
-    if any(marker in texts for marker in _V3_MARKERS):
-        return 3
-    if any(marker in texts for marker in _V1_MARKERS):
-        return 1
-    return 2
+    return declared_version(context, type_, profile) or 2
 
 
 def profile_level(profile: Any) -> int | None:
@@ -122,6 +140,17 @@ class ImageService(BaseModel):
             )
         return None
 
+    def following(self, info: ImageInfo | None) -> tuple[ImageService, str | None]:
+        """This service in the version its info.json declares, when that differs from what
+        the manifest says (info.json is what the server itself says), with a note saying so."""
+        if info is None or info.version is None or info.version == self.version:
+            return self, None
+        note = (
+            f"the manifest says Image API {self.version}, info.json says {info.version}: "
+            f"requests follow info.json"
+        )
+        return self.model_copy(update={"version": info.version}), note
+
     @property
     def info_url(self) -> str:
         return f"{self.id}/info.json"
@@ -152,6 +181,8 @@ class ImageInfo(BaseModel):
     sizes: list[ListedSize] = []
     scale_factors: list[int] = []  # Image API 1.1: the only sizes a level 0 server must give
     profile: Any = None
+    context: Any = Field(default=None, alias="@context")
+    kind: Any = Field(default=None, alias="type")  # `ImageService3` in 3.0
 
     @model_validator(mode="before")
     @classmethod
@@ -187,6 +218,11 @@ class ImageInfo(BaseModel):
     @property
     def level(self) -> int | None:
         return profile_level(self.profile)
+
+    @property
+    def version(self) -> ApiVersion | None:
+        """The Image API version this info.json declares (None: it does not say)."""
+        return declared_version(self.context, self.kind, self.profile)
 
     @property
     def limit_height(self) -> int | None:

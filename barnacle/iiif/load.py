@@ -35,12 +35,22 @@ def detect_version(data: Any) -> int:
     raise IIIFError("not a IIIF Presentation document: no @context, @type or type")
 
 
+# Change Discovery (Activity Streams) collections and their pages list manifests too.
+_COLLECTION_TYPES = (
+    "sc:Collection",
+    "Collection",
+    "OrderedCollection",
+    "OrderedCollectionPage",
+    "CollectionPage",
+)
+
+
 def resource_kind(data: dict[str, Any]) -> str:
     """`manifest` or `collection`."""
     type_ = str(data.get("@type") or data.get("type") or "")
     if type_ in ("sc:Manifest", "Manifest"):
         return "manifest"
-    if type_ in ("sc:Collection", "Collection"):
+    if type_ in _COLLECTION_TYPES:
         return "collection"
     raise IIIFError(f"not a IIIF Manifest or Collection (type is {type_ or 'missing'!r})")
 

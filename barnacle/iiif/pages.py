@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from barnacle.iiif.bodies import Bodies, dimension, is_painting, read_body
+from barnacle.iiif.bodies import Bodies, dimension, motivation_kind, read_body
 from barnacle.iiif.image_api import ImageRequest, ImageService
 from barnacle.iiif.labels import best_label
 from barnacle.iiif.request_plan import Region
@@ -59,11 +59,38 @@ def _canvas_id(raw: dict[str, Any], index: int) -> str:
     return ident if isinstance(ident, str) and ident else f"canvas-{index}"
 
 
+UNSTATED_PAINTING = (
+    "the image's annotation gives no motivation: taken as the painting, as no other claims to be"
+)
+
+
+def _painted_bodies(annotations: list[Any]) -> tuple[Bodies, bool]:
+    """What the painting annotations paint, and whether it came from annotations without a
+    motivation: those count only when no annotation says `painting`."""
+    painting: list[Any] = []
+    unstated: list[Any] = []
+    bodies = Bodies()
+    for annotation in annotations:
+        if not isinstance(annotation, dict):
+            bodies.problems.append(f"annotation is {type(annotation).__name__}, not an object")
+            continue
+        kind = motivation_kind(annotation.get("motivation"))
+        body = annotation.get("resource", annotation.get("body"))
+        if body is not None and kind == "painting":
+            painting.append(body)
+        elif body is not None and kind == "unstated":
+            unstated.append(body)
+    for body in painting or unstated:
+        read_body(body, bodies)
+    return bodies, not painting and bool(unstated)
+
+
 def canvas_page(index: int, raw: Any, annotations: list[Any]) -> PageImage | SkippedCanvas:
     """The page for canvas `raw` whose painting annotations are `annotations` (v2 `images`
     or the items of v3 annotation pages): the first image with a service; else the first
     image URL, with a warning; a SkippedCanvas when it paints only things that are not
-    images; a page with a `problem` when its images cannot be read."""
+    images; a page with a `problem` when its images cannot be read. Annotations with an
+    empty or missing motivation paint the canvas when none says `painting`."""
     if not isinstance(raw, dict):
         return PageImage(
             index=index, canvas_id=f"canvas-{index}", problem="canvas is not an object"
@@ -72,17 +99,9 @@ def canvas_page(index: int, raw: Any, annotations: list[Any]) -> PageImage | Ski
     width, note_w = dimension(raw.get("width"))
     height, note_h = dimension(raw.get("height"))
     notes = [f"canvas {note}" for note in (note_w, note_h) if note]
-    bodies = Bodies()
-    for annotation in annotations:
-        if not isinstance(annotation, dict):
-            bodies.problems.append(f"annotation is {type(annotation).__name__}, not an object")
-            continue
-        if not is_painting(annotation.get("motivation")):
-            continue
-        body = annotation.get("resource", annotation.get("body"))
-        if body is None:
-            continue
-        read_body(body, bodies)
+    bodies, unstated = _painted_bodies(annotations)
+    if unstated and bodies.images:
+        notes.append(UNSTATED_PAINTING)
     common: dict[str, Any] = {
         "index": index,
         "canvas_id": canvas_id,
@@ -132,9 +151,12 @@ class ManifestPages(BaseModel):
         return [page for page in self.pages if page.service is None]
 
     def no_pages_reason(self) -> str | None:
-        """Why there is nothing to OCR, or None when there are pages."""
-        if self.pages:
+        """Why there is nothing to OCR (no canvases, none an image, none painting one), or
+        None when some canvas is a page to try."""
+        if any(p.service or p.resource_url or p.problem for p in self.pages):
             return None
+        if self.pages:
+            return f"no canvas paints an image ({len(self.pages)} canvases have no painting image)"
         if self.skipped:
             kinds = ", ".join(dict.fromkeys(s.reason.split(": ", 1)[-1] for s in self.skipped))
             return f"the manifest has no image canvases ({len(self.skipped)} canvases: {kinds})"

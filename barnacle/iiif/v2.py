@@ -8,6 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from barnacle.iiif import pages
 from barnacle.iiif.labels import best_label
+from barnacle.iiif.members import member_ref, page_links, unique_refs
 from barnacle.iiif.pages import ManifestPages, MemberRef, PageImage, SkippedCanvas, split_canvases
 
 
@@ -56,51 +57,6 @@ class Manifest(_V2):
         )
 
 
-def member_kind(type_: str, default_kind: str) -> str:
-    """`manifest`, `collection`, or `other` for a member typed as something else (a Canvas
-    or Range listed in a collection is not a manifest)."""
-    word = type_.rsplit(":", 1)[-1].strip()
-    if word == "Collection":
-        return "collection"
-    if word == "Manifest":
-        return "manifest"
-    return "other" if word else default_kind
-
-
-def _ref(item: Any, default_kind: str) -> MemberRef | None:
-    if isinstance(item, str):
-        return MemberRef(id=item, kind=default_kind)
-    if not isinstance(item, dict):
-        return None
-    ident = item.get("@id") or item.get("id")
-    if not isinstance(ident, str):
-        return None
-    type_ = str(item.get("@type") or item.get("type") or "")
-    kind = member_kind(type_, default_kind)
-    nested = kind == "collection" and any(
-        key in item for key in ("manifests", "collections", "members", "first", "items")
-    )
-    return MemberRef(
-        id=ident,
-        kind=kind,
-        type=type_,
-        label=best_label(item.get("label")),
-        embedded=item if nested else None,
-    )
-
-
-def unique_refs(refs: list[MemberRef | None]) -> list[MemberRef]:
-    """Members in document order, each id once: v2 collections may list the same member
-    under `manifests`/`collections` and again under `members`."""
-    seen: set[str] = set()
-    out: list[MemberRef] = []
-    for ref in refs:
-        if ref is not None and ref.id not in seen:
-            seen.add(ref.id)
-            out.append(ref)
-    return out
-
-
 class Collection(_V2):
     manifests: list[Any] = []
     collections: list[Any] = []
@@ -110,17 +66,11 @@ class Collection(_V2):
     total: int | None = None
 
     def member_refs(self) -> list[MemberRef]:
-        refs = [_ref(m, "manifest") for m in self.manifests]
-        refs += [_ref(c, "collection") for c in self.collections]
-        refs += [_ref(m, "manifest") for m in self.members]
+        refs = [member_ref(m, "manifest") for m in self.manifests]
+        refs += [member_ref(c, "collection") for c in self.collections]
+        refs += [member_ref(m, "manifest") for m in self.members]
         return unique_refs(refs)
 
-    def page_links(self) -> list[str]:
+    def page_links(self) -> list[tuple[str, str]]:
         """Paged collections: the `first` and `next` pages to fetch (v2 paging)."""
-        links = []
-        for value in (self.first, self.next):
-            if isinstance(value, str):
-                links.append(value)
-            elif isinstance(value, dict) and isinstance(value.get("@id"), str):
-                links.append(value["@id"])
-        return links
+        return page_links(("first", self.first), ("next", self.next))

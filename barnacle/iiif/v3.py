@@ -8,8 +8,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from barnacle.iiif import pages
 from barnacle.iiif.labels import best_label
+from barnacle.iiif.members import activity_refs, member_ref, page_links, unique_refs
 from barnacle.iiif.pages import ManifestPages, MemberRef, PageImage, SkippedCanvas, split_canvases
-from barnacle.iiif.v2 import member_kind, unique_refs
 
 
 class _V3(BaseModel):
@@ -47,25 +47,23 @@ class Manifest(_V3):
 
 
 class Collection(_V3):
+    """A v3 Collection, or a IIIF Change Discovery OrderedCollection or page of one."""
+
     items: list[Any] = Field(default_factory=list)
+    members: list[Any] = Field(default_factory=list)  # not 3.0, but some servers use it
+    ordered_items: list[Any] = Field(default_factory=list, alias="orderedItems")
+    first: Any = None
+    next: Any = None
+    last: Any = None
 
     def member_refs(self) -> list[MemberRef]:
-        refs: list[MemberRef | None] = []
-        for item in self.items:
-            if not isinstance(item, dict) or not isinstance(item.get("id"), str):
-                continue
-            type_ = str(item.get("type") or "")
-            kind = member_kind(type_, "manifest")
-            refs.append(
-                MemberRef(
-                    id=item["id"],
-                    kind=kind,
-                    type=type_,
-                    label=best_label(item.get("label")),
-                    embedded=item if kind == "collection" and "items" in item else None,
-                )
-            )
-        return unique_refs(refs)
+        refs = unique_refs([member_ref(item, "manifest") for item in self.items + self.members])
+        return refs + activity_refs(self.ordered_items)
 
-    def page_links(self) -> list[str]:
-        return []
+    def page_links(self) -> list[tuple[str, str]]:
+        """Paged collections (Change Discovery style): the `first` and `next` pages; `last`
+        when there is no `first` (such a stream is read backwards only: not followed)."""
+        links = page_links(("first", self.first), ("next", self.next))
+        if self.first is None:
+            links += page_links(("last", self.last))
+        return links

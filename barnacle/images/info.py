@@ -34,6 +34,7 @@ class SizedRequest(BaseModel):
     info: ImageInfo | None = None
     note: str | None = None  # why the request is not clamped, or how it was changed
     planned: PlannedRequest | None = None  # the level-aware plan, when there is a service
+    service: ImageService | None = None  # as requested: in the version info.json declares
 
 
 def clear_info_memo() -> None:
@@ -120,15 +121,19 @@ def size_request(
     info.json limits (never upscaled), of `region` rotated by `rotation` when asked.
 
     When info.json cannot be had, the request is planned from the manifest alone
-    (`source_size`, the service's profile) and `note` says so. A malformed `request.size`
-    raises IIIFError.
+    (`source_size`, the service's profile) and `note` says so. When info.json declares
+    another Image API version than the manifest, the request follows info.json (noted in the
+    plan). A malformed `request.size` raises IIIFError.
     """
     try:
         info: ImageInfo | None = get_image_info(service, cache, session, retry_log)
         unavailable = None
     except FetchError as err:
         info, unavailable = None, f"info.json unavailable, size not clamped ({err})"
+    service, version_note = service.following(info)
     planned = plan_request(service, request.size, info, source_size, region, rotation)
+    if version_note:
+        planned.notes.insert(0, version_note)
     sized = request.model_copy(
         update={
             "region": planned.request.region,
@@ -144,7 +149,12 @@ def size_request(
             f"{planned.level} and info.json ({info.width}x{info.height}) allow"
         )
     return SizedRequest(
-        url=sized.url(service), request=sized, info=info, note=note, planned=planned
+        url=sized.url(service),
+        request=sized,
+        info=info,
+        note=note,
+        planned=planned,
+        service=service,
     )
 
 

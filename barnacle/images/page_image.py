@@ -43,9 +43,10 @@ def _fallback(
     page: PageImage, sized: SizedRequest, err: ImageError, cache: ImageCache
 ) -> PlannedRequest | None:
     """The level 0 request to try when the planned one failed, else None."""
-    if page.service is None:
+    service = sized.service or page.service
+    if service is None:
         return None
-    fallback = level0_request(page.service, sized.info)
+    fallback = level0_request(service, sized.info)
     if fallback.url == sized.url:
         return None
     if err.status in REFUSED_SIZE_STATUSES:

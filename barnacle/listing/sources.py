@@ -4,12 +4,13 @@ a snapshot of manifest references."""
 from __future__ import annotations
 
 import csv
-import json
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 from barnacle.http_client import get_json, url_problem
+from barnacle.http_client.json_body import decode_json
 from barnacle.iiif import IIIFError, best_label
 from barnacle.iiif.load import detect_version, resource_kind
 from barnacle.listing.snapshot import CollectionSnapshot, SnapshotEntry, SourceKind
@@ -83,9 +84,20 @@ def read_csv_list(path: Path) -> list[SnapshotEntry]:
 
 
 def fetch_snapshot(
-    source: str, get: Callable[[str], Any] = get_json, progress: bool = True
+    source: str, get: Callable[[str], Any] | None = None, progress: bool = True
 ) -> CollectionSnapshot:
-    """Read SOURCE into a snapshot. Raises SourceError with a message that names the fix."""
+    """Read SOURCE into a snapshot. Raises SourceError with a message that names the fix.
+
+    Documents not in UTF-8 (a legacy 8-bit encoding) are decoded with a warning each."""
+    notes: list[str] = []
+    snapshot = _read_source(source, get or partial(get_json, notes=notes), progress, notes)
+    snapshot.warnings = notes + snapshot.warnings
+    return snapshot
+
+
+def _read_source(
+    source: str, get: Callable[[str], Any], progress: bool, notes: list[str]
+) -> CollectionSnapshot:
     if "://" in source:
         problem = url_problem(source)
         if problem:
@@ -113,8 +125,10 @@ def fetch_snapshot(
         return CollectionSnapshot(source=source, source_kind="csv", entries=read_csv_list(path))
     if suffix == ".json":
         try:
-            data = json.loads(path.read_text(encoding="utf-8-sig"))
-        except (ValueError, UnicodeDecodeError, RecursionError) as err:
+            data, note = decode_json(path.read_bytes())
+        except (ValueError, RecursionError) as err:
             raise SourceError(f"{source}: not valid JSON ({err})") from err
+        if note:
+            notes.append(f"{source}: {note}")
         return _from_iiif(source, data, get, "json-file", progress)
     raise SourceError(f"{source}: unknown file type {suffix!r}; use .json, .txt or .csv")

@@ -1,4 +1,6 @@
-"""Walking an IIIF Collection: nested collections to any depth, v2 paging, cycles detected."""
+"""Walking an IIIF Collection: nested collections to any depth, paging (`first`/`next`, v2
+and Change Discovery alike), cycles detected, manifests a Change Discovery stream deleted
+left out."""
 
 from __future__ import annotations
 
@@ -35,6 +37,7 @@ def walk_collection(
     After `max_collections` documents the walk stops with a warning that says so.
     """
     entries: list[SnapshotEntry] = []
+    removed_at: dict[str, int] = {}  # a deleted manifest: how many entries preceded its deletion
     warnings: list[str] = []
     seen: set[str] = {root_url}
     # Depth-first, in document order: a stack of (url, json or None to fetch).
@@ -68,30 +71,63 @@ def walk_collection(
             visited += 1
             bar.update(1)
             bar.set_postfix(manifests=len(entries))
-            children: list[tuple[str, dict[str, Any] | None]] = []
-            for ref in collection.member_refs():
-                if ref.kind == "manifest":
-                    entries.append(_entry(ref, url))
-                elif ref.kind == "other":
-                    warnings.append(
-                        f"{url} lists {ref.id} ({ref.type}): not a Manifest or Collection; skipped"
-                    )
-                elif ref.id in seen:
-                    warnings.append(f"cycle: {url} lists {ref.id} again; not followed")
-                else:
-                    seen.add(ref.id)
-                    children.append((ref.id, ref.embedded))
-            for link in collection.page_links():
-                if link in seen:
-                    if link != url:
-                        warnings.append(f"cycle: page link {link} seen before; not followed")
-                    continue
-                seen.add(link)
-                children.append((link, None))
+            children = _members_to_read(url, collection, entries, removed_at, seen, warnings)
+            children += _pages_to_read(url, collection.page_links(), seen, warnings)
             stack.extend(reversed(children))
     finally:
         bar.close()
+    if removed_at:
+        entries = [e for i, e in enumerate(entries) if removed_at.get(e.manifest_url, -1) <= i]
     return entries, visited, warnings
+
+
+def _members_to_read(
+    url: str,
+    collection: CollectionV2 | CollectionV3,
+    entries: list[SnapshotEntry],
+    removed_at: dict[str, int],
+    seen: set[str],
+    warnings: list[str],
+) -> list[tuple[str, dict[str, Any] | None]]:
+    """Add the collection's manifests to `entries` (and deletions to `removed_at`); return
+    its sub-collections still to read. Canvases, Ranges ... are said and skipped."""
+    children: list[tuple[str, dict[str, Any] | None]] = []
+    for ref in collection.member_refs():
+        if ref.kind == "manifest":
+            entries.append(_entry(ref, url))
+        elif ref.kind == "removed":
+            removed_at[ref.id] = len(entries)
+        elif ref.kind == "other":
+            warnings.append(
+                f"{url} lists {ref.id} ({ref.type}): not a Manifest or Collection; skipped"
+            )
+        elif ref.id in seen:
+            warnings.append(f"cycle: {url} lists {ref.id} again; not followed")
+        else:
+            seen.add(ref.id)
+            children.append((ref.id, ref.embedded))
+    return children
+
+
+def _pages_to_read(
+    url: str, links: list[tuple[str, str]], seen: set[str], warnings: list[str]
+) -> list[tuple[str, dict[str, Any] | None]]:
+    """The pages of a paged collection still to read (`first`, `next`); a page seen before
+    (a loop of `next` links, a page naming itself) is a cycle: said, and not followed."""
+    pages: list[tuple[str, dict[str, Any] | None]] = []
+    for rel, link in links:
+        if rel == "last":
+            warnings.append(
+                f"{url} gives its pages only from `last` (no `first`): reading backwards is "
+                f"not supported; its pages were not followed"
+            )
+        elif link in seen:
+            if rel == "next" or link != url:
+                warnings.append(f"cycle: {url} names {link} as its {rel} page again; not followed")
+        else:
+            seen.add(link)
+            pages.append((link, None))
+    return pages
 
 
 def _entry(ref: MemberRef, via: str) -> SnapshotEntry:
