@@ -108,7 +108,7 @@ def main(folder: Path) -> None:
     jsonl = run / "ocr" / f"{manifest_sha1(DONE)}.jsonl"
     formats = "alto,page,hocr,text,iiif"
     assert barnacle(["export", formats, str(jsonl), "--cache-dir", str(cache)]) == 0
-    assert barnacle(["summarize", str(run)]) == 0
+    assert barnacle(["summary", str(run)]) == 0
     caches(cache)
 
 
