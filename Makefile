@@ -126,7 +126,7 @@ $(if $(or $(word 2,$(RUN)),$(call strip_chars,$(RUN),$(RUN_CHARS)),$(filter-out 
 $(if $(filter-out local slurm,$(EXECUTOR))$(filter-out 1,$(words $(EXECUTOR))),$(error EXECUTOR=$(EXECUTOR) is not known: use EXECUTOR=local (this machine) or EXECUTOR=slurm (job arrays)))
 $(if $(filter-out none apptainer singularity podman docker,$(CONTAINER_RUNTIME)),$(error CONTAINER_RUNTIME=$(CONTAINER_RUNTIME) is not known: use none, apptainer, singularity, podman or docker))
 $(if $(and $(CONTAINER),$(filter none,$(CONTAINER_RUNTIME))),$(error CONTAINER=$(CONTAINER) needs CONTAINER_RUNTIME=apptainer or singularity (a .sif file), podman or docker (an image)))
-$(if $(filter-out alto hocr page text iiif,$(EXPORT_FORMATS)),$(error FORMATS='$(FORMATS)' names an unknown format: choose from alto hocr page text iiif, e.g. FORMATS=alto$(comma)iiif))
+$(if $(filter-out alto hocr page text iiif,$(EXPORT_FORMATS)),$(error unknown format '$(firstword $(filter-out alto hocr page text iiif,$(EXPORT_FORMATS)))' in FORMATS='$(FORMATS)': choose from alto hocr page text iiif, e.g. FORMATS=alto$(comma)iiif))
 $(foreach v,DRY_RUN OFFLINE,$(if $(filter-out 1,$($(v))),$(error $(v)=$($(v)) is not known: set $(v)=1, or leave it out)))
 # A variable on the command line that this Makefile does not know (MEMORY=16G for MEM=16G)
 # would be ignored: say so, once (not again in the make that builds the outputs).

@@ -47,7 +47,7 @@ def _make(*args: str) -> subprocess.CompletedProcess[str]:
             "CONTAINER=x.sif needs CONTAINER_RUNTIME=apptainer",
         ),
         (["CONTAINER_RUNTIME=lxc"], "CONTAINER_RUNTIME=lxc is not known"),
-        (["FORMATS=alto,pdf"], "FORMATS='alto,pdf' names an unknown format"),
+        (["FORMATS=alto,pdf"], "unknown format 'pdf' in FORMATS='alto,pdf'"),
         (["DRY_RUN=0"], "DRY_RUN=0 is not known: set DRY_RUN=1"),
     ],
 )
