@@ -23,6 +23,7 @@ KINDS = [
     "runs/r/summary.json",
     "runs/r/failed-manifests.txt",
     "runs/r/progress.png",
+    "runs/r/search.sqlite",
     "runs/r/ocr/*.jsonl",
     "runs/r/ocr/*.jsonl.part",
     "runs/r/ocr/*.errors.jsonl",

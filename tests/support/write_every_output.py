@@ -1,8 +1,9 @@
 """Write one file of every kind Barnacle writes into a folder, as a user's run would, so a test
 can run this under a given umask (`umask 002; python write_every_output.py DIR`) and check
 the modes: records (.jsonl, .part, .errors.jsonl, .stats), collection.json, manifests.tsv,
-outputs.mk, metadata.json, summary.json, failed-manifests.txt, progress.png, the ALTO, PAGE,
-hOCR, text and IIIF exports, image-cache and segmentation-cache entries, a model folder."""
+outputs.mk, metadata.json, summary.json, failed-manifests.txt, progress.png, search.sqlite, the
+ALTO, PAGE, hOCR, text and IIIF exports, image-cache and segmentation-cache entries, a model
+folder."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from barnacle.images.cache import ImageCache
 from barnacle.listing.manifest_table import manifest_sha1
 from barnacle.ocr.segmentation_cache import SegmentationCache
 from barnacle.run.make_targets import main as make_targets
+from barnacle.view.search_index import SearchIndex
 from barnacle.worker.manifest_source import MANIFEST_SUFFIX
 from barnacle.worker.output_files import RecordWriter, repair_and_read_keys
 
@@ -109,6 +111,9 @@ def main(folder: Path) -> None:
     formats = "alto,page,hocr,text,iiif"
     assert barnacle(["export", formats, str(jsonl), "--cache-dir", str(cache)]) == 0
     assert barnacle(["summary", str(run)]) == 0
+    index = SearchIndex(run / "search.sqlite")  # make view's full-text index
+    index.refresh(run, strict=False)
+    index.close()
     caches(cache)
 
 
