@@ -179,7 +179,7 @@ def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
         "6 stopped because a write failed (disk full): free space and rerun to resume; "
         "2 bad command line.",
     )
-    p.add_argument("manifest", metavar="MANIFEST", help="manifest URL")
+    p.add_argument("manifest", metavar="MANIFEST", help="manifest URL, or a .json file")
     p.add_argument("--out", required=True, help="JSONL to write, e.g. runs/NAME/ocr/SHA1.jsonl")
     _add_worker_options(p)
     p.set_defaults(func=cmd_ocr)
