@@ -37,6 +37,8 @@ EXECUTOR ?= $(if $(shell command -v sbatch),slurm,local)
 JOBS ?= 1
 # kraken recognition model: a path or an installed DOI (empty: the demo model)
 MODEL ?=
+# 1: make run may use the demo model on a collection not served here (it reads only the sample pages)
+ALLOW_DEMO_MODEL ?=
 # shared cache of manifests and page images
 CACHE_DIR ?= $(DEFAULT_CACHE_DIR)
 # only the first N pages of each manifest
@@ -59,7 +61,7 @@ OFFLINE ?=
 PARTITION ?=
 # SLURM --cpus-per-task (one page process per CPU)
 CPUS ?=
-# SLURM --mem per task, e.g. 8G (about 2G per page process)
+# SLURM --mem per task with its unit, e.g. 8G (about 2G per page process; a bare 16 is refused)
 MEM ?=
 # SLURM --time per task, e.g. 04:00:00
 TIME ?=
@@ -85,12 +87,53 @@ SIF ?= build/barnacle.sif
 SAMPLE_PORT ?= $(DEFAULT_SAMPLE_PORT)
 # manifests in make bench-soak (200: about 30 minutes here)
 SOAK_MANIFESTS ?= 200
-# make export: formats written (alto hocr page text iiif)
+# make export: formats written (alto hocr page text iiif; spaces or commas between them)
 FORMATS ?= alto hocr page text iiif
 # make export: URL where runs/<RUN>/iiif/ is served (empty: http://127.0.0.1:8183/iiif/)
 PUBLISH_URL ?=
 # extra arguments for pytest, e.g. -k listing
 PYTEST_ARGS ?=
+
+##@ Environment variables (read by barnacle itself, SLURM tasks too: export them, or set them on the make line)
+# URL or email put in the User-Agent of every request (servers may block a crawler with none)
+BARNACLE_CONTACT ?=
+# seconds between two requests to one host (default 0)
+BARNACLE_MIN_INTERVAL ?=
+# retries on 429/5xx, resets, timeouts, truncated bodies (default 5)
+BARNACLE_RETRIES ?=
+# seconds before the first retry, doubled on each further one (default 1)
+BARNACLE_BACKOFF ?=
+# seconds to connect to a server (default 10)
+BARNACLE_CONNECT_TIMEOUT ?=
+# seconds a server may stay silent while answering (default 60)
+BARNACLE_READ_TIMEOUT ?=
+# where make model installs models by DOI and every task looks for them (a folder all nodes see)
+BARNACLE_MODELS_DIR ?=
+# the model of barnacle ocr when no --model is given
+BARNACLE_MODEL ?=
+# a Mirador bundle for make view other than build/mirador/
+BARNACLE_MIRADOR_DIR ?=
+# the SLURM cluster's configuration when it is not /etc/slurm/slurm.conf (make slurm-start prints it)
+SLURM_CONF ?=
+
+# Settings checked as make reads this Makefile, before anything runs: one line each.
+comma := ,
+# $(call strip_chars,TEXT,CHARS): TEXT without any of the (space-separated) CHARS
+strip_chars = $(if $(2),$(call strip_chars,$(subst $(firstword $(2)),,$(1)),$(wordlist 2,$(words $(2)),$(2))),$(1))
+RUN_CHARS := a b c d e f g h i j k l m n o p q r s t u v w x y z A B C D E F G H I J K L M N O P Q R S T U V W X Y Z 0 1 2 3 4 5 6 7 8 9 . _ -
+EXPORT_FORMATS = $(subst $(comma), ,$(FORMATS))
+$(if $(or $(word 2,$(RUN)),$(call strip_chars,$(RUN),$(RUN_CHARS)),$(filter-out 1,$(words $(RUN)))),$(error RUN='$(RUN)' is not a run name: use one word of letters, digits, '.', '_' and '-' (it names the folder $(RUNS_DIR)/<RUN>), e.g. RUN=my-run))
+$(if $(filter-out local slurm,$(EXECUTOR))$(filter-out 1,$(words $(EXECUTOR))),$(error EXECUTOR=$(EXECUTOR) is not known: use EXECUTOR=local (this machine) or EXECUTOR=slurm (job arrays)))
+$(if $(filter-out none apptainer singularity podman docker,$(CONTAINER_RUNTIME)),$(error CONTAINER_RUNTIME=$(CONTAINER_RUNTIME) is not known: use none, apptainer, singularity, podman or docker))
+$(if $(and $(CONTAINER),$(filter none,$(CONTAINER_RUNTIME))),$(error CONTAINER=$(CONTAINER) needs CONTAINER_RUNTIME=apptainer or singularity (a .sif file), podman or docker (an image)))
+$(if $(filter-out alto hocr page text iiif,$(EXPORT_FORMATS)),$(error unknown format '$(firstword $(filter-out alto hocr page text iiif,$(EXPORT_FORMATS)))' in FORMATS='$(FORMATS)': choose from alto hocr page text iiif, e.g. FORMATS=alto$(comma)iiif))
+$(foreach v,DRY_RUN OFFLINE,$(if $(filter-out 1,$($(v))),$(error $(v)=$($(v)) is not known: set $(v)=1, or leave it out)))
+# A variable on the command line that this Makefile does not know (MEMORY=16G for MEM=16G)
+# would be ignored: say so, once (not again in the make that builds the outputs).
+KNOWN_VARIABLES := $(shell sed -n 's/^\([A-Z_]*\) *?=.*/\1/p' $(THIS_MAKEFILE)) APPTAINER BARNACLE_%
+ifeq ($(MAKELEVEL),0)
+$(foreach v,$(filter-out $(KNOWN_VARIABLES),$(foreach v,$(.VARIABLES),$(if $(filter command line,$(origin $(v))),$(v)))),$(warning $(v)=$($(v)) is not a variable of this Makefile and is ignored (make help lists them)))
+endif
 
 export COLLECTION
 PY := $(VENV)/bin/python
@@ -243,7 +286,7 @@ status: | $(STAMP) ## count manifests: complete / queued or running / partial / 
 
 .PHONY: summary
 summary: | $(STAMP) ## write runs/<RUN>/summary.json and progress.png, print the table (always: SLURM tasks write unseen by make)
-	$(PY) scripts/summarize $(RUN_DIR)
+	$(PY) scripts/summary $(RUN_DIR)
 
 .PHONY: failed
 failed: ## list every page error and manifest error (page "manifest") of runs/<RUN>: URL, page, kind, HTTP status, message
@@ -289,14 +332,14 @@ EXPORT_PATH_page = $(RUN_DIR)/page/%
 EXPORT_PATH_hocr = $(RUN_DIR)/hocr/%.html
 EXPORT_PATH_text = $(RUN_DIR)/text/%.txt
 EXPORT_PATH_iiif = $(RUN_DIR)/iiif/%/manifest.json
-EXPORT_TARGETS = $(foreach f,$(FORMATS),$(if $(EXPORT_PATH_$(f)),$(patsubst %,$(EXPORT_PATH_$(f)),$(EXPORT_SHA1S)),$(error unknown format '$(f)' in FORMATS: choose from alto hocr page text iiif)))
+EXPORT_TARGETS = $(foreach f,$(EXPORT_FORMATS),$(if $(EXPORT_PATH_$(f)),$(patsubst %,$(EXPORT_PATH_$(f)),$(EXPORT_SHA1S)),$(error unknown format '$(f)' in FORMATS: choose from alto hocr page text iiif)))
 EXPORT_ARGS = $(if $(PUBLISH_URL),--publish-url=$(call shq,$(PUBLISH_URL))) \
   $(if $(filter command line environment,$(origin CACHE_DIR)),--cache-dir=$(call shq,$(CACHE_DIR)))
 
 .PHONY: export
 export: $(EXPORT_TARGETS) ## write runs/<RUN>/{alto,page,hocr,text,iiif}/ from every finished JSONL (FORMATS, PUBLISH_URL)
 	@test -d $(RUN_DIR)/ocr || { echo "$(RUN_DIR)/ocr not found: run make run RUN=$(RUN) first" >&2; exit 2; }
-	@echo "exported $(words $(EXPORT_SHA1S)) manifest(s) of $(RUN_DIR) as $(FORMATS)"
+	@echo "exported $(words $(EXPORT_SHA1S)) manifest(s) of $(RUN_DIR) as $(EXPORT_FORMATS)"
 
 $(RUN_DIR)/alto/%: $(RUN_DIR)/ocr/%.jsonl | $(STAMP)
 	$(PY) -m barnacle export alto $< $(EXPORT_ARGS)

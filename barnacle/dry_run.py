@@ -11,7 +11,7 @@ from pydantic import BaseModel
 
 from barnacle.http_client import FetchError, get_json
 from barnacle.iiif import IIIFError, ImageRequest, PageImage, parse_manifest
-from barnacle.iiif.image_api import target_size
+from barnacle.iiif.image_api import check_size
 from barnacle.images.info import size_page_request
 from barnacle.validate import load_source
 
@@ -88,7 +88,7 @@ def _plan(page: PageImage, request: ImageRequest) -> CanvasPlan:
 def dry_run(source: str, size: str, get: Callable[[str], Any] = get_json) -> DryRun:
     """The dry run of the manifest at `source` (URL or file). Raises IIIFError for a
     malformed `size`."""
-    target_size(size, 1000, 1000)  # a malformed size is the user's error, said at once
+    check_size(size)  # a malformed size is the user's error, said at once
     try:
         pages = parse_manifest(load_source(source, get)).pages()
     except (FetchError, IIIFError) as err:

@@ -38,7 +38,9 @@ class ValidationReport(BaseModel):
             return [f"INVALID {self.source}", f"  error: {self.error}"]
         out = [
             f"{'OK' if self.ok else 'INVALID'} {self.source}",
-            f"  type: IIIF Presentation {self.version} {self.kind}",
+            f"  type: IIIF Presentation {self.version} {self.kind}"
+            if self.version
+            else f"  type: {self.kind}",
             f"  label: {self.label or '(none)'}",
         ]
         if self.canvases is not None:
@@ -54,7 +56,8 @@ class ValidationReport(BaseModel):
             if len(missing) > 20:
                 out.append(f"    ... and {len(missing) - 20} more")
         if self.members is not None:
-            out.append(f"  members (manifests and sub-collections): {self.members}")
+            what = "manifests" if self.version is None else "manifests and sub-collections"
+            out.append(f"  members ({what}): {self.members}")
         if self.other_items:
             out.append(
                 f"  items that are not manifests or collections (not followed): "
@@ -82,8 +85,41 @@ def load_source(source: str, get: Callable[[str], Any], notes: list[str] | None 
     return data
 
 
+LIST_SUFFIXES = (".txt", ".csv")
+
+
+def validate_list(source: str) -> ValidationReport:
+    """A .txt (one manifest URL a line) or .csv (a manifest_url column) list, as COLLECTION
+    takes: its form and each URL's, without fetching them (each: `barnacle validate URL`)."""
+    from barnacle.http_client import url_problem
+    from barnacle.listing.sources import SourceError, read_csv_list, read_txt_list
+
+    path = Path(source)
+    read = read_csv_list if path.suffix.lower() == ".csv" else read_txt_list
+    kind = f"list of manifest URLs ({path.suffix.lower()[1:]})"
+    try:
+        entries = read(path)
+    except (OSError, SourceError) as err:
+        return ValidationReport(source=source, ok=False, kind=kind, error=str(err))
+    bad = [
+        f"line {entry.source_line}: {problem}"
+        for entry in entries
+        if (problem := url_problem(entry.manifest_url))
+    ]
+    notes = bad[:20] + ([f"... and {len(bad) - 20} more"] if len(bad) > 20 else [])
+    if not entries:
+        notes.append("the list names no manifest")
+    notes.append("the manifests are not fetched: `barnacle validate URL` checks one")
+    return ValidationReport(
+        source=source, ok=bool(entries) and not bad, kind=kind, members=len(entries), notes=notes
+    )
+
+
 def validate(source: str, get: Callable[[str], Any] | None = None) -> ValidationReport:
-    """Whether `source` is a usable Manifest (pages to OCR) or Collection (members)."""
+    """Whether `source` is a usable Manifest (pages to OCR), Collection (members) or list of
+    manifest URLs (.txt/.csv)."""
+    if "://" not in source and Path(source).suffix.lower() in LIST_SUFFIXES:
+        return validate_list(source)
     decoding: list[str] = []
     try:
         data = load_source(source, get or partial(get_json, notes=decoding), decoding)

@@ -42,6 +42,26 @@ def configure_http(args: argparse.Namespace) -> None:
     )
 
 
+def iiif_size(text: str) -> str:
+    """argparse type of every --size: IIIF size syntax, checked before anything runs."""
+    from barnacle.iiif import IIIFError, check_size
+
+    try:
+        return check_size(text)
+    except IIIFError as err:
+        raise argparse.ArgumentTypeError(str(err)) from err
+
+
+def slurm_memory(text: str) -> str:
+    """argparse type of --mem: a SLURM size with its unit (barnacle.job_arrays.sbatch)."""
+    from barnacle.job_arrays.sbatch import check_memory
+
+    try:
+        return check_memory(text)
+    except ValueError as err:
+        raise argparse.ArgumentTypeError(str(err)) from err
+
+
 def meta_pair(text: str) -> tuple[str, str]:
     key, sep, value = text.partition("=")
     if not sep or not key:

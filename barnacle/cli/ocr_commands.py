@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from barnacle.cli.common import add_http_options, configure_http, fail, meta_pair
+from barnacle.cli.common import add_http_options, configure_http, fail, iiif_size, meta_pair
 from barnacle.defaults import (
     BATCH_SIZE,
     CACHE_DIR,
@@ -129,7 +129,9 @@ def _add_worker_options(p: argparse.ArgumentParser) -> None:
         "--cache-dir", default=CACHE_DIR, help=f"shared image cache (default: {CACHE_DIR})"
     )
     p.add_argument("--max-pages", type=int, help="only the first N pages")
-    p.add_argument("--size", default=IMAGE_SIZE, help=f"IIIF size (default: {IMAGE_SIZE})")
+    p.add_argument(
+        "--size", default=IMAGE_SIZE, type=iiif_size, help=f"IIIF size (default: {IMAGE_SIZE})"
+    )
     p.add_argument("--device", default=DEVICE, help=f"cpu, cuda or cuda:N (default: {DEVICE})")
     p.add_argument("--threads", type=int, default=THREADS, help="torch threads per page process")
     p.add_argument(
@@ -177,7 +179,7 @@ def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
         "6 stopped because a write failed (disk full): free space and rerun to resume; "
         "2 bad command line.",
     )
-    p.add_argument("manifest", metavar="MANIFEST", help="manifest URL")
+    p.add_argument("manifest", metavar="MANIFEST", help="manifest URL, or a .json file")
     p.add_argument("--out", required=True, help="JSONL to write, e.g. runs/NAME/ocr/SHA1.jsonl")
     _add_worker_options(p)
     p.set_defaults(func=cmd_ocr)
@@ -201,7 +203,7 @@ def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
     p.add_argument(
         "--cache-dir", default=CACHE_DIR, help=f"shared image cache (default: {CACHE_DIR})"
     )
-    p.add_argument("--size", default=IMAGE_SIZE, help="IIIF size, as for ocr")
+    p.add_argument("--size", default=IMAGE_SIZE, type=iiif_size, help="IIIF size, as for ocr")
     p.add_argument("--max-pages", type=int, help="only the first N pages of each manifest")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     add_http_options(p)

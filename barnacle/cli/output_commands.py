@@ -28,17 +28,20 @@ def cmd_export(args: argparse.Namespace) -> int:
     if args.run is not None:
         if args.jsonl:
             return fail("give JSONL files or --run RUN_DIR, not both")
-        report = export_run(args.run, formats, args.publish_url, args.force, args.cache_dir)
+        try:
+            report = export_run(args.run, formats, args.publish_url, args.force, args.cache_dir)
+        except FileNotFoundError as err:
+            return fail(str(err))
     elif not args.jsonl:
         return fail("give the JSONL files to export (runs/<RUN>/ocr/<sha1>.jsonl), or --run")
     else:
         report = ExportReport(
-            run_dir=args.run_dir or default_run_dir(args.jsonl[0]), formats=formats
+            run_dir=args.out_dir or default_run_dir(args.jsonl[0]), formats=formats
         )
         for jsonl in args.jsonl:
             if not jsonl.is_file():
                 return fail(f"{jsonl} not found (a finished runs/<RUN>/ocr/<sha1>.jsonl)")
-            run_dir = args.run_dir or default_run_dir(jsonl)
+            run_dir = args.out_dir or default_run_dir(jsonl)
             options = ExportOptions(
                 publish_url=normalise_publish_url(args.publish_url),
                 cache_dir=args.cache_dir or run_cache_dir(run_dir),
@@ -157,11 +160,18 @@ def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
         "jsonl", metavar="JSONL", nargs="*", type=Path, help="finished ocr/<sha1>.jsonl files"
     )
     p.add_argument(
-        "--run", type=Path, metavar="RUN_DIR", help="every finished JSONL of the run that changed"
+        "--run",
+        type=Path,
+        metavar="RUN_DIR",
+        help="export every finished JSONL of runs/<RUN> that changed (instead of JSONL files)",
     )
     p.add_argument(
-        "--run-dir", type=Path, help="where the format folders go (default: the JSONL's run)"
+        "--out-dir",
+        type=Path,
+        metavar="DIR",
+        help="where the format folders of the JSONL files go (default: the JSONL's run folder)",
     )
+    p.add_argument("--run-dir", dest="out_dir", type=Path, help=argparse.SUPPRESS)  # old name
     p.add_argument(
         "--publish-url", help="where iiif/ is served (default: http://127.0.0.1:8183/iiif/)"
     )

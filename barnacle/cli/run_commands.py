@@ -1,4 +1,4 @@
-"""Subcommands over a run folder: submit-array, status, summarize, run-info (for make)."""
+"""Subcommands over a run folder: submit-array, status, summary, run-info (for make)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 
 from barnacle import __version__
 from barnacle.atomic import atomic_write_text
-from barnacle.cli.common import fail, meta_pair
+from barnacle.cli.common import fail, iiif_size, meta_pair, slurm_memory
 from barnacle.defaults import ARRAY_THROTTLE, CACHE_DIR, ExitCode
 
 
@@ -71,7 +71,7 @@ def cmd_status(args: argparse.Namespace) -> int:
     return ExitCode.OK
 
 
-def cmd_summarize(args: argparse.Namespace) -> int:
+def cmd_summary(args: argparse.Namespace) -> int:
     from barnacle.run.chart import draw_progress_chart
     from barnacle.run.layout import summary_json
     from barnacle.run.metadata import record_run
@@ -123,6 +123,7 @@ def cmd_run_info(args: argparse.Namespace) -> int:
     fields: dict[str, object] = {"run": run_dir.name}
     if args.start:
         from barnacle.run.metadata import read_metadata
+        from barnacle.run.setting_values import setting_problem
         from barnacle.run.settings_guard import collection_conflict, plan_conflict
         from barnacle.worker import WorkerOptions
 
@@ -136,7 +137,8 @@ def cmd_run_info(args: argparse.Namespace) -> int:
         size = dict(args.set).get("SIZE") or WorkerOptions.model_fields["size"].default
         source = dict(args.set).get("COLLECTION")
         refusal = (
-            collection_conflict(run_dir, source)
+            setting_problem(dict(args.set))
+            or collection_conflict(run_dir, source)
             or plan_conflict(run_dir, read_metadata(run_dir), sha256, ref, size)
             or demo_model_refusal(ref, source)
         )
@@ -203,7 +205,7 @@ def _add_submit_options(p: argparse.ArgumentParser) -> None:
     slurm = p.add_argument_group("SLURM (each passed to sbatch only when given)")
     slurm.add_argument("--partition")
     slurm.add_argument("--cpus", type=int, help="--cpus-per-task")
-    slurm.add_argument("--mem", help="memory per task, e.g. 8G")
+    slurm.add_argument("--mem", type=slurm_memory, help="memory per task with its unit, e.g. 8G")
     slurm.add_argument("--time", help="time limit per task, e.g. 04:00:00")
     slurm.add_argument("--gres", help="e.g. gpu:1")
     slurm.add_argument("--account")
@@ -223,7 +225,7 @@ def _add_submit_options(p: argparse.ArgumentParser) -> None:
     worker.add_argument("--model")
     worker.add_argument("--cache-dir", help=f"shared image cache (default: {CACHE_DIR})")
     worker.add_argument("--max-pages", type=int)
-    worker.add_argument("--size")
+    worker.add_argument("--size", type=iiif_size)
     worker.add_argument("--device")
     worker.add_argument("--threads", type=int)
     worker.add_argument("--page-processes", type=int)
@@ -271,10 +273,14 @@ def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
     p.add_argument("run_dir", metavar="RUN_DIR")
     p.set_defaults(func=cmd_status)
 
-    p = sub.add_parser("summarize", help="summary.json, a table and a progress chart of a run")
+    p = sub.add_parser(
+        "summary",
+        aliases=["summarize"],  # its name before it took make's
+        help="summary.json, a table and a progress chart of a run (make summary)",
+    )
     p.add_argument("run_dir", metavar="RUN_DIR")
     p.add_argument("--no-chart", action="store_true", help="skip the PNG chart")
-    p.set_defaults(func=cmd_summarize)
+    p.set_defaults(func=cmd_summary)
 
     p = sub.add_parser(
         "run-info",

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from barnacle.atomic import atomic_write_text
-from barnacle.cli.common import add_http_options, configure_http, fail, print_report
+from barnacle.cli.common import add_http_options, configure_http, fail, iiif_size, print_report
 from barnacle.defaults import IMAGE_SIZE, ExitCode
 from barnacle.display import printable
 from barnacle.http_client import FetchError
@@ -97,7 +97,7 @@ def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
         "when no canvas has an image to fetch.",
     )
     p.add_argument("source", metavar="URL|FILE", help="manifest URL or .json file")
-    p.add_argument("--size", default=IMAGE_SIZE, help="IIIF size, as for ocr")
+    p.add_argument("--size", default=IMAGE_SIZE, type=iiif_size, help="IIIF size, as for ocr")
     p.add_argument("--json", action="store_true", help="print the plan as JSON")
     add_http_options(p)
     p.set_defaults(func=cmd_pages)

@@ -118,8 +118,14 @@ def export_run(
 ) -> ExportReport:
     """Export every finished `ocr/<sha1>.jsonl` of the run whose outputs are missing or older
     than it (force: all of them) in `formats`. The source manifests (for IIIF) come from
-    `cache_dir`, by default the cache the run used."""
+    `cache_dir`, by default the cache the run used. A folder with no `ocr/` is refused
+    (FileNotFoundError): exporting nothing from a mistyped run is not a success."""
     wanted = check_formats(formats)
+    if not (run_dir / "ocr").is_dir():
+        raise FileNotFoundError(
+            f"{run_dir} has no OCR output ({run_dir / 'ocr'} not found): "
+            "name a run folder runs/<RUN> that make run has written into"
+        )
     options = ExportOptions(
         publish_url=layout.normalise_publish_url(publish_url),
         cache_dir=cache_dir or run_cache_dir(run_dir),

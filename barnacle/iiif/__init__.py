@@ -4,7 +4,13 @@ No HTTP and no files here: this package turns JSON into models and models into U
 """
 
 from barnacle.iiif.errors import IIIFError
-from barnacle.iiif.image_api import ImageInfo, ImageRequest, ImageService, clamp_size
+from barnacle.iiif.image_api import (
+    ImageInfo,
+    ImageRequest,
+    ImageService,
+    check_size,
+    clamp_size,
+)
 from barnacle.iiif.labels import best_label
 from barnacle.iiif.load import detect_version, parse_manifest, parse_resource
 from barnacle.iiif.pages import ManifestPages, MemberRef, PageImage
@@ -18,6 +24,7 @@ __all__ = [
     "MemberRef",
     "PageImage",
     "best_label",
+    "check_size",
     "clamp_size",
     "detect_version",
     "parse_manifest",

@@ -290,6 +290,15 @@ def target_size(size: str, width: int, height: int) -> tuple[int, int]:
     return max(1, round(width * h / height)), h
 
 
+def check_size(size: str) -> str:
+    """`size` unchanged when it is IIIF size syntax that asks for at least one pixel, else
+    IIIFError naming the forms: every command that takes a size checks it once, at its start."""
+    w, h = target_size(size, 1000, 1000)
+    if w < 1 or h < 1 or size.strip().lstrip("^").startswith("pct:-"):
+        raise IIIFError(f"bad size {size!r}: it asks for no pixels")
+    return size
+
+
 def fit_limits(w: int, h: int, width: int, height: int, info: ImageInfo | None) -> tuple[int, int]:
     """`w` x `h` scaled down (aspect kept) so it neither upscales `width` x `height` (servers
     refuse that) nor passes info.json's maxWidth/maxHeight/maxArea."""

@@ -18,6 +18,7 @@ from contextlib import suppress
 from pathlib import Path
 from typing import BinaryIO
 
+from barnacle.atomic import create_new_file
 from barnacle.images.errors import ImageError
 from barnacle.oserrors import owner_is_gone, owner_tag, with_path
 
@@ -86,8 +87,7 @@ class ImageCache:
             remove_dead_temps(final)
             unique = f"{secrets.token_hex(4)}.{owner_tag()}"
             temp = final.parent / f".{final.name}.{unique}{TEMP_SUFFIX}"
-            # O_EXCL: never write into another's file; mode 0o666 lets the umask decide sharing
-            fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+            fd = create_new_file(temp)  # never another's file; the umask decides sharing
         except OSError as err:
             raise with_path(err, final)  # noqa: B904 - with_path chains it
         try:

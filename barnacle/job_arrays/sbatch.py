@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shlex
 import sys
 from collections.abc import Mapping
@@ -13,6 +14,24 @@ from barnacle.defaults import ARRAY_THROTTLE
 
 REPO = Path(__file__).resolve().parents[2]
 SBATCH_SCRIPT = REPO / "slurm" / "ocr-array.sbatch"
+
+
+_MEMORY = re.compile(r"^\d+[KMGT]B?$", re.IGNORECASE)
+
+
+def check_memory(mem: str) -> str:
+    """sbatch's --mem (MEM) when it names its unit, or 0 (all of a node's memory); else
+    ValueError naming the fix. A bare number is refused: sbatch reads `--mem=16` as 16 MB,
+    which no task survives, and guessing GB would make MEM=4000 (meant as MB) 4 TB."""
+    mem = mem.strip()
+    if mem == "0" or _MEMORY.match(mem):
+        return mem
+    if mem.isdigit():
+        raise ValueError(
+            f"memory {mem!r} has no unit and SLURM would read it as {mem} MB: "
+            f"write MEM={mem}G (or MEM={mem}M if megabytes are meant)"
+        )
+    raise ValueError(f"memory {mem!r} is not a SLURM size: write e.g. MEM=8G or MEM=8000M")
 
 
 @dataclass

@@ -11,7 +11,7 @@ from typing import Any
 
 from barnacle.job_arrays.chunks import plan_arrays
 from barnacle.job_arrays.cluster import SlurmError, max_array_size, queued_array_tasks, run_slurm
-from barnacle.job_arrays.container import check_container
+from barnacle.job_arrays.container import check_container, container_problem
 from barnacle.job_arrays.sbatch import (
     SbatchOptions,
     WorkerEnv,
@@ -111,6 +111,9 @@ def submit(
     """
     options = options or SbatchOptions()
     worker = worker or WorkerEnv()
+    problem = container_problem(worker.container_runtime, worker.container)
+    if problem:
+        raise SlurmError(problem)
     if not dry_run:
         image = check_container(worker.container_runtime, worker.container)
         if image:

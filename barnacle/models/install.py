@@ -4,11 +4,10 @@ into the store, whole or not at all, and note its DOI beside the files."""
 from __future__ import annotations
 
 import shutil
-import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 
-from barnacle.atomic import atomic_write_text
+from barnacle.atomic import atomic_write_text, temp_folder_beside
 from barnacle.models.store import (
     INSTALL_NOTE,
     InstallNote,
@@ -42,7 +41,7 @@ def get_model(doi: str) -> tuple[Path, bool]:
 
     final = record_folder(doi)
     final.parent.mkdir(parents=True, exist_ok=True)
-    temp = Path(tempfile.mkdtemp(prefix=f".{final.name}.", suffix=".tmp", dir=final.parent))
+    temp = temp_folder_beside(final)
     try:
         try:
             htrmopo_get_model(doi, path=temp)

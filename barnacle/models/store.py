@@ -100,7 +100,7 @@ def resolve_doi(doi: str) -> Path:
         names = ", ".join(p.name for p in weights)
         raise ModelNotInstalled(
             f"model {doi} holds several weight files ({names}) in {folder}; "
-            "pass --model with the path of the one to use"
+            "give the path of the one to use: MODEL=PATH (barnacle --model PATH)"
         )
     return weights[0].resolve()
 

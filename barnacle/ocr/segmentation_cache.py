@@ -16,11 +16,11 @@ import dataclasses
 import hashlib
 import json
 import logging
-import os
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from barnacle.atomic import atomic_write_bytes
 
 if TYPE_CHECKING:
     from kraken.containers import Segmentation
@@ -101,18 +101,7 @@ class SegmentationCache:
     def put(self, key: str, segmentation: Segmentation) -> None:
         payload = to_plain(segmentation)
         entry = {"key": key, "sha256": _digest(payload), "segmentation": payload}
-        final = self.path_for(key)
-        final.parent.mkdir(parents=True, exist_ok=True)
-        fd, temp = tempfile.mkstemp(prefix=f".{final.name}.", suffix=".part", dir=final.parent)
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(json.dumps(entry, sort_keys=True).encode())
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(temp, final)
-        except BaseException:
-            Path(temp).unlink(missing_ok=True)
-            raise
+        atomic_write_bytes(self.path_for(key), json.dumps(entry, sort_keys=True).encode())
 
     def get_or_make(self, key: str, make: Callable[[], Segmentation]) -> Segmentation:
         """The cached segmentation for `key`, else `make()`'s, stored for next time."""

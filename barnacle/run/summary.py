@@ -1,4 +1,5 @@
-"""`scripts/summarize`: what a run has done, from its files: summary.json and a table.
+"""`make summary` (`barnacle summary`): what a run has done, from its files: summary.json
+and a table.
 
 Counts of manifests are the states of barnacle.run.status ("failed": no page done, errors
 recorded); `pages.errors` counts failed pages (error records of a page); `failed_manifests`

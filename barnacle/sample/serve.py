@@ -9,7 +9,6 @@ The command line (``scripts/serve-sample``, ``python -m barnacle.sample``) is :f
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import threading
 from collections.abc import Iterator, Sequence
@@ -18,6 +17,7 @@ from pathlib import Path
 
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
+from barnacle.atomic import atomic_write_text
 from barnacle.sample.app import create_app
 from barnacle.sample.image_api import DEFAULT_MAX_SIZE
 from barnacle.serving import serve_until_stopped
@@ -80,10 +80,7 @@ def serve_sample(
 
 def _write_port_file(path: Path, port: int) -> None:
     """Write the port atomically, so a reader never sees a partial file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(f"{port}\n", encoding="utf-8")
-    os.replace(tmp, path)
+    atomic_write_text(path, f"{port}\n")
 
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:

@@ -20,10 +20,12 @@ import threading
 import unicodedata
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from barnacle.atomic import create_new_file
 from barnacle.encodable import replace_unencodable
 from barnacle.export.word_boxes import word_boxes as line_word_boxes
 from barnacle.ocr.result import OcrLine
@@ -224,6 +226,8 @@ class SearchIndex:
 
     def __init__(self, path: Path) -> None:
         self.path = path
+        with suppress(FileExistsError):  # SQLite would make it 0644 whatever the umask
+            os.close(create_new_file(path))
         self._local = threading.local()
         self._write = threading.Lock()
         with self._write:

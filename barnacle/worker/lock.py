@@ -26,6 +26,7 @@ import time
 from pathlib import Path
 from types import TracebackType
 
+from barnacle.atomic import create_new_file
 from barnacle.oserrors import owner_is_gone, owner_tag, pid_namespace
 from barnacle.pause_points import pause_point
 
@@ -131,7 +132,7 @@ def _create_whole(path: Path, body: bytes) -> Identity | None:
             if err.errno not in (errno.EPERM, errno.EOPNOTSUPP, errno.ENOTSUP, errno.ENOSYS):
                 raise
             try:
-                fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+                fd = create_new_file(path)
             except FileExistsError:
                 return None
             with os.fdopen(fd, "wb") as handle:

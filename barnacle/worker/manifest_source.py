@@ -28,8 +28,13 @@ def _same_size(size: int) -> Callable[[Path], None]:
 
 def load_manifest(url: str, cache: ImageCache, max_pages: int | None = None) -> ManifestPages:
     """The manifest's pages (only the first `max_pages`, when given): from the network (and
-    then into the cache), or offline from the cache. Raises FetchError or IIIFError."""
-    if cache.offline:
+    then into the cache), or offline from the cache; a local file (no `://`, as `validate` and
+    `pages` take) is read as it is. Raises FetchError or IIIFError."""
+    if "://" not in url:
+        from barnacle.validate import load_source
+
+        data = load_source(url, get_json)
+    elif cache.offline:
         path = cache.get(url, MANIFEST_SUFFIX)
         if path is None:
             raise FetchError(
@@ -40,6 +45,7 @@ def load_manifest(url: str, cache: ImageCache, max_pages: int | None = None) -> 
         data = json.loads(path.read_bytes())
     else:
         data = get_json(url)
+    if not cache.offline:  # kept for --offline runs and for export
         copy = json.dumps(data).encode()
         cache.put_bytes(url, copy, _same_size(len(copy)), MANIFEST_SUFFIX)
         del copy

@@ -33,7 +33,7 @@ def demo_model_path() -> Path:
                 return candidate
     raise ModelNotFound(
         f"the demo model is missing from {folders[0]}; remake it with scripts/train-demo-model "
-        "or pass --model PATH"
+        "or give a model: MODEL=PATH (barnacle --model PATH)"
     )
 
 
@@ -63,6 +63,6 @@ def resolve_model(ref: str | None) -> tuple[str, Path]:
         except ModelNotInstalled as err:
             raise ModelNotFound(str(err)) from err
     raise ModelNotFound(
-        f"model {ref!r} not found; pass --model PATH of a kraken model or the DOI of one "
-        "installed with `make model MODEL=<doi>`"
+        f"model {ref!r} not found; give MODEL= (barnacle --model) the path of a kraken model "
+        "or the DOI of one installed with `make model MODEL=<doi>`"
     )
