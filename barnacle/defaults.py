@@ -31,6 +31,11 @@ SAMPLE_PORT = 8182
 VIEW_PORT = 8183
 # Address the run viewer listens on.
 VIEW_HOST = "127.0.0.1"
+# Circuit breaker of the HTTP session: after this many connection failures in a row to one
+# host (refused, reset before an answer, DNS, connect timeout), its requests fail at once for
+# the cool-down (seconds); then one request is let through to try it again. 0 turns it off.
+BREAKER_FAILURES = 5
+BREAKER_COOLDOWN_S = 60.0
 
 
 class ExitCode(IntEnum):
