@@ -83,12 +83,14 @@ class HostBreaker:
     def state(self, url: str) -> BreakerState:
         """Where the breaker of `url`'s host stands now."""
         with self._lock:
-            known = self._hosts.get(host_of(url))
-            if known is None or known.opened_at is None:
-                return "closed"
-            if known.probing or self._clock() - known.opened_at >= self.cooldown:
-                return "half-open"
-            return "open"
+            return self._state(self._hosts.get(host_of(url)))
+
+    def _state(self, known: _Host | None) -> BreakerState:
+        if known is None or known.opened_at is None:
+            return "closed"
+        if known.probing or self._clock() - known.opened_at >= self.cooldown:
+            return "half-open"
+        return "open"
 
     def admit(self, url: str) -> None:
         """Let an attempt to `url` go, or raise HostDown while its host is open (and while
@@ -109,10 +111,13 @@ class HostBreaker:
     def refusal(self, url: str) -> HostDown | None:
         """The HostDown an attempt to `url` would get now, without taking the probe; None
         when it would go through. The retry loop asks this before waiting to retry."""
-        if self.failures <= 0 or self.state(url) != "open":
+        if self.failures <= 0:
             return None
         with self._lock:
-            return HostDown(url, self._hosts[host_of(url)].reason)
+            known = self._hosts.get(host_of(url))
+            if known is None or self._state(known) != "open":
+                return None
+            return HostDown(url, known.reason)
 
     def record(self, url: str, failure: str | None) -> None:
         """The outcome of an admitted attempt: `failure` names a connection failure

@@ -106,6 +106,7 @@ def get_with_retries(
     """
     settings = session.settings
     spent = RetryLog()
+    failure: FetchError
     attempt = 0
     while True:
         started = time.monotonic()
