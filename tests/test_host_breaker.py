@@ -107,9 +107,7 @@ def test_get_json_on_a_host_that_hangs_up_stops_after_n_attempts() -> None:
                 get_json(f"{host.base}/{name}.json")
             assert later.value.reason == second.value.reason
         assert host.accepted == 5
-    assert f"host 127.0.0.1:{host.port} {BREAKER_REASON} (the last: connection reset)" in str(
-        later.value
-    )
+    assert f"host 127.0.0.1:{host.port} {BREAKER_REASON} (the last: connection " in str(later.value)
 
 
 def test_5xx_answers_do_not_open_the_breaker(server: ScriptedServer) -> None:
@@ -142,9 +140,10 @@ def test_book_on_a_dead_image_host_ends_with_every_page_recorded(
     errors = [json.loads(line) for line in errors_path(out).read_text().splitlines()]
     assert [error["canvas_index"] for error in errors] == [0, 1, 2, 3, 4]
     assert all(error["kind"] == "network" for error in errors)
-    last = "connection reset" if dead == "hangs up" else "connection refused"
-    retried = sum(error["retries"] for error in errors)
-    assert retried <= 5 and {*sum((e["retry_reasons"] for e in errors), [])} == {last}
+    hung_up = {"connection reset", "connection closed without an answer"}
+    expected = hung_up if dead == "hangs up" else {"connection refused"}
+    reasons = {reason for error in errors for reason in error["retry_reasons"]}
+    assert sum(error["retries"] for error in errors) <= 5 and reasons and reasons <= expected
     assert all(BREAKER_REASON in error["message"] for error in errors[2:])
     assert all(error["retries"] == 0 for error in errors[2:])
     if dead == "hangs up":

@@ -28,7 +28,9 @@ def describe_network_error(err: BaseException) -> str:
         return "read timeout"
     if any(isinstance(e, socket.gaierror) for e in chain) or "NameResolutionError" in text:
         return "name not resolved (DNS)"
-    if any(isinstance(e, ConnectionResetError) for e in chain) or "reset by peer" in text:
+    if any(isinstance(e, (ConnectionResetError, BrokenPipeError)) for e in chain):
+        return "connection reset"
+    if "reset by peer" in text or "Broken pipe" in text:
         return "connection reset"
     if "IncompleteRead" in text or "Connection broken" in text:
         return "body broke off"
