@@ -36,6 +36,11 @@ VIEW_HOST = "127.0.0.1"
 VIEW_BACKLOG = 1024
 # Largest paging number (`page=`, `offset=`) the run viewer accepts; larger ones are a 400.
 VIEW_MAX_PAGING = 1_000_000_000
+# Circuit breaker of the HTTP session: after this many connection failures in a row to one
+# host (refused, reset before an answer, DNS, connect timeout), its requests fail at once for
+# the cool-down (seconds); then one request is let through to try it again. 0 turns it off.
+BREAKER_FAILURES = 5
+BREAKER_COOLDOWN_S = 60.0
 
 
 class ExitCode(IntEnum):

@@ -3,9 +3,12 @@ through, the hostile inputs of tests/test_hostile_input.py (which asserts only t
 and how): `barnacle ocr` on URLs that are not http(s) or lead nowhere, the worker against a
 server that accepts and never answers (read timeout 1 s), a book with a decompression-bomb
 page, and a manifest of 100,000 canvases (planned with --max-pages 2, then listed by
-fetch-collection), with the memory that planning it grows.
+fetch-collection), with the memory that planning it grows; and a 5-canvas book whose image
+host is a closed port, worker and `barnacle pages`, with the circuit breaker off (as before it
+existed: every request runs the whole retry schedule, about 31 s) and on, at the default HTTP
+settings.
 
-    .venv/bin/python bench/bench_hostile_input.py [--canvases 100000]
+    .venv/bin/python bench/bench_hostile_input.py [--canvases 100000] [--dead-host-only]
 
 The servers are the tests' own (tests/support), on 127.0.0.1.
 """
@@ -15,7 +18,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import socket
 import subprocess
 import sys
 import tempfile
@@ -26,9 +28,12 @@ sys.path.insert(0, str(REPO / "tests"))
 
 from figures import stopwatch  # noqa: E402
 
+from barnacle.defaults import BREAKER_FAILURES  # noqa: E402
 from barnacle.http_client import HttpSettings, get_session  # noqa: E402
+from barnacle.images.info import clear_info_memo  # noqa: E402
 from barnacle.worker import WorkerOptions, process_manifest  # noqa: E402
 
+from support.dead_hosts import closed_port, serve_dead_host_book  # noqa: E402
 from support.hostile_documents import (  # noqa: E402
     PLAN_PROBE,
     serve_bomb_book,
@@ -38,17 +43,17 @@ from support.hostile_documents import (  # noqa: E402
 from support.scripted_server import scripted_server  # noqa: E402
 
 
-def _closed_port() -> int:
-    """A port on 127.0.0.1 that nothing listens on (bound, then released)."""
-    with socket.create_server(("127.0.0.1", 0)) as probe:
-        return int(probe.getsockname()[1])
-
-
-def _command(args: list[str], timeout: float = 600) -> tuple[int, float]:
+def _command(
+    args: list[str], timeout: float = 600, env: dict[str, str] | None = None
+) -> tuple[int, float]:
     """(exit code, wall-clock seconds) of `python ARGS` in the repository."""
     with stopwatch() as timing:
         done = subprocess.run(
-            [sys.executable, *args], cwd=REPO, capture_output=True, timeout=timeout
+            [sys.executable, *args],
+            cwd=REPO,
+            capture_output=True,
+            timeout=timeout,
+            env={**os.environ, **(env or {})},
         )
     return done.returncode, timing.wall_s
 
@@ -59,7 +64,7 @@ def refused_targets(work: Path) -> None:
         targets = {
             "file:// URL": "file:///etc/passwd",
             "ftp:// URL": "ftp://ftp.example.org/m.json",
-            "closed port": f"http://127.0.0.1:{_closed_port()}/m.json",
+            "closed port": f"http://127.0.0.1:{closed_port()}/m.json",
             "SSH banner, not HTTP": f"http://127.0.0.1:{garbage}/m.json",
         }
         for name, url in targets.items():
@@ -119,13 +124,42 @@ def huge_manifest(work: Path, canvases: int) -> None:
         print(f"fetch-collection, {size}: exit {code}  {seconds:6.2f} s")
 
 
+def dead_image_host(work: Path) -> None:
+    """A 5-canvas book whose images and info.json are on a closed port, at the default HTTP
+    settings (5 retries, backoff from 1 s): the worker in this process and `barnacle pages`,
+    with the circuit breaker off (as before) and on (the defaults)."""
+    options = WorkerOptions(cache_dir=work / "cache", page_processes=1, progress=False)
+    with scripted_server() as server:
+        url = serve_dead_host_book(server, "dead", 5, f"http://127.0.0.1:{closed_port()}")
+        for failures, name in ((0, "off (before)"), (BREAKER_FAILURES, "on")):
+            get_session(HttpSettings(breaker_failures=failures))
+            clear_info_memo()
+            with stopwatch() as timing:
+                result = process_manifest(url, work / f"dead{failures}.jsonl", options)
+            print(
+                f"worker, 5 pages, image host a closed port, breaker {name:<12}: "
+                f"{result.status}, {result.pages_failed} pages failed  {timing.wall_s:6.2f} s"
+            )
+            env = {"BARNACLE_BREAKER_FAILURES": str(failures)}
+            code, seconds = _command(["-m", "barnacle", "pages", url], env=env)
+            print(
+                f"barnacle pages, same book,        breaker {name:<12}: exit {code}  "
+                f"{seconds:6.2f} s"
+            )
+    get_session(HttpSettings())
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--canvases", type=int, default=100_000)
+    parser.add_argument("--dead-host-only", action="store_true", help="only the dead host")
     args = parser.parse_args()
     print(f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}")
     with tempfile.TemporaryDirectory(prefix="bench-hostile-") as tmp:
         work = Path(tmp)
+        dead_image_host(work)
+        if args.dead_host_only:
+            return
         refused_targets(work)
         silent_server(work)
         bomb_book(work)

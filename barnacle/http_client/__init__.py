@@ -1,5 +1,6 @@
 """HTTP for the whole process: one session, retries, pacing, clear errors. Knows no IIIF."""
 
+from barnacle.http_client.breaker import HostBreaker, HostDown
 from barnacle.http_client.errors import FetchError, RetryKind
 from barnacle.http_client.get_json import get_json
 from barnacle.http_client.retrying import RetryLog, get_with_retries
@@ -9,6 +10,8 @@ from barnacle.http_client.urls import check_fetchable, url_problem
 __all__ = [
     "BarnacleSession",
     "FetchError",
+    "HostBreaker",
+    "HostDown",
     "HttpSettings",
     "RetryKind",
     "RetryLog",

@@ -4,6 +4,7 @@ Each attempt is a request plus `read(response)`, the caller's handling of the an
 body that breaks off half way (connection reset, read timeout) or arrives whole but unusable
 (a truncated image) is retried like a 503. Waits follow Retry-After when the server sends one
 (capped by `max_retry_after`), else exponential backoff. Every retry is counted in a RetryLog.
+A host the session's circuit breaker holds for down is not retried: its requests end at once.
 """
 
 from __future__ import annotations
@@ -16,7 +17,9 @@ from typing import TypeVar
 import requests
 from pydantic import BaseModel, Field
 
+from barnacle.http_client.breaker import HostDown
 from barnacle.http_client.errors import FetchError, RetryKind
+from barnacle.http_client.network_errors import describe_network_error
 from barnacle.http_client.session import RETRY_STATUSES, BarnacleSession
 
 T = TypeVar("T")
@@ -61,32 +64,6 @@ def retry_after_seconds(value: str | None, now: float | None = None) -> float | 
     return max(0.0, when.timestamp() - (time.time() if now is None else now))
 
 
-def _chain(err: BaseException) -> list[BaseException]:
-    seen: list[BaseException] = []
-    current: BaseException | None = err
-    while current is not None and current not in seen:
-        seen.append(current)
-        current = current.__cause__ or current.__context__
-    return seen
-
-
-def describe_network_error(err: BaseException) -> str:
-    """A short name for a failed connection or read: 'read timeout', 'connection reset' ..."""
-    chain = _chain(err)
-    text = " ".join(f"{type(e).__name__} {e}" for e in chain)
-    if any(isinstance(e, requests.exceptions.ConnectTimeout) for e in chain):
-        return "connect timeout"
-    if "timed out" in text or any(isinstance(e, TimeoutError) for e in chain):
-        return "read timeout"
-    if any(isinstance(e, ConnectionResetError) for e in chain) or "reset by peer" in text:
-        return "connection reset"
-    if "IncompleteRead" in text or "Connection broken" in text:
-        return "body broke off"
-    if any(isinstance(e, ConnectionRefusedError) for e in chain) or "refused" in text:
-        return "connection refused"
-    return f"connection error ({type(err).__name__})"
-
-
 def _short_reason(err: FetchError) -> str:
     """Why an attempt failed, in a few words, for RetryLog.reasons."""
     if err.retry == "network":
@@ -124,15 +101,20 @@ def get_with_retries(
     off: `network`; one that arrived but cannot be used: `corrupt`). A status that is not
     retried, or is no longer retried, goes to `read`, which should raise a FetchError naming
     it. The FetchError finally raised carries the retries and the time lost; so does `log`.
+    While the host's circuit breaker is open (HttpSettings.breaker_failures connection failures
+    in a row), HostDown is raised at once, naming the host, instead of retrying.
     """
     settings = session.settings
     spent = RetryLog()
+    failure: FetchError
     attempt = 0
     while True:
         started = time.monotonic()
         retry_after: float | None = None
         try:
             response = session.get(url, stream=True, headers=headers)
+        except HostDown as err:  # the breaker refused it: not sent
+            failure, reason = err, "host down"
         except requests.exceptions.RequestException as err:
             failure = network_error(url, err)
             reason = describe_network_error(err)
@@ -160,6 +142,8 @@ def get_with_retries(
                         if log is not None:
                             log.add(spent)
                         return result
+        if failure.retry is not None:  # no wait for a retry that the breaker would refuse
+            failure = session.breaker.refusal(url) or failure
         if failure.retry is None or attempt >= settings.retry_limit(failure.retry):
             failure.retries, failure.retry_lost_ms = spent.retries, spent.lost_ms
             if log is not None:

@@ -1,6 +1,9 @@
 """The one HTTP session of a process: timeouts, an honest User-Agent, a minimum interval
 between requests to the same host, and the retry settings that `get_with_retries` applies.
 
+Each connection also goes through the session's circuit breaker (barnacle.http_client.breaker):
+a host that could not be reached several times in a row is not asked again for a while.
+
 Retrying is not left to urllib3: its Retry sees neither a body that breaks off half way nor
 one that arrives whole but cannot be used, and it does not say what retrying cost. The loop
 in `barnacle.http_client.retrying` does, and counts each retry.
@@ -18,8 +21,10 @@ from urllib.parse import urlsplit
 import requests
 from requests.adapters import HTTPAdapter
 
-from barnacle import __version__
+from barnacle import __version__, defaults
+from barnacle.http_client.breaker import HostBreaker
 from barnacle.http_client.errors import RetryKind
+from barnacle.http_client.network_errors import unreachable_reason
 
 RETRY_STATUSES = (429, 500, 502, 503, 504)
 DEFAULT_CONTACT = "https://github.com/barnacle-ocr/barnacle"
@@ -32,6 +37,8 @@ ENV_SETTINGS: dict[str, tuple[str, type]] = {
     "BARNACLE_BACKOFF": ("backoff", float),
     "BARNACLE_CONNECT_TIMEOUT": ("connect_timeout", float),
     "BARNACLE_READ_TIMEOUT": ("read_timeout", float),
+    "BARNACLE_BREAKER_FAILURES": ("breaker_failures", int),
+    "BARNACLE_BREAKER_COOLDOWN": ("breaker_cooldown", float),
 }
 
 
@@ -47,6 +54,8 @@ class HttpSettings:
     backoff: float = 1.0  # seconds before the first retry; doubled on each further retry
     max_retry_after: float = 120.0  # a longer Retry-After (or backoff) is capped at this
     min_interval: float = 0.0  # seconds between two requests to the same host
+    breaker_failures: int = defaults.BREAKER_FAILURES  # connection failures in a row: host down
+    breaker_cooldown: float = defaults.BREAKER_COOLDOWN_S  # seconds before it is tried again
     contact: str = ""
 
     @classmethod
@@ -98,14 +107,38 @@ class _HostPacer:
             time.sleep(start - now)
 
 
+class _BreakerAdapter(HTTPAdapter):
+    """Sends each attempt (and each redirect hop) past the breaker of its host: refused at
+    once while the host is down, its outcome recorded otherwise."""
+
+    def __init__(self, breaker: HostBreaker, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.breaker = breaker
+
+    def send(self, request: requests.PreparedRequest, *args: Any, **kwargs: Any) -> Any:
+        url = request.url or ""
+        self.breaker.admit(url)
+        try:
+            response = super().send(request, *args, **kwargs)
+        except requests.exceptions.RequestException as err:
+            self.breaker.record(url, unreachable_reason(err))
+            raise
+        except BaseException:
+            self.breaker.release(url)
+            raise
+        self.breaker.record(url, None)
+        return response
+
+
 class BarnacleSession(requests.Session):
-    """A requests session with Barnacle's timeouts and pacing built in. Each `get` is one
-    attempt; `barnacle.http_client.get_with_retries` retries with these settings."""
+    """A requests session with Barnacle's timeouts, pacing and circuit breaker built in. Each
+    `get` is one attempt; `barnacle.http_client.get_with_retries` retries with these settings."""
 
     def __init__(self, settings: HttpSettings) -> None:
         super().__init__()
         self.settings = settings
-        adapter = HTTPAdapter(max_retries=0, pool_maxsize=16)
+        self.breaker = HostBreaker(settings.breaker_failures, settings.breaker_cooldown)
+        adapter = _BreakerAdapter(self.breaker, max_retries=0, pool_maxsize=16)
         self.mount("http://", adapter)
         self.mount("https://", adapter)
         self.headers["User-Agent"] = settings.user_agent
@@ -115,6 +148,9 @@ class BarnacleSession(requests.Session):
         self, method: str, url: str | bytes, *args: Any, **kwargs: Any
     ) -> requests.Response:
         kwargs.setdefault("timeout", (self.settings.connect_timeout, self.settings.read_timeout))
+        down = self.breaker.refusal(str(url))
+        if down is not None:  # not paced: it will not be sent
+            raise down
         self._pacer.wait(str(url))
         return super().request(method, url, *args, **kwargs)
 

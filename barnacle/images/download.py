@@ -13,7 +13,8 @@ from pydantic import BaseModel
 from barnacle.hashing import file_sha256
 from barnacle.http_client.errors import FetchError
 from barnacle.http_client.get_json import error_body, snippet, status_error
-from barnacle.http_client.retrying import RetryLog, describe_network_error, get_with_retries
+from barnacle.http_client.network_errors import describe_network_error
+from barnacle.http_client.retrying import RetryLog, get_with_retries
 from barnacle.http_client.session import BarnacleSession, get_session
 from barnacle.http_client.urls import check_fetchable
 from barnacle.images.cache import ImageCache, offline_miss

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ValidationError
 
+from barnacle.http_client.breaker import HostDown
 from barnacle.http_client.errors import FetchError
 from barnacle.http_client.get_json import get_json
 from barnacle.http_client.retrying import RetryLog
@@ -97,7 +98,9 @@ def get_image_info(
         except FetchError as err:
             known = err
         offline_miss = isinstance(known, FetchError) and cache is not None and cache.offline
-        if not offline_miss:  # an offline miss says nothing about the server: not remembered
+        # An offline miss says nothing about the server, and a host held down by the circuit
+        # breaker was not asked (it may answer after the cool-down): neither is remembered.
+        if not offline_miss and not isinstance(known, HostDown):
             with _memo_lock:
                 if len(_memo) >= _MEMO_LIMIT:
                     _memo.clear()

@@ -1,6 +1,11 @@
 """Feeding a manifest's pages to page processes: images fetched ahead in threads (a window of
 page processes + prefetch images on disk or on their way), each handed in canvas order to a
-page process, and the pages' results given back in canvas order as they are ready."""
+page process, and the pages' results given back in canvas order as they are ready.
+
+Every request of a page (its info.json, its image) is made here, by the fetch threads of this
+process, through the process's one HTTP session; page processes only read cached files. So
+the session's circuit breaker sees all of a manifest's pages: once an image host is found down,
+the remaining pages fail at once instead of each waiting through the retry schedule."""
 
 from __future__ import annotations
 
