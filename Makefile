@@ -107,6 +107,10 @@ BARNACLE_BACKOFF ?=
 BARNACLE_CONNECT_TIMEOUT ?=
 # seconds a server may stay silent while answering (default 60)
 BARNACLE_READ_TIMEOUT ?=
+# connection failures in a row to one host before its requests fail at once (default 5; 0: off)
+BARNACLE_BREAKER_FAILURES ?=
+# seconds a host's requests then fail at once before one is let through again (default 60)
+BARNACLE_BREAKER_COOLDOWN ?=
 # where make model installs models by DOI and every task looks for them (a folder all nodes see)
 BARNACLE_MODELS_DIR ?=
 # the model of barnacle ocr when no --model is given
