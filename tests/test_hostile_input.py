@@ -449,3 +449,19 @@ def test_csv_columns_cannot_choose_the_output_path(tmp_path: Path) -> None:
         assert done.returncode == 4 and "40 hex digits" in done.stderr
         assert len(done.stderr.splitlines()) == 1
     assert sorted(p.name for p in tmp_path.iterdir()) == ["list.csv", "run"]
+
+
+@pytest.mark.slow
+def test_lone_surrogates_in_a_manifest_are_replaced_not_fatal(
+    server: ScriptedServer, tmp_path: Path
+) -> None:
+    """A label `"x \\ud800"` is valid JSON that no UTF-8 record can hold: the worker writes
+    U+FFFD in its place and finishes the book (it used to stop on serialising the record)."""
+    url = serve_fast_book(
+        server, "lone", 2, canvas_labels=["x \ud800", "ok \ud83d\ude00"], manifest_label="\udfff"
+    )
+    out = tmp_path / "lone.jsonl"
+    result = process_manifest(url, out, _options(tmp_path))
+    assert (result.status, result.exit_code) == ("complete", 0), result.message
+    labels = [record["canvas_label"] for record in _records(out)]
+    assert labels == ["x \ufffd", "ok \U0001f600"]

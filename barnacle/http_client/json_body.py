@@ -1,6 +1,7 @@
 """JSON from a response body: UTF-8 (or UTF-16/32) as JSON requires, else, for documents
 served in a legacy 8-bit encoding, decoded as the Content-Type's charset or windows-1252,
-with a note that says so."""
+with a note that says so. Lone UTF-16 surrogates (`"\\ud800"`), which no UTF-8 record,
+file or response can hold, are replaced by U+FFFD, with a note too."""
 
 from __future__ import annotations
 
@@ -9,8 +10,11 @@ import json
 import re
 from typing import Any
 
+from barnacle.encodable import replace_unencodable
+
 LEGACY_ENCODING = "windows-1252"  # what legacy servers nearly always mean by "8-bit text"
 _UTF8_SEQUENCE = re.compile(rb"[\xc2-\xf4][\x80-\xbf]+")
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
 _CHARSET = re.compile(r"charset\s*=\s*\"?([A-Za-z0-9._:-]+)", re.IGNORECASE)
 
 
@@ -47,8 +51,19 @@ def _legacy_text(body: bytes, content_type: str) -> tuple[str, str]:
 
 def decode_json(body: bytes, content_type: str = "") -> tuple[Any, str | None]:
     """The JSON document in `body`, and a note when it was not valid UTF-8 and had to be
-    decoded otherwise (see `_legacy_text`). Raises ValueError (or RecursionError) when it
-    is not JSON either way."""
+    decoded otherwise (see `_legacy_text`) or held lone surrogates (replaced). Raises
+    ValueError (or RecursionError) when it is not JSON either way."""
+    data, note = _decode(body, content_type)
+    if not _SURROGATE_ESCAPE.search(body):  # cheap: most documents have no escaped surrogate
+        return data, note
+    data, count = replace_unencodable(data)
+    if count:
+        replaced = f"{count} string(s) held lone UTF-16 surrogates: replaced by U+FFFD"
+        note = f"{note}; {replaced}" if note else replaced
+    return data, note
+
+
+def _decode(body: bytes, content_type: str) -> tuple[Any, str | None]:
     try:
         return json.loads(body), None
     except UnicodeDecodeError as err:
