@@ -10,6 +10,7 @@ handful of read-only routes do not need one).
     /iiif/<sha1>/annotations/NNNN.json
     /iiif/<sha1>/search?q=&page=  the manifest's SearchService2
     /alto/<sha1>/NNNN.xml, /text/<sha1>.txt  the exports the derived manifest links to
+    /image/<sha1>/<n>/...       page n's image from the run's image cache (page_images.py)
     /view/<sha1>?canvas=<id>    Mirador on the derived manifest, OCR lines shown
     /mirador/...                the Mirador bundle fetched by `make mirador`
 """
@@ -37,6 +38,7 @@ from barnacle.run.layout import manifests_tsv, ocr_dir
 from barnacle.run.summary import timeline
 from barnacle.view.content_search import PAGE_SIZE, search_page
 from barnacle.view.derived import DerivedIIIF, ExportFailed
+from barnacle.view.page_images import PageImages
 from barnacle.view.report import page, render_report, report_data
 from barnacle.view.search_index import SearchIndex
 from barnacle.view.viewer import mirador_dir, viewer_page
@@ -67,6 +69,7 @@ class RunView:
         self.run_dir = run_dir
         self.index = SearchIndex(search_db(run_dir))
         self.derived = DerivedIIIF(run_dir, cache_dir)
+        self.page_images = PageImages(run_dir, self.derived)
         self.refresh_s = refresh_s
         self.mirador = mirador or mirador_dir()
         self._refreshed = 0.0
@@ -280,11 +283,20 @@ class Handler(BaseHTTPRequestHandler):
         if body is None:
             self.fail(HTTPStatus.NOT_FOUND, f"no such {fmt} file of {sha1} (not finished?)")
             return
+        if fmt == "iiif" and path.name == "manifest.json":  # pages from the image cache
+            body = self.view.page_images.localize(body, sha1, self.base())
         self.send(body, ctype)
 
     def iiif(self, query: dict[str, str], sha1: str, rel: str) -> None:
         path = export_layout.iiif_dir(self.view.run_dir, sha1) / rel
         self.export_file("iiif", sha1, path, "application/ld+json;charset=utf-8")
+
+    def page_image(self, query: dict[str, str], sha1: str, index: str, what: str) -> None:
+        reply = self.view.page_images.reply(sha1, int(index), what, self.base())
+        if reply is None:
+            self.fail(HTTPStatus.NOT_FOUND, f"page {index} of {sha1}: no image in the cache")
+            return
+        self.send(*reply)
 
     def alto(self, query: dict[str, str], sha1: str, name: str) -> None:
         path = self.view.run_dir / "alto" / sha1 / name
@@ -339,6 +351,7 @@ ROUTES: list[tuple[str, Route]] = [
     (rf"/iiif/({SHA1})/(manifest\.json|annotations/\d+\.json)", Handler.iiif),
     (rf"/alto/({SHA1})/(\d+\.xml)", Handler.alto),
     (rf"/text/({SHA1})\.txt", Handler.text),
+    (rf"/image/({SHA1})/(\d{{1,9}})/(info\.json|full/[^/]+/0/default\.\w+)", Handler.page_image),
     (rf"/view/({SHA1})", Handler.viewer),
     (r"/mirador/(mirador\.min\.js(?:\.map)?)", Handler.mirador_file),
 ]
