@@ -25,7 +25,7 @@ from typing import Any
 from PIL import Image, UnidentifiedImageError
 from pydantic import BaseModel
 
-from barnacle.export.iiif import dumps
+from barnacle.export.iiif import canvas_size, dumps
 from barnacle.images.cache import ImageCache
 from barnacle.run.layout import ocr_dir
 from barnacle.view.derived import DerivedIIIF
@@ -78,7 +78,7 @@ def read_sources(jsonl: Path) -> dict[int, PageSource]:
                     height=image["height"],
                     whole=not image.get("region") and not image.get("rotation"),
                 )
-            except (ValueError, TypeError, KeyError):
+            except (ValueError, TypeError, KeyError, AttributeError):
                 continue
             sources[source.canvas_index] = source
     return sources
@@ -173,10 +173,12 @@ class PageImages:
         by_canvas = {s.canvas_id: s for s in self.sources(sha1).values()}
         changed = False
         for canvas in canvases if isinstance(canvases, list) else []:
-            source = by_canvas.get(canvas.get("id")) if isinstance(canvas, dict) else None
-            painting = _single_painting(canvas) if source else None
+            if not isinstance(canvas, dict):
+                continue
+            source = by_canvas.get(str(canvas.get("id")))
+            painting = _single_painting(canvas)
             image = self.cached(sha1, source.canvas_index) if source and painting else None
-            size = _size(canvas)
+            size = canvas_size(canvas)
             if painting is None or image is None or source is None or size is None:
                 continue
             service = f"{base}/{ROUTE}/{sha1}/{source.canvas_index}"
@@ -195,13 +197,6 @@ class PageImages:
             return dumps(data)
         except UnicodeEncodeError:  # text that cannot be encoded: serve what was exported
             return manifest
-
-
-def _size(canvas: dict[str, Any]) -> tuple[int, int] | None:
-    width, height = canvas.get("width"), canvas.get("height")
-    if isinstance(width, int) and isinstance(height, int) and width > 0 and height > 0:
-        return width, height
-    return None
 
 
 def _single_painting(canvas: dict[str, Any]) -> dict[str, Any] | None:
