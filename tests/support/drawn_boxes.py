@@ -136,11 +136,12 @@ class Box:
 
 
 def _stroke(pixel: tuple[int, int, int]) -> bool:
-    """Mirador's box strokes: #00BFFF (default), #BF00FF (hovered), #FFFF00 (selected)."""
+    """Mirador's box strokes, alone or blended half with the paper: #00BFFF (default),
+    #BF00FF (hovered), #FFFF00 (selected); not its interface blue (#1967D2)."""
     r, g, b = pixel
-    cyan = r < 90 and g > 140 and b > 200
-    magenta = r > 140 and g < 90 and b > 200
-    yellow = r > 200 and g > 200 and b < 90
+    cyan = b > 200 and g > 150 and b - r > 60
+    magenta = b > 200 and r > 140 and r - g > 60
+    yellow = r > 200 and g > 200 and g - b > 60
     return cyan or magenta or yellow
 
 
