@@ -9,10 +9,10 @@ publication, keep pointing at the source. Canvases the cache lacks, whose record
 region or rotation of the source image, or that paint more than one image keep the source.
 
 That service is a level 0 IIIF Image API 3 service declaring one size, the canvas's, and
-answering any request of the whole image with the cached file: Mirador draws the line boxes
-in the pixels of the image it shows, so these must be the canvas's units (with the image's
-own, smaller size the boxes would be drawn at that scale). The cached image is the size the
-OCR asked for (often smaller than the source's largest), so zooming in stops at that detail.
+answering any request of the whole image with the cached file, so the image's pixels are the
+canvas's units as OpenSeadragon sees them (Mirador 4.0.0 alone drew the line boxes in the
+image's pixels: see overlay.py). The cached image is the size the OCR asked for (often
+smaller than the source's largest), so zooming in stops at that detail.
 """
 
 from __future__ import annotations
