@@ -10,6 +10,7 @@ handful of read-only routes do not need one).
     /iiif/<sha1>/annotations/NNNN.json
     /iiif/<sha1>/search?q=&page=  the manifest's SearchService2
     /alto/<sha1>/NNNN.xml, /text/<sha1>.txt  the exports the derived manifest links to
+    /image/<sha1>/<n>/...       page n's image from the run's image cache (page_images.py)
     /view/<sha1>?canvas=<id>    Mirador on the derived manifest, OCR lines shown
     /mirador/...                the Mirador bundle fetched by `make mirador`
 
@@ -23,8 +24,6 @@ import errno
 import json
 import re
 import sys
-import threading
-import time
 from collections.abc import Callable
 from html import escape
 from http import HTTPStatus
@@ -36,98 +35,21 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 from barnacle.defaults import VIEW_BACKLOG
 from barnacle.display import printable
 from barnacle.export import layout as export_layout
-from barnacle.run.chart import draw_progress_chart
-from barnacle.run.layout import manifests_tsv, ocr_dir
-from barnacle.run.summary import timeline
+from barnacle.run.layout import manifests_tsv
 from barnacle.view.access import Access, AccessError, check_token, cors_route, public_url
 from barnacle.view.content_search import PAGE_SIZE, search_page
-from barnacle.view.derived import DerivedIIIF, ExportFailed
+from barnacle.view.derived import ExportFailed
 from barnacle.view.paging import BadPaging, paging_number
-from barnacle.view.report import page, page_row, render_report, report_data
-from barnacle.view.search_index import SearchIndex
-from barnacle.view.viewer import mirador_dir, viewer_page
+from barnacle.view.report import page, page_row, render_report
+from barnacle.view.run_view import RunView
+from barnacle.view.viewer import viewer_page
 
-REPORT_MAX_AGE_S = 30.0
 SHA1 = r"[0-9a-f]{40}"
 WORST_PAGE = 200
 
 
 class ViewError(RuntimeError):
     """A user error: one line, the server does not start."""
-
-
-def search_db(run_dir: Path) -> Path:
-    return run_dir / "search.sqlite"
-
-
-class RunView:
-    """What the handlers share: the run, its index, its derived IIIF, a cached report."""
-
-    def __init__(
-        self,
-        run_dir: Path,
-        refresh_s: float = 5.0,
-        mirador: Path | None = None,
-        cache_dir: Path | None = None,
-    ):
-        self.run_dir = run_dir
-        self.index = SearchIndex(search_db(run_dir))
-        self.derived = DerivedIIIF(run_dir, cache_dir)
-        self.refresh_s = refresh_s
-        self.mirador = mirador or mirador_dir()
-        self._refreshed = 0.0
-        self._refresh_lock = threading.Lock()
-        self._report: tuple[tuple[Any, ...], float, dict[str, Any], bytes] | None = None
-        self._report_lock = threading.Lock()
-
-    def refresh_index(self, strict: bool = False, announce: bool = False) -> list[str]:
-        """Index what changed, at most every `refresh_s` seconds (on each call when 0)."""
-
-        def say(count: int) -> None:
-            print(
-                f"indexing {count} manifest(s) into {self.index.path} "
-                "(later starts read only what changed)",
-                flush=True,
-            )
-
-        with self._refresh_lock:
-            now = time.monotonic()
-            if not strict and now - self._refreshed < self.refresh_s:
-                return []
-            done = self.index.refresh(
-                self.run_dir, strict=strict, announce=say if announce else None
-            )
-            self._refreshed = time.monotonic()
-            return done
-
-    def _stamp(self) -> tuple[Any, ...]:
-        def mtime(path: Path) -> int:
-            try:
-                return path.stat().st_mtime_ns
-            except FileNotFoundError:
-                return 0
-
-        return mtime(ocr_dir(self.run_dir)), mtime(manifests_tsv(self.run_dir))
-
-    def report(self) -> tuple[dict[str, Any], bytes]:
-        """Report figures and chart, rebuilt when ocr/ changed or after REPORT_MAX_AGE_S."""
-        with self._report_lock:
-            stamp = self._stamp()
-            cached = self._report
-            if cached and cached[0] == stamp and time.monotonic() - cached[1] < REPORT_MAX_AGE_S:
-                return cached[2], cached[3]
-            self.refresh_index()
-            data = report_data(self.run_dir, self.index)
-            folder = self.run_dir / ".view-cache"
-            folder.mkdir(exist_ok=True)
-            chart = draw_progress_chart(
-                timeline(self.run_dir), folder / "progress.png", f"run {self.run_dir.name}"
-            )
-            self._report = (stamp, time.monotonic(), data, chart.read_bytes())
-            return data, self._report[3]
-
-    def has_mirador(self) -> bool:
-        return (self.mirador / "mirador.min.js").is_file()
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -296,11 +218,20 @@ class Handler(BaseHTTPRequestHandler):
         if body is None:
             self.fail(HTTPStatus.NOT_FOUND, f"no such {fmt} file of {sha1} (not finished?)")
             return
+        if fmt == "iiif" and path.name == "manifest.json":  # pages from the image cache
+            body = self.view.page_images.localize(body, sha1, self.base())
         self.send(body, ctype)
 
     def iiif(self, query: dict[str, str], sha1: str, rel: str) -> None:
         path = export_layout.iiif_dir(self.view.run_dir, sha1) / rel
         self.export_file("iiif", sha1, path, "application/ld+json;charset=utf-8")
+
+    def page_image(self, query: dict[str, str], sha1: str, index: str, what: str) -> None:
+        reply = self.view.page_images.reply(sha1, int(index), what, self.base())
+        if reply is None:
+            self.fail(HTTPStatus.NOT_FOUND, f"page {index} of {sha1}: no image in the cache")
+            return
+        self.send(*reply)
 
     def alto(self, query: dict[str, str], sha1: str, name: str) -> None:
         path = self.view.run_dir / "alto" / sha1 / name
@@ -337,6 +268,7 @@ ROUTES: list[tuple[str, Route]] = [
     (rf"/iiif/({SHA1})/(manifest\.json|annotations/\d+\.json)", Handler.iiif),
     (rf"/alto/({SHA1})/(\d+\.xml)", Handler.alto),
     (rf"/text/({SHA1})\.txt", Handler.text),
+    (rf"/image/({SHA1})/(\d{{1,9}})/(info\.json|full/[^/]+/0/default\.\w+)", Handler.page_image),
     (rf"/view/({SHA1})", Handler.viewer),
     (r"/mirador/(mirador\.min\.js(?:\.map)?)", Handler.mirador_file),
 ]

@@ -13,6 +13,7 @@ from html import escape
 from pathlib import Path
 
 from barnacle.view.html_json import json_in_html
+from barnacle.view.overlay import OVERLAY_PATCH
 from barnacle.view.report import page
 
 MIRADOR_VERSION = "4.0.0"  # keep in step with the Makefile's MIRADOR_VERSION
@@ -77,5 +78,6 @@ def viewer_page(sha1: str, manifest: str, canvas: str | None, mirador: bool) -> 
         f"</head><body><div id=top>{links}</div><div id=viewer></div>"
         "<noscript>The viewer needs JavaScript; the derived manifest is linked above."
         "</noscript><script src='/mirador/mirador.min.js'></script>"
+        f"<script>{OVERLAY_PATCH}</script>"
         f"<script>window.miradorInstance = Mirador.viewer({config});</script></body></html>"
     )
