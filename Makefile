@@ -253,6 +253,16 @@ failed: ## list every page error and manifest error (page "manifest") of runs/<R
 prefetch: $(MANIFESTS) ## download every manifest and page image of runs/<RUN> into CACHE_DIR
 	$(PY) -m barnacle prefetch $(RUN_DIR) --cache-dir=$(call shq,$(CACHE_DIR)) --size=$(call shq,$(SIZE)) $(call option,--max-pages,MAX_PAGES)
 
+##@ Sizing and the image cache (make plan COLLECTION=... RUN=name; make cache-size; make clean-cache RUN=name)
+# make plan: per-page figures file (bench/bench_worker.py --figures-out FILE; empty: barnacle/sizing/figures.py)
+FIGURES ?=
+
+.PHONY: plan
+plan: $(MANIFESTS) ## size runs/<RUN> before it runs: pages, CPU-hours, wall time at THROTTLE x CPUS, MEM and TIME per task, disk (FIGURES)
+	$(PY) -m barnacle plan $(RUN_DIR) --cache-dir=$(call shq,$(CACHE_DIR)) --cpus=$(or $(CPUS),1) \
+	  --throttle=$(THROTTLE) $(call option,--max-pages,MAX_PAGES) $(call option,--gres,GRES) \
+	  $(call option,--model,MODEL) $(call option,--figures,FIGURES) --formats=$(call shq,$(FORMATS))
+
 ##@ Models by DOI (fetched once on a machine with internet; BARNACLE_MODELS_DIR: where)
 .PHONY: model models
 model: | $(STAMP) ## fetch MODEL=<doi> through htrmopo into BARNACLE_MODELS_DIR (else htrmopo's folder)
