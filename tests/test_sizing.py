@@ -9,14 +9,14 @@ import math
 import subprocess
 from pathlib import Path
 
+from barnacle.defaults import ExitCode
+from barnacle.sample.serve import serve_sample
+from barnacle.sizing import built_in_figures
+
 from support.cli import barnacle
 from support.manifest_tables import write_manifest_table
 from support.paths import REPO
 from support.tiny_books import write_books
-
-from barnacle.defaults import ExitCode
-from barnacle.sample.serve import serve_sample
-from barnacle.sizing import built_in_figures
 
 BOOK_PAGES = [3, 1, 5]
 
