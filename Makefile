@@ -263,6 +263,15 @@ plan: $(MANIFESTS) ## size runs/<RUN> before it runs: pages, CPU-hours, wall tim
 	  --throttle=$(THROTTLE) $(call option,--max-pages,MAX_PAGES) $(call option,--gres,GRES) \
 	  $(call option,--model,MODEL) $(call option,--figures,FIGURES) --formats=$(call shq,$(FORMATS))
 
+.PHONY: cache-size clean-cache
+cache-size: | $(STAMP) ## files and bytes in CACHE_DIR by kind; with RUN=name given, the page images of that run too
+	@$(PY) -m barnacle cache-size --cache-dir=$(call shq,$(CACHE_DIR)) --size=$(call shq,$(SIZE)) \
+	  $(if $(filter command line environment,$(origin RUN)),--run=$(call shq,$(RUN_DIR)))
+
+clean-cache: | $(STAMP) ## remove from CACHE_DIR the page images of runs/<RUN>'s finished manifests, never those still needed (DRY_RUN=1: count only)
+	$(PY) -m barnacle clean-cache $(call shq,$(RUN_DIR)) --cache-dir=$(call shq,$(CACHE_DIR)) \
+	  --size=$(call shq,$(SIZE)) $(if $(DRY_RUN),--dry-run)
+
 ##@ Models by DOI (fetched once on a machine with internet; BARNACLE_MODELS_DIR: where)
 .PHONY: model models
 model: | $(STAMP) ## fetch MODEL=<doi> through htrmopo into BARNACLE_MODELS_DIR (else htrmopo's folder)
