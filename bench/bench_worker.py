@@ -13,8 +13,8 @@ bundled sample pages, served by the sample IIIF server on 127.0.0.1.
         [--figures-out FILE]
 
 --figures-out FILE writes what (a) measured as the per-page figures of `make plan`
-(barnacle/sizing/figures.py): CPU seconds a page, peak memory of a page process and of the
-worker, image and record bytes a page. `make plan FIGURES=FILE` then sizes a run with them.
+(barnacle/sizing/figures.py) that depend on the machine: CPU seconds a page, peak memory of a
+page process and of the worker. `make plan FIGURES=FILE` then sizes a run with them.
 """
 
 from __future__ import annotations
@@ -113,38 +113,38 @@ def run_worker(
     return seconds, [json.loads(line) for line in out.read_text().splitlines()], rss.peaks
 
 
-def write_figures(
-    path: Path, seconds: float, cpus: int, records: list, jsonl: Path, peaks: dict[int, int]
-) -> None:
-    """The per-page figures of `make plan`, as measured by (a), with where they come from."""
+def write_figures(path: Path, seconds: float, cpus: int, pages: int, peaks: dict[int, int]) -> None:
+    """The per-page figures of `make plan` that depend on the machine, as (a) measured them,
+    with where they come from. (Image and record bytes depend on the collection: a trial
+    run measures those; see README, Sizing.)"""
     import datetime
     import socket
 
     from barnacle.sizing.figures import Figure
 
-    n = len(records)
     where = (
         f"bench/bench_worker.py on {socket.gethostname()}, "
-        f"{datetime.date.today().isoformat()}: {n} pages, {cpus} page processes"
+        f"{datetime.date.today().isoformat()}: {pages} pages, {cpus} page processes"
     )
     again = "bench/bench_worker.py --figures-out FILE on a compute node, then FIGURES=FILE"
-    worker = peaks.get(os.getpid(), 0)
-    page_processes = [rss for pid, rss in peaks.items() if pid != os.getpid()] or [0]
 
     def figure(value: float, unit: str, what: str) -> dict:
         return Figure(
             value=value, unit=unit, source=f"{where}, {what}", remeasure=again
         ).model_dump()
 
-    figures = {
-        "cpu_s_per_page": figure(seconds * cpus / n, "CPU seconds", "(a) warm cache"),
-        "page_process_gib": figure(max(page_processes) / 2**30, "GiB per page process", "peak RSS"),
-        "worker_gib": figure(worker / 2**30, "GiB per task", "peak RSS of the worker"),
-        "image_bytes_per_page": figure(
-            statistics.mean(r["image"].get("bytes") or 0 for r in records), "bytes", "image.bytes"
-        ),
-        "record_bytes_per_page": figure(jsonl.stat().st_size / n, "bytes", "ocr JSONL bytes"),
-    }
+    figures = {"cpu_s_per_page": figure(seconds * cpus / pages, "CPU seconds", "(a) warm cache")}
+    children = [rss for pid, rss in peaks.items() if pid != os.getpid()]
+    if children:  # with one page process the worker OCRs in its own process
+        figures["page_process_gib"] = figure(
+            max(children) / 2**30, "GiB per page process", "peak RSS"
+        )
+        worker = peaks.get(os.getpid(), 0) / 2**30
+        figures["worker_gib"] = figure(worker, "GiB per task", "peak RSS of the worker")
+    else:
+        figures["page_process_gib"] = figure(
+            peaks.get(os.getpid(), 0) / 2**30, "GiB per page process", "peak RSS (in-process)"
+        )
     path.write_text(json.dumps(figures, indent=2) + "\n")
     print(f"figures for make plan written to {path}")
 

@@ -2,9 +2,11 @@
 to measure it again on other machines.
 
 The built-in figures were measured on the project's 2-core development machine (demo model,
-pages requested at the default size `!3000,3000`). A user re-measures the OCR figures on a
-compute node with `bench/bench_worker.py --figures-out FILE` and passes FILE to `make plan
-FIGURES=FILE` (`barnacle plan --figures FILE`); figures missing from FILE keep these values.
+pages requested at the default size `!3000,3000`). A user re-measures those that depend on the
+machine (CPU time, memory) on a compute node with `bench/bench_worker.py --figures-out FILE`,
+and those that depend on the collection (image, record and export bytes) on a trial run of
+their own pages, writes them into FILE in the same form, and passes `make plan FIGURES=FILE`
+(`barnacle plan --figures FILE`); figures missing from FILE keep these values.
 """
 
 from __future__ import annotations
@@ -43,7 +45,7 @@ class PageFigures(BaseModel):
 
 
 _BENCH_WORKER = "bench/bench_worker.py --figures-out FILE on a compute node, then FIGURES=FILE"
-_BENCH_EXPORT = "bench/bench_export.py --pages 200 --keep DIR: the files' bytes / 200"
+_TRIAL = "a trial run of your own pages (MAX_PAGES=5) with your MODEL"
 
 
 def _export(value: float, what: str) -> Figure:
@@ -52,7 +54,7 @@ def _export(value: float, what: str) -> Figure:
         unit="bytes",
         source=f"make bench-export: {what} of 200 synthetic pages of 30 lines with "
         "per-character positions (bench/bench_export.py --pages 200 --keep DIR), per page",
-        remeasure=_BENCH_EXPORT + ", or du of a trial run's export folder / its pages",
+        remeasure=_TRIAL + " and its make export: the bytes of the format's folder / its pages",
     )
 
 
@@ -87,15 +89,14 @@ BUILT_IN = PageFigures(
         unit="bytes",
         source="data/lapidus/pages: the 2 real scans as their server sends them at "
         "!3000,3000 (2388x3000 and 2228x3000 JPEG), mean size",
-        remeasure=_BENCH_WORKER + " (the pages it downloads), or the mean `image.bytes` of a "
-        "trial run's records",
+        remeasure=_TRIAL + ": the mean `image.bytes` of its records",
     ),
     record_bytes_per_page=Figure(
         value=43_063,
         unit="bytes",
         source="make bench-export: ocr/*.jsonl of 200 synthetic pages of 30 lines with "
         "per-character positions, per page",
-        remeasure=_BENCH_WORKER + ", or the bytes of a trial run's ocr/*.jsonl / its pages",
+        remeasure=_TRIAL + ": the bytes of its ocr/*.jsonl / its pages",
     ),
     export_bytes_per_page={
         "alto": _export(114_289, "alto/ (one file a page)"),
