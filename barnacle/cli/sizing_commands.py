@@ -7,7 +7,7 @@ import json
 import re
 from pathlib import Path
 
-from barnacle.cli.common import fail
+from barnacle.cli.common import add_http_options, configure_http, fail
 from barnacle.defaults import ARRAY_THROTTLE, CACHE_DIR, IMAGE_SIZE, ExitCode
 
 
@@ -25,6 +25,7 @@ def cmd_plan(args: argparse.Namespace) -> int:
         )
     if args.cpus < 1 or args.throttle < 0:
         return fail("--cpus must be 1 or more and --throttle 0 or more")
+    configure_http(args)
     try:
         figures = load_figures(args.figures)
         counts = count_pages(Path(args.run_dir), Path(args.cache_dir))
@@ -131,6 +132,7 @@ def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
     )
     p.add_argument("--figures", type=Path, help="per-page figures (bench_worker.py --figures-out)")
     p.add_argument("--json", action="store_true", help="print the plan as JSON")
+    add_http_options(p)
     p.set_defaults(func=cmd_plan)
 
     size_help = f"IIIF image size the run asks for (default {IMAGE_SIZE}): plans its requests"
