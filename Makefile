@@ -272,6 +272,17 @@ clean-cache: | $(STAMP) ## remove from CACHE_DIR the page images of runs/<RUN>'s
 	$(PY) -m barnacle clean-cache $(call shq,$(RUN_DIR)) --cache-dir=$(call shq,$(CACHE_DIR)) \
 	  --size=$(call shq,$(SIZE)) $(if $(DRY_RUN),--dry-run)
 
+# Export and prefetch as SLURM job arrays over the manifests, with make run's SLURM variables
+# (PARTITION CPUS MEM TIME ACCOUNT THROTTLE CONTAINER ...), logs in runs/<RUN>/logs/ and the
+# same resubmission: a rerun submits only what is due and not queued or running.
+.PHONY: export-slurm prefetch-slurm
+export-slurm: $(MANIFESTS) ## make export as SLURM job arrays: one task per finished manifest with an export missing or older than its JSONL (FORMATS, PUBLISH_URL)
+	$(PY) -m barnacle submit-array $(RUN_DIR) --skip-queued --stage=export \
+	  --formats=$(call shq,$(FORMATS)) $(call option,--publish-url,PUBLISH_URL) $(SUBMIT_OPTIONS)
+
+prefetch-slurm: $(MANIFESTS) ## make prefetch as SLURM job arrays: one task per manifest without output (on nodes with internet)
+	$(PY) -m barnacle submit-array $(RUN_DIR) --skip-queued --stage=prefetch $(SUBMIT_OPTIONS)
+
 ##@ Models by DOI (fetched once on a machine with internet; BARNACLE_MODELS_DIR: where)
 .PHONY: model models
 model: | $(STAMP) ## fetch MODEL=<doi> through htrmopo into BARNACLE_MODELS_DIR (else htrmopo's folder)
