@@ -219,17 +219,7 @@ def _add_submit_options(p: argparse.ArgumentParser) -> None:
         "--sbatch-extra", default="", metavar="'OPTIONS'", help="more sbatch options, one string"
     )
     slurm.add_argument("--max-array-size", type=int, help="default: the cluster's MaxArraySize")
-    stage = p.add_argument_group("what each task does (default: OCR)")
-    stage.add_argument(
-        "--stage",
-        choices=("ocr", "export", "prefetch"),
-        default="ocr",
-        help="ocr: manifests without output; export: `barnacle export` of finished manifests "
-        "with an export missing or older than their JSONL; prefetch: `barnacle prefetch` of "
-        "manifests without output",
-    )
-    stage.add_argument("--formats", default="", help="export: formats, e.g. 'alto,iiif'")
-    stage.add_argument("--publish-url", help="export: where iiif/ is served")
+    _add_stage_options(p)
     worker = p.add_argument_group("worker (barnacle ocr; unset: its defaults)")
     worker.add_argument("--barnacle", help="command to run (default: this venv's barnacle)")
     worker.add_argument("--model")
@@ -253,6 +243,20 @@ def _add_submit_options(p: argparse.ArgumentParser) -> None:
         help="how to run --container: apptainer, singularity, podman or docker "
         "(default none: the worker on the host)",
     )
+
+
+def _add_stage_options(p: argparse.ArgumentParser) -> None:
+    stage = p.add_argument_group("what each task does (default: OCR)")
+    stage.add_argument(
+        "--stage",
+        choices=("ocr", "export", "prefetch"),
+        default="ocr",
+        help="ocr: manifests without output; export: `barnacle export` of finished manifests "
+        "with an export missing or older than their JSONL; prefetch: `barnacle prefetch` of "
+        "manifests without output",
+    )
+    stage.add_argument("--formats", default="", help="export: formats, e.g. 'alto,iiif'")
+    stage.add_argument("--publish-url", help="export: where iiif/ is served")
 
 
 def _container_runtime(text: str) -> str:
