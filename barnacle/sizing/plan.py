@@ -65,9 +65,13 @@ def task_seconds(pages: int, cpus: int, figures: PageFigures) -> float:
 
 
 def _notes(settings: PlanSettings, counts: PageCounts) -> list[str]:
-    notes = [f"{len(counts.problems)} manifest(s) could not be read: not counted"]
-    if not counts.problems:
-        notes = []
+    notes: list[str] = []
+    if counts.problems:
+        first = next(iter(counts.problems.values()))
+        notes.append(
+            f"{len(counts.problems)} manifest(s) could not be read, not counted (each one's "
+            f"error in page-counts.tsv; the next plan tries them again): {first}"
+        )
     if settings.gres and "gpu" in settings.gres:
         notes.append(
             "GRES asks for a GPU: no GPU figures are measured yet, so the CPU figures are used "
