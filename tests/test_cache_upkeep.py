@@ -13,6 +13,7 @@ from barnacle.cache_upkeep.run_images import planned_image_urls
 from barnacle.defaults import IMAGE_SIZE, ExitCode
 from barnacle.images import ImageCache
 from barnacle.run.layout import read_manifests
+from barnacle.run.metadata import update_metadata
 from barnacle.sample.serve import serve_sample
 
 from support.cli import barnacle, ocr_command
@@ -54,6 +55,10 @@ def test_clean_cache_removes_only_the_images_of_finished_manifests(tmp_path: Pat
     assert len(images.finished_only) == 3  # b1's two pages, b2's one
     assert len(images.needed) == 2  # b3's first page (done, in .part) and b4's page (planned)
     assert all(path.is_file() for path in images.finished_only | images.needed)
+    # The pages still to do are planned at the size the run recorded, whatever SIZE says.
+    assert len(run_images(run, cache, "!40,40").needed) == 1  # b4's planned URL differs
+    update_metadata(run, size=IMAGE_SIZE)
+    assert run_images(run, cache, "!40,40") == images
 
     sized = barnacle("cache-size", "--cache-dir", str(cache), "--run", str(run))
     assert sized.returncode == ExitCode.OK, sized.stderr

@@ -16,6 +16,7 @@ from barnacle.http_client import FetchError
 from barnacle.iiif import IIIFError, ImageRequest
 from barnacle.images import ImageCache, size_page_request
 from barnacle.run.layout import ocr_dir, read_manifests
+from barnacle.run.metadata import read_metadata
 from barnacle.run.page_figures import page_figures
 from barnacle.worker.manifest_source import load_manifest
 
@@ -57,7 +58,10 @@ def planned_image_urls(manifest_url: str, cache: ImageCache, size: str) -> set[s
 
 
 def run_images(run_dir: Path, cache_dir: Path, size: str) -> RunImages:
-    """The run's cached images, split into those only finished manifests use and the rest."""
+    """The run's cached images, split into those only finished manifests use and the rest.
+    The pages still to do are planned at the size the run recorded (`make run` refuses any
+    other), else at `size`."""
+    size = str(read_metadata(run_dir).get("size") or size)
     cache = ImageCache(cache_dir, offline=True)
     folder = ocr_dir(run_dir)
     done: set[str] = set()
