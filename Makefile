@@ -300,6 +300,36 @@ failed: ## list every page error and manifest error (page "manifest") of runs/<R
 prefetch: $(MANIFESTS) ## download every manifest and page image of runs/<RUN> into CACHE_DIR
 	$(PY) -m barnacle prefetch $(RUN_DIR) --cache-dir=$(call shq,$(CACHE_DIR)) --size=$(call shq,$(SIZE)) $(call option,--max-pages,MAX_PAGES)
 
+##@ Sizing and the image cache (make plan COLLECTION=... RUN=name; make cache-size; make clean-cache RUN=name)
+# make plan: per-page figures file (bench/bench_worker.py --figures-out FILE; empty: barnacle/sizing/figures.py)
+FIGURES ?=
+
+.PHONY: plan
+plan: $(MANIFESTS) ## size runs/<RUN> before it runs: pages, CPU-hours, wall time at THROTTLE x CPUS, MEM and TIME per task, disk (FIGURES)
+	$(PY) -m barnacle plan $(RUN_DIR) --cache-dir=$(call shq,$(CACHE_DIR)) --cpus=$(or $(CPUS),1) \
+	  --throttle=$(THROTTLE) $(call option,--max-pages,MAX_PAGES) $(call option,--gres,GRES) \
+	  $(call option,--model,MODEL) $(call option,--figures,FIGURES) --formats=$(call shq,$(FORMATS))
+
+.PHONY: cache-size clean-cache
+cache-size: | $(STAMP) ## files and bytes in CACHE_DIR by kind; with RUN=name given, the page images of that run too
+	@$(PY) -m barnacle cache-size --cache-dir=$(call shq,$(CACHE_DIR)) --size=$(call shq,$(SIZE)) \
+	  $(if $(filter command line environment,$(origin RUN)),--run=$(call shq,$(RUN_DIR)))
+
+clean-cache: | $(STAMP) ## remove from CACHE_DIR the page images of runs/<RUN>'s finished manifests, never those still needed (DRY_RUN=1: count only)
+	$(PY) -m barnacle clean-cache $(call shq,$(RUN_DIR)) --cache-dir=$(call shq,$(CACHE_DIR)) \
+	  --size=$(call shq,$(SIZE)) $(if $(DRY_RUN),--dry-run)
+
+# Export and prefetch as SLURM job arrays over the manifests, with make run's SLURM variables
+# (PARTITION CPUS MEM TIME ACCOUNT THROTTLE CONTAINER ...), logs in runs/<RUN>/logs/ and the
+# same resubmission: a rerun submits only what is due and not queued or running.
+.PHONY: export-slurm prefetch-slurm
+export-slurm: $(MANIFESTS) ## make export as SLURM job arrays: one task per finished manifest with an export missing or older than its JSONL (FORMATS, PUBLISH_URL)
+	$(PY) -m barnacle submit-array $(RUN_DIR) --skip-queued --stage=export \
+	  --formats=$(call shq,$(FORMATS)) $(call option,--publish-url,PUBLISH_URL) $(SUBMIT_OPTIONS)
+
+prefetch-slurm: $(MANIFESTS) ## make prefetch as SLURM job arrays: one task per manifest without output (on nodes with internet)
+	$(PY) -m barnacle submit-array $(RUN_DIR) --skip-queued --stage=prefetch $(SUBMIT_OPTIONS)
+
 ##@ Models by DOI (fetched once on a machine with internet; BARNACLE_MODELS_DIR: where)
 .PHONY: model models
 model: | $(STAMP) ## fetch MODEL=<doi> through htrmopo into BARNACLE_MODELS_DIR (else htrmopo's folder)

@@ -10,6 +10,11 @@ Pages: the real Lapidus scans in data/lapidus/pages/ and the
 bundled sample pages, served by the sample IIIF server on 127.0.0.1.
 
     .venv/bin/python bench/bench_worker.py [--pages 6] [--cpus 2] [--model PATH] [--skip-cli]
+        [--figures-out FILE]
+
+--figures-out FILE writes what (a) measured as the per-page figures of `make plan`
+(barnacle/sizing/figures.py) that depend on the machine: CPU seconds a page, peak memory of a
+page process and of the worker. `make plan FIGURES=FILE` then sizes a run with them.
 """
 
 from __future__ import annotations
@@ -93,7 +98,9 @@ class PeakRss:
         return ", ".join(f"{rss / 2**30:.2f}" for rss in sorted(self.peaks.values(), reverse=True))
 
 
-def run_worker(url: str, out: Path, cache: Path, model: Path, cpus: int) -> tuple[float, list]:
+def run_worker(
+    url: str, out: Path, cache: Path, model: Path, cpus: int
+) -> tuple[float, list, dict[int, int]]:
     options = WorkerOptions(
         model=str(model), cache_dir=cache, page_processes=cpus, progress=False, resume=False
     )
@@ -103,7 +110,43 @@ def run_worker(url: str, out: Path, cache: Path, model: Path, cpus: int) -> tupl
     seconds = time.perf_counter() - started
     assert result.status == "complete", result
     print(f"    peak RSS per process (GiB): {rss.report()}")
-    return seconds, [json.loads(line) for line in out.read_text().splitlines()]
+    return seconds, [json.loads(line) for line in out.read_text().splitlines()], rss.peaks
+
+
+def write_figures(path: Path, seconds: float, cpus: int, pages: int, peaks: dict[int, int]) -> None:
+    """The per-page figures of `make plan` that depend on the machine, as (a) measured them,
+    with where they come from. (Image and record bytes depend on the collection: a trial
+    run measures those; see README, Sizing.)"""
+    import datetime
+    import socket
+
+    from barnacle.sizing.figures import Figure
+
+    where = (
+        f"bench/bench_worker.py on {socket.gethostname()}, "
+        f"{datetime.date.today().isoformat()}: {pages} pages, {cpus} page processes"
+    )
+    again = "bench/bench_worker.py --figures-out FILE on a compute node, then FIGURES=FILE"
+
+    def figure(value: float, unit: str, what: str) -> dict:
+        return Figure(
+            value=value, unit=unit, source=f"{where}, {what}", remeasure=again
+        ).model_dump()
+
+    figures = {"cpu_s_per_page": figure(seconds * cpus / pages, "CPU seconds", "(a) warm cache")}
+    children = [rss for pid, rss in peaks.items() if pid != os.getpid()]
+    if children:  # with one page process the worker OCRs in its own process
+        figures["page_process_gib"] = figure(
+            max(children) / 2**30, "GiB per page process", "peak RSS"
+        )
+        worker = peaks.get(os.getpid(), 0) / 2**30
+        figures["worker_gib"] = figure(worker, "GiB per task", "peak RSS of the worker")
+    else:
+        figures["page_process_gib"] = figure(
+            peaks.get(os.getpid(), 0) / 2**30, "GiB per page process", "peak RSS (in-process)"
+        )
+    path.write_text(json.dumps(figures, indent=2) + "\n")
+    print(f"figures for make plan written to {path}")
 
 
 def run_cli(images: list[Path], model: Path, workdir: Path) -> float:
@@ -178,6 +221,7 @@ def main() -> None:
     parser.add_argument("--cpus", type=int, default=len(os.sched_getaffinity(0)))
     parser.add_argument("--model", help="recognition model (default: the demo model)")
     parser.add_argument("--skip-cli", action="store_true", help="skip (b), the slowest")
+    parser.add_argument("--figures-out", type=Path, help="write make plan's per-page figures")
     args = parser.parse_args()
     _, model = resolve_model(args.model)
     with tempfile.TemporaryDirectory() as tmp:
@@ -196,7 +240,9 @@ def main() -> None:
                 assert sized is not None
                 local.append(fetch_image(sized.url, image_cache).path)
             print("(a) barnacle worker, warm cache")
-            warm_s, records = run_worker(url, root / "a.jsonl", cache, model, args.cpus)
+            warm_s, records, peaks = run_worker(url, root / "a.jsonl", cache, model, args.cpus)
+            if args.figures_out:
+                write_figures(args.figures_out, warm_s, args.cpus, records, root / "a.jsonl", peaks)
         stages = ("fetch", "decode", "segment", "recognise")
         print(
             "    per-page stage times, median ms: "
@@ -221,7 +267,7 @@ def main() -> None:
         print(f"    write (fsynced append of one record): {write_ms:.1f} ms")
         with serve_sample(root / "data", delay_s=1.0) as base:
             print("(a') barnacle worker, cold cache, server slowed to 1 s per image")
-            slow_s, _ = run_worker(
+            slow_s, _, _ = run_worker(
                 f"{base}/manifests/bench.json",
                 root / "a2.jsonl",
                 root / "cold-cache",

@@ -57,6 +57,7 @@ def cmd_prefetch(args: argparse.Namespace) -> int:
             args.size,
             args.max_pages,
             progress=not args.no_progress,
+            only=args.manifest,
         )
     except FileNotFoundError as err:
         return fail(str(err))
@@ -206,5 +207,8 @@ def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
     p.add_argument("--size", default=IMAGE_SIZE, type=iiif_size, help="IIIF size, as for ocr")
     p.add_argument("--max-pages", type=int, help="only the first N pages of each manifest")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.add_argument(
+        "--manifest", metavar="URL", help="only this manifest of the run (one SLURM array task)"
+    )
     add_http_options(p)
     p.set_defaults(func=cmd_prefetch)

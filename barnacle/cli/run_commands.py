@@ -31,13 +31,14 @@ def cmd_submit_array(args: argparse.Namespace) -> int:
     )
     passed_as_given = (
         "max_pages size device threads page_processes offline container_runtime gres precision "
-        "batch_size"
+        "batch_size stage publish_url"
     ).split()
     worker = WorkerEnv(
         barnacle=local_path(args.barnacle),
         model=local_path(args.model),
         cache_dir=str(Path(args.cache_dir).expanduser().resolve()) if args.cache_dir else None,
         container=local_path(args.container),
+        formats=",".join(args.formats.replace(",", " ").split()) or None,
         **{name: given[name] for name in passed_as_given},
     )
     run_dir = Path(args.run_dir)
@@ -220,6 +221,7 @@ def _add_submit_options(p: argparse.ArgumentParser) -> None:
         "--sbatch-extra", default="", metavar="'OPTIONS'", help="more sbatch options, one string"
     )
     slurm.add_argument("--max-array-size", type=int, help="default: the cluster's MaxArraySize")
+    _add_stage_options(p)
     worker = p.add_argument_group("worker (barnacle ocr; unset: its defaults)")
     worker.add_argument("--barnacle", help="command to run (default: this venv's barnacle)")
     worker.add_argument("--model")
@@ -243,6 +245,20 @@ def _add_submit_options(p: argparse.ArgumentParser) -> None:
         help="how to run --container: apptainer, singularity, podman or docker "
         "(default none: the worker on the host)",
     )
+
+
+def _add_stage_options(p: argparse.ArgumentParser) -> None:
+    stage = p.add_argument_group("what each task does (default: OCR)")
+    stage.add_argument(
+        "--stage",
+        choices=("ocr", "export", "prefetch"),
+        default="ocr",
+        help="ocr: manifests without output; export: `barnacle export` of finished manifests "
+        "with an export missing or older than their JSONL; prefetch: `barnacle prefetch` of "
+        "manifests without output",
+    )
+    stage.add_argument("--formats", default="", help="export: formats, e.g. 'alto,iiif'")
+    stage.add_argument("--publish-url", help="export: where iiif/ is served")
 
 
 def _container_runtime(text: str) -> str:

@@ -69,6 +69,9 @@ class WorkerEnv:
     gres: str | None = None  # the array's --gres: a GPU there adds the runtime's GPU flags
     precision: str | None = None  # kraken's precision, e.g. bf16-mixed on a GPU
     batch_size: int | None = None  # lines recognised at once
+    stage: str = "ocr"  # what each task does with its manifest: ocr, export or prefetch
+    formats: str | None = None  # export: the formats, comma-separated
+    publish_url: str | None = None  # export: where iiif/ is served
 
     def variables(self) -> dict[str, str]:
         """Every variable the task script reads; "" means the worker's default."""
@@ -87,6 +90,9 @@ class WorkerEnv:
             "GRES": self.gres or "",
             "PRECISION": self.precision or "",
             "BATCH_SIZE": "" if self.batch_size is None else str(self.batch_size),
+            "STAGE": self.stage,
+            "FORMATS": self.formats or "",
+            "PUBLISH_URL": self.publish_url or "",
         }
 
 

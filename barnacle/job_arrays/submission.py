@@ -55,9 +55,12 @@ class SubmitResult:
         ]
 
 
-def busy_outputs(run_dir: Path, env: Mapping[str, str] | None = None) -> set[Path]:
-    """Outputs of tasks of this run's recorded arrays that squeue still lists (any state)."""
-    jobs = slurm_jobs(run_dir)
+def busy_outputs(
+    run_dir: Path, env: Mapping[str, str] | None = None, stage: str = "ocr"
+) -> set[Path]:
+    """Outputs of tasks of this run's recorded arrays of `stage` (ocr, export, prefetch) that
+    squeue still lists (any state)."""
+    jobs = [job for job in slurm_jobs(run_dir) if job.get("stage", "ocr") == stage]
     if not jobs:
         return set()
     recorded = {(str(job.get("job_id")), str(job.get("comment"))): job for job in jobs}
@@ -123,13 +126,16 @@ def submit(
     if not table_path.is_file():
         raise FileNotFoundError(f"{table_path}: no manifests.tsv; run scripts/list-manifests")
     rows = read_table(table_path)
-    busy = busy_outputs(run_dir, env)
+    busy = busy_outputs(run_dir, env, worker.stage)
     if busy and not skip_queued:
         raise SlurmError(
             f"{len(busy)} tasks of earlier arrays of {run_dir.name} are still queued or running; "
             "pass --skip-queued to submit only the others (or scancel them first)"
         )
-    targets, done, queued = select_targets(rows, run_dir, busy)
+    formats = worker.formats.split(",") if worker.stage == "export" and worker.formats else None
+    if worker.stage == "export" and formats is None:
+        raise ValueError("export tasks need the formats to write (--formats)")
+    targets, done, queued = select_targets(rows, run_dir, busy, formats)
     result = SubmitResult(manifests=len(rows), done=done, queued=queued)
     if not targets:
         return result
@@ -174,6 +180,7 @@ def submit(
             "count": chunk.count,
             "task_list": str(task_list),
             "comment": comment,
+            "stage": worker.stage,
             "submitted_at": datetime.now(UTC).isoformat(timespec="seconds"),
         }
         append_slurm_jobs(run_dir, [record])

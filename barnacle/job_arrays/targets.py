@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from barnacle.atomic import atomic_write_text
+from barnacle.export import layout as export_layout
+from barnacle.export.run import check_formats, stale
 from barnacle.listing.manifest_table import output_path, row_metadata
 
 
@@ -38,18 +40,36 @@ def target_from_row(run_dir: Path, row: dict[str, str]) -> Target:
     return Target(url, output_for(run_dir, url), row_metadata(row), row.get("index", ""))
 
 
+def export_due(run_dir: Path, output: Path, formats: Sequence[str]) -> bool:
+    """A finished output has a format whose export is missing or older than it (as make
+    export judges it)."""
+    sha1 = output.name.removesuffix(".jsonl")
+    return any(stale(output, export_layout.target(run_dir.resolve(), fmt, sha1)) for fmt in formats)
+
+
 def select_targets(
-    rows: Iterable[dict[str, str]], run_dir: Path, busy: set[Path] | None = None
+    rows: Iterable[dict[str, str]],
+    run_dir: Path,
+    busy: set[Path] | None = None,
+    export_formats: Sequence[str] | None = None,
 ) -> tuple[list[Target], int, int]:
-    """(targets to submit, outputs already there, queued or running) for manifests.tsv rows."""
+    """(targets to submit, done, queued or running) for manifests.tsv rows. OCR and prefetch
+    tasks are for manifests without output (done: output there); with `export_formats`,
+    export tasks are for finished outputs with an export due (done: exports up to date)."""
     busy = busy or set()
+    if export_formats is not None:
+        export_formats = check_formats(export_formats)
     targets: list[Target] = []
     done = queued = 0
     for row in rows:
         if not row.get("manifest_url"):
             continue
         target = target_from_row(run_dir, row)
-        if target.output.exists():
+        if export_formats is not None and not (
+            target.output.exists() and export_due(run_dir, target.output, export_formats)
+        ):
+            done += target.output.exists()
+        elif export_formats is None and target.output.exists():
             done += 1
         elif target.output in busy:
             queued += 1

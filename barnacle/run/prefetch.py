@@ -31,14 +31,19 @@ def prefetch(
     max_pages: int | None = None,
     threads: int = 4,
     progress: bool = True,
+    only: str | None = None,
 ) -> tuple[Counter[str], list[str]]:
-    """Download what a run needs. Returns (counts, problems); never raises for one bad page."""
+    """Download what a run needs (`only`: what that one of its manifests needs). Returns
+    (counts, problems); never raises for one bad page."""
     cache = ImageCache(cache_dir)
     request = ImageRequest(size=size)
     counts: Counter[str] = Counter()
     problems: list[str] = []
     pages: list[PageImage] = []
-    for row in tqdm(read_manifests(run_dir), desc="manifests", disable=not progress):
+    rows = [row for row in read_manifests(run_dir) if only in (None, row["manifest_url"])]
+    if only and not rows:
+        raise FileNotFoundError(f"{only} is not a manifest of {run_dir}/manifests.tsv")
+    for row in tqdm(rows, desc="manifests", disable=not progress):
         try:
             found = load_manifest(row["manifest_url"], cache).pages
         except (FetchError, IIIFError) as err:
