@@ -296,8 +296,10 @@ summary: | $(STAMP) ## write runs/<RUN>/summary.json and progress.png, print the
 failed: ## list every page error and manifest error (page "manifest") of runs/<RUN>: URL, page, kind, HTTP status, message
 	@cat /dev/null $(wildcard $(RUN_DIR)/ocr/*.errors.jsonl) | jq -r '[.manifest_url, (if .canvas_index < 0 then "manifest" else .canvas_index end), .kind, (.status // "-"), .message] | @tsv'
 
-.PHONY: prefetch
-prefetch: $(MANIFESTS) ## download every manifest and page image of runs/<RUN> into CACHE_DIR
+.PHONY: prefetch prefetch-local
+prefetch: prefetch-$(EXECUTOR) ## download every manifest and page image of runs/<RUN> into CACHE_DIR (EXECUTOR=slurm: as job arrays)
+
+prefetch-local: $(MANIFESTS) ## (part of prefetch) download them here
 	$(PY) -m barnacle prefetch $(RUN_DIR) --cache-dir=$(call shq,$(CACHE_DIR)) --size=$(call shq,$(SIZE)) $(call option,--max-pages,MAX_PAGES)
 
 ##@ Sizing and the image cache (make plan COLLECTION=... RUN=name; make cache-size; make clean-cache RUN=name)
@@ -323,11 +325,11 @@ clean-cache: | $(STAMP) ## remove from CACHE_DIR the page images of runs/<RUN>'s
 # (PARTITION CPUS MEM TIME ACCOUNT THROTTLE CONTAINER ...), logs in runs/<RUN>/logs/ and the
 # same resubmission: a rerun submits only what is due and not queued or running.
 .PHONY: export-slurm prefetch-slurm
-export-slurm: $(MANIFESTS) ## make export as SLURM job arrays: one task per finished manifest with an export missing or older than its JSONL (FORMATS, PUBLISH_URL)
+export-slurm: $(MANIFESTS) ## (part of export) SLURM job arrays: one task per finished manifest with an export missing or older than its JSONL (FORMATS, PUBLISH_URL)
 	$(PY) -m barnacle submit-array $(RUN_DIR) --skip-queued --stage=export \
 	  --formats=$(call shq,$(FORMATS)) $(call option,--publish-url,PUBLISH_URL) $(SUBMIT_OPTIONS)
 
-prefetch-slurm: $(MANIFESTS) ## make prefetch as SLURM job arrays: one task per manifest without output (on nodes with internet)
+prefetch-slurm: $(MANIFESTS) ## (part of prefetch) SLURM job arrays: one task per manifest without output (on nodes with internet)
 	$(PY) -m barnacle submit-array $(RUN_DIR) --skip-queued --stage=prefetch $(SUBMIT_OPTIONS)
 
 ##@ Models by DOI (fetched once on a machine with internet; BARNACLE_MODELS_DIR: where)
@@ -370,8 +372,10 @@ EXPORT_TARGETS = $(foreach f,$(EXPORT_FORMATS),$(if $(EXPORT_PATH_$(f)),$(patsub
 EXPORT_ARGS = $(if $(PUBLISH_URL),--publish-url=$(call shq,$(PUBLISH_URL))) \
   $(if $(filter command line environment,$(origin CACHE_DIR)),--cache-dir=$(call shq,$(CACHE_DIR)))
 
-.PHONY: export
-export: $(EXPORT_TARGETS) ## write runs/<RUN>/{alto,page,hocr,text,iiif}/ from every finished JSONL (FORMATS, PUBLISH_URL)
+.PHONY: export export-local
+export: export-$(EXECUTOR) ## write runs/<RUN>/{alto,page,hocr,text,iiif}/ from every finished JSONL (FORMATS, PUBLISH_URL; EXECUTOR=slurm: as job arrays)
+
+export-local: $(EXPORT_TARGETS) ## (part of export) write them here, make -j at a time
 	@test -d $(RUN_DIR)/ocr || { echo "$(RUN_DIR)/ocr not found: run make run RUN=$(RUN) first" >&2; exit 2; }
 	@echo "exported $(words $(EXPORT_SHA1S)) manifest(s) of $(RUN_DIR) as $(EXPORT_FORMATS)"
 
