@@ -87,7 +87,9 @@ def test_make_export_takes_commas_or_spaces(formats: str, tmp_path: Path) -> Non
     sha1 = manifest_sha1(URL)
     (tmp_path / "r" / "ocr").mkdir(parents=True)
     (tmp_path / "r" / "ocr" / f"{sha1}.jsonl").write_text("{}\n")
-    done = _make("-n", "export", "EXECUTOR=local", f"RUNS_DIR={tmp_path}", "RUN=r", f"FORMATS={formats}")
+    done = _make(
+        "-n", "export", "EXECUTOR=local", f"RUNS_DIR={tmp_path}", "RUN=r", f"FORMATS={formats}"
+    )
     assert done.returncode == 0, done.stderr
     exports = [line.split()[4] for line in done.stdout.splitlines() if "barnacle export" in line]
     assert exports == ["alto", "text"]

@@ -428,6 +428,7 @@ def make_export(run: Path, *args: str) -> subprocess.CompletedProcess[str]:
             "-o",
             ".venv/.barnacle-installed",
             "export",
+            "EXECUTOR=local",
             f"RUNS_DIR={run.parent}",
             f"RUN={run.name}",
             *args,

@@ -166,9 +166,13 @@ def test_prefetch_fills_the_cache_for_offline_runs(server: ScriptedServer, tmp_p
     listing.write_text("\n".join(urls) + "\n")
     make("list-manifests", f"RUNS_DIR={tmp_path}", "RUN=p", f"COLLECTION={listing}")
     cache = tmp_path / "cache"
-    first = make("prefetch", "EXECUTOR=local", f"RUNS_DIR={tmp_path}", "RUN=p", f"CACHE_DIR={cache}")
+    first = make(
+        "prefetch", "EXECUTOR=local", f"RUNS_DIR={tmp_path}", "RUN=p", f"CACHE_DIR={cache}"
+    )
     assert "3 images downloaded" in first and "2 manifests" in first
-    again = make("prefetch", "EXECUTOR=local", f"RUNS_DIR={tmp_path}", "RUN=p", f"CACHE_DIR={cache}")
+    again = make(
+        "prefetch", "EXECUTOR=local", f"RUNS_DIR={tmp_path}", "RUN=p", f"CACHE_DIR={cache}"
+    )
     assert "3 images already cached" in again
     assert sum(1 for path, _ in server.log if path.endswith(".jpg")) == 3
     offline = ImageCache(cache, offline=True)
