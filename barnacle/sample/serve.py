@@ -22,6 +22,10 @@ from barnacle.sample.app import create_app
 from barnacle.sample.image_api import DEFAULT_MAX_SIZE
 from barnacle.serving import serve_until_stopped
 
+# How often the server thread of serve_sample looks for a shutdown request: leaving the block
+# waits up to this long, at the end of every test that serves the samples.
+STOP_POLL_S = 0.02
+
 
 class QuietRequestHandler(WSGIRequestHandler):
     """Request handler that does not log every request (errors are still logged)."""
@@ -65,7 +69,7 @@ def serve_sample(
     server = make_sample_server(data_dir, host, port, delay_s=delay_s, max_size=max_size)
     thread = threading.Thread(
         target=server.serve_forever,
-        kwargs={"poll_interval": 0.1},
+        kwargs={"poll_interval": STOP_POLL_S},
         daemon=True,
         name=f"sample-iiif-{server.server_port}",
     )
