@@ -91,6 +91,7 @@ def test_make_export_takes_commas_or_spaces(formats: str, tmp_path: Path) -> Non
         ["ocr", URL, "--out", "{tmp}/x.jsonl"],
         ["run-task", "{tmp}", "0" * 40],
         ["prefetch", "{tmp}"],
+        ["image-urls", URL],
         ["pages", URL],
         ["submit-array", "{tmp}", "--dry-run"],
     ],
