@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import socket
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, HTTPServer, ThreadingHTTPServer
 
@@ -17,6 +18,34 @@ def local_server(handler: type[BaseHTTPRequestHandler]) -> ThreadingHTTPServer:
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     server.daemon_threads = True
     return server
+
+
+@contextmanager
+def tcp_listener(handle: Callable[[socket.socket], None]) -> Iterator[int]:
+    """A bare TCP port of 127.0.0.1 (a free one; yielded) whose thread passes each accepted
+    connection to `handle`, until the block ends: then the listener is shut down, which wakes
+    the accept at once, and the thread is joined."""
+    listener = socket.create_server(("127.0.0.1", 0))
+
+    def accept() -> None:
+        while True:
+            try:
+                connection, _ = listener.accept()
+            except OSError:
+                return
+            handle(connection)
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    try:
+        yield int(listener.getsockname()[1])
+    finally:
+        try:
+            listener.shutdown(socket.SHUT_RDWR)  # wakes the accept() on Linux
+        except OSError:
+            pass
+        listener.close()
+        thread.join(timeout=5)
 
 
 @contextmanager
