@@ -31,6 +31,10 @@ SAMPLE_PORT = 8182
 VIEW_PORT = 8183
 # Address the run viewer listens on.
 VIEW_HOST = "127.0.0.1"
+# Where the run viewer answers by default, and the derived IIIF of `barnacle export` under it
+# (the links written into iiif/ when no PUBLISH_URL is given).
+VIEW_URL = f"http://{VIEW_HOST}:{VIEW_PORT}/"
+PUBLISH_URL = f"{VIEW_URL}iiif/"
 # Connections the run viewer's listening socket queues before the kernel drops new ones
 # (Python's own default, 5, dropped most of a burst of 200).
 VIEW_BACKLOG = 1024

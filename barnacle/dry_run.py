@@ -1,6 +1,7 @@
-"""`barnacle pages`: the dry run of a manifest. For each canvas, the image service (its Image
-API version and compliance level) and the exact image URL the worker would download, or why
-the canvas is skipped. Only the manifest and info.json documents are requested."""
+"""`barnacle image-urls` (once `barnacle pages`): the dry run of a manifest. For each canvas,
+the image service (its Image API version and compliance level) and the exact image URL the
+worker would download, or why the canvas is skipped. Only the manifest and info.json
+documents are requested."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from barnacle.http_client import FetchError, get_json
-from barnacle.iiif import IIIFError, ImageRequest, PageImage, parse_manifest
+from barnacle.iiif import IIIFError, ImageRequest, PageImage, manifest_from_json
 from barnacle.iiif.image_api import check_size
 from barnacle.images.info import size_page_request
 from barnacle.validate import load_source
@@ -90,7 +91,7 @@ def dry_run(source: str, size: str, get: Callable[[str], Any] = get_json) -> Dry
     malformed `size`."""
     check_size(size)  # a malformed size is the user's error, said at once
     try:
-        pages = parse_manifest(load_source(source, get)).pages()
+        pages = manifest_from_json(load_source(source, get)).pages()
     except (FetchError, IIIFError) as err:
         return DryRun(source=source, size=size, error=str(err))
     request = ImageRequest(size=size)

@@ -34,7 +34,7 @@ sys.path.insert(0, str(REPO))
 
 from barnacle.evaluate import normalise, page_errors  # noqa: E402
 from barnacle.http_client import get_json  # noqa: E402
-from barnacle.iiif import ImageRequest, parse_manifest  # noqa: E402
+from barnacle.iiif import ImageRequest, manifest_from_json  # noqa: E402
 from barnacle.images import ImageCache, fetch_image, size_page_request  # noqa: E402
 from barnacle.sample.serve import serve_sample  # noqa: E402
 from barnacle.worker import WorkerOptions, process_manifest  # noqa: E402
@@ -184,7 +184,7 @@ def main(argv: list[str] | None = None) -> int:
         with serve_sample(root / "data") as base:
             url = f"{base}/manifests/gpu.json"
             cache = ImageCache(root / "cache")
-            for page in parse_manifest(get_json(url)).pages().pages:
+            for page in manifest_from_json(get_json(url)).pages().pages:
                 sized = size_page_request(page, ImageRequest(), cache)
                 assert sized is not None
                 fetch_image(sized.url, cache)

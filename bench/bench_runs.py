@@ -30,6 +30,7 @@ from figures import Timing, stopwatch, work_folder  # noqa: E402
 
 from barnacle.listing.manifest_table import manifest_sha1  # noqa: E402
 from barnacle.run.manifest_stats import stats_path, write_stats  # noqa: E402
+from barnacle.run.summary import PAGE_FIGURES_DIR  # noqa: E402
 from barnacle.sample.serve import serve_sample  # noqa: E402
 from tests.support.manifest_tables import write_manifest_table  # noqa: E402
 
@@ -186,7 +187,7 @@ def main() -> None:
             for path in (run_dir / "ocr").glob("*.jsonl"):
                 stats_path(path).unlink(missing_ok=True)
         barnacle = [sys.executable, "-m", "barnacle"]
-        shutil.rmtree(run_dir / ".summary-cache", ignore_errors=True)
+        shutil.rmtree(run_dir / PAGE_FIGURES_DIR, ignore_errors=True)
         how = drop_page_cache(run_dir)
         status = timed([*barnacle, "status", str(run_dir)])
         first = timed([*barnacle, "summarize", str(run_dir)])

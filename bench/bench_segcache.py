@@ -23,7 +23,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from barnacle.http_client import get_json  # noqa: E402
-from barnacle.iiif import ImageRequest, parse_manifest  # noqa: E402
+from barnacle.iiif import ImageRequest, manifest_from_json  # noqa: E402
 from barnacle.images import ImageCache, fetch_image, size_page_request  # noqa: E402
 from barnacle.sample.serve import serve_sample  # noqa: E402
 from barnacle.worker import WorkerOptions, process_manifest  # noqa: E402
@@ -65,7 +65,7 @@ def main() -> int:
         url = f"{base}/manifests/{args.book}.json"
         cache = root / "cache"
         image_cache = ImageCache(cache)
-        for page in parse_manifest(get_json(url)).pages().pages[: args.pages]:
+        for page in manifest_from_json(get_json(url)).pages().pages[: args.pages]:
             sized = size_page_request(page, ImageRequest(), image_cache)
             assert sized is not None
             fetch_image(sized.url, image_cache)

@@ -35,7 +35,7 @@ from pathlib import Path
 import psutil
 
 from barnacle.http_client import get_json
-from barnacle.iiif import ImageRequest, parse_manifest
+from barnacle.iiif import ImageRequest, manifest_from_json
 from barnacle.images import ImageCache, fetch_image, size_page_request
 from barnacle.ocr import KrakenEngine
 from barnacle.records import PageRecord
@@ -235,7 +235,7 @@ def main() -> None:
             # Warm the cache: download every image once, without OCR.
             image_cache = ImageCache(cache)
             local = []
-            for page in parse_manifest(get_json(url)).pages().pages:
+            for page in manifest_from_json(get_json(url)).pages().pages:
                 sized = size_page_request(page, ImageRequest(), image_cache)
                 assert sized is not None
                 local.append(fetch_image(sized.url, image_cache).path)

@@ -7,7 +7,6 @@ folder is an error. And one vocabulary: `summary`, FORMATS with commas or spaces
 from __future__ import annotations
 
 import json
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -21,19 +20,10 @@ from barnacle.worker.manifest_source import MANIFEST_SUFFIX, load_manifest
 from barnacle.worker.model_ref import ModelNotFound, resolve_model
 
 from support.cli import barnacle
+from support.make_runs import try_make
 from support.paths import REPO
 
 URL = "http://127.0.0.1:9/book/manifest.json"
-
-
-def _make(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        ["make", "--no-print-directory", "-o", ".venv/.barnacle-installed", *args],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
 
 
 @pytest.mark.parametrize(
@@ -52,7 +42,7 @@ def _make(*args: str) -> subprocess.CompletedProcess[str]:
     ],
 )
 def test_make_refuses_a_bad_setting_in_one_line(setting: list[str], message: str) -> None:
-    done = _make("-n", "run", "COLLECTION=data/lists/example.txt", *setting)
+    done = try_make("-n", "run", "COLLECTION=data/lists/example.txt", *setting)
     assert done.returncode == 2
     assert [line for line in done.stderr.splitlines() if line] == [
         line for line in done.stderr.splitlines() if message in line
@@ -61,10 +51,10 @@ def test_make_refuses_a_bad_setting_in_one_line(setting: list[str], message: str
 
 
 def test_make_warns_of_a_variable_it_does_not_know() -> None:
-    done = _make("-n", "help", "MEMORY=16G")
+    done = try_make("-n", "help", "MEMORY=16G")
     assert done.returncode == 0
     assert "MEMORY=16G is not a variable of this Makefile" in done.stderr
-    known = _make("-n", "help", "MEM=16G", "ALLOW_DEMO_MODEL=1", "BARNACLE_CONTACT=me@x.org")
+    known = try_make("-n", "help", "MEM=16G", "ALLOW_DEMO_MODEL=1", "BARNACLE_CONTACT=me@x.org")
     assert known.returncode == 0 and known.stderr == ""
 
 
@@ -76,7 +66,7 @@ def test_make_knows_the_container_runtimes_barnacle_knows() -> None:
 
 
 def test_make_help_lists_the_environment_variables() -> None:
-    done = _make("help")
+    done = try_make("help")
     assert done.returncode == 0, done.stderr
     for name in ("ALLOW_DEMO_MODEL", "BARNACLE_CONTACT", "BARNACLE_MODELS_DIR", "SLURM_CONF"):
         assert f"  {name}=" in done.stdout, name
@@ -87,7 +77,7 @@ def test_make_export_takes_commas_or_spaces(formats: str, tmp_path: Path) -> Non
     sha1 = manifest_sha1(URL)
     (tmp_path / "r" / "ocr").mkdir(parents=True)
     (tmp_path / "r" / "ocr" / f"{sha1}.jsonl").write_text("{}\n")
-    done = _make(
+    done = try_make(
         "-n", "export", "EXECUTOR=local", f"RUNS_DIR={tmp_path}", "RUN=r", f"FORMATS={formats}"
     )
     assert done.returncode == 0, done.stderr
@@ -101,6 +91,7 @@ def test_make_export_takes_commas_or_spaces(formats: str, tmp_path: Path) -> Non
         ["ocr", URL, "--out", "{tmp}/x.jsonl"],
         ["run-task", "{tmp}", "0" * 40],
         ["prefetch", "{tmp}"],
+        ["image-urls", URL],
         ["pages", URL],
         ["submit-array", "{tmp}", "--dry-run"],
     ],

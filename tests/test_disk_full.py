@@ -24,7 +24,7 @@ import pytest
 from PIL import Image
 
 from barnacle.defaults import ExitCode
-from barnacle.worker import WorkerOptions, process_manifest
+from barnacle.worker import process_manifest
 from barnacle.worker.lock import lock_path
 from barnacle.worker.output_files import part_path
 
@@ -33,15 +33,12 @@ from support.fast_pages import serve_fast_book
 from support.output_checks import assert_complete, whole_records
 from support.paths import REPO
 from support.scripted_server import ScriptedServer
+from support.worker_options import quiet_options
 
 PAGES = 4
 EXIT_STOPPED = ExitCode.STOPPED
 BIG_NOTE = "n" * 6000  # metadata carried into every record: records of about 7.5 KB
 PAGE = 4096  # tmpfs counts whole pages
-
-
-def _options(cache: Path, **kw: object) -> WorkerOptions:
-    return WorkerOptions(**({"cache_dir": cache, "page_processes": 1, "progress": False} | kw))
 
 
 def _check_cache(cache: Path) -> None:
@@ -104,7 +101,7 @@ def test_output_disk_full_mid_record_then_rerun_resumes(
     ballast = folder / "ballast"
     ballast.write_bytes(b"\0" * (_free(folder) - 4 * PAGE))
     assert _free(folder) == 4 * PAGE
-    options = _options(tmp_path / "cache", metadata={"note": BIG_NOTE})
+    options = quiet_options(tmp_path, metadata={"note": BIG_NOTE})
 
     stopped = process_manifest(url, out, options)
     assert (stopped.status, stopped.exit_code) == ("stopped", EXIT_STOPPED)
@@ -152,7 +149,7 @@ def test_cache_disk_full_stops_the_cli_then_rerun_resumes(
     ballast.unlink()
 
     _resize(cache, 4096)  # space freed
-    rerun = process_manifest(url, out, _options(cache))
+    rerun = process_manifest(url, out, quiet_options(tmp_path, cache_dir=cache))
     assert (rerun.status, rerun.pages_skipped) == ("complete", done_before)
     assert_complete(out, PAGES)
     _check_cache(cache)
@@ -189,7 +186,7 @@ def test_disk_full_injected_without_root(
     cache = tmp_path / "cache"
     with monkeypatch.context() as patch:  # the second record is cut in half, then refused
         _fail_writes_to(lambda path: path.endswith(".jsonl.part"), 1, patch, "write")
-        stopped = process_manifest(url, out, _options(cache))
+        stopped = process_manifest(url, out, quiet_options(tmp_path, cache_dir=cache))
         _fetches_finished()
     assert (stopped.status, stopped.exit_code) == ("stopped", EXIT_STOPPED)
     assert stopped.message.startswith(f"disk full: cannot write {part_path(out)}")
@@ -199,13 +196,13 @@ def test_disk_full_injected_without_root(
         for image in cache.rglob("*.img"):
             image.unlink()
         _fail_writes_to(lambda path: ".img." in path and path.endswith(".part"), 0, patch, "fsync")
-        stopped = process_manifest(url, out, _options(cache))
+        stopped = process_manifest(url, out, quiet_options(tmp_path, cache_dir=cache))
         _fetches_finished()
     assert stopped.exit_code == EXIT_STOPPED and f"cannot write {cache}/" in stopped.message
     _check_cache(cache)
     assert len(whole_records(part_path(out))) == 1
 
-    rerun = process_manifest(url, out, _options(cache))
+    rerun = process_manifest(url, out, quiet_options(tmp_path, cache_dir=cache))
     assert (rerun.status, rerun.pages_skipped) == ("complete", 1)
     assert_complete(out, PAGES)
     _check_cache(cache)

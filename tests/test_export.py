@@ -24,7 +24,7 @@ from barnacle.export import DEFAULT_PUBLISH_URL, export_run
 from barnacle.export.geometry import line_box, scale_box
 from barnacle.export.kraken_page import page_id
 from barnacle.export.synthetic import synthetic_record
-from barnacle.iiif import parse_manifest
+from barnacle.iiif import manifest_from_json
 from barnacle.images.cache import ImageCache
 from barnacle.records import PageRecord
 from barnacle.worker.manifest_source import MANIFEST_SUFFIX
@@ -289,7 +289,7 @@ def check_derived(run: Path, jsonl: Path, source_url: str) -> dict[str, Any]:
     path = run / "iiif" / sha / "manifest.json"
     manifest = json.loads(path.read_text())
     PreziManifest(**manifest)
-    pages = parse_manifest(manifest).pages()
+    pages = manifest_from_json(manifest).pages()
     assert pages.version == 3 and manifest["id"] == f"{DEFAULT_PUBLISH_URL}{sha}/manifest.json"
     assert manifest["@context"][-1] == "http://iiif.io/api/presentation/3/context.json"
     assert "http://iiif.io/api/extension/text-granularity/context.json" in manifest["@context"]
@@ -364,7 +364,7 @@ def test_iiif_from_v2_source_is_valid_3_0(run: Path, cache_dir: Path) -> None:
     canvases = source["sequences"][0]["canvases"]
     assert [c["id"] for c in manifest["items"]] == [c["@id"] for c in canvases]
     assert manifest["items"][0]["label"] == {"none": ["p. 1"]}
-    pages = parse_manifest(manifest).pages().pages
+    pages = manifest_from_json(manifest).pages().pages
     assert pages[0].service is not None and pages[0].service.version == 2
     assert pages[0].service.id == f"{HOST}/iiif/b-0"
 

@@ -24,7 +24,7 @@ from barnacle.iiif import ImageRequest, ImageService, PageImage
 from barnacle.images import ImageCache, ImageError, clear_info_memo, fetch_image, fetch_page_image
 from barnacle.records import PageError, PageRecord
 from barnacle.sample.serve import serve_sample
-from barnacle.worker import WorkerOptions, process_manifest
+from barnacle.worker import process_manifest
 from barnacle.worker.output_files import errors_path, part_path
 
 from support.chaos_server import TRANSIENT_FAULTS, ChaosServer, Fault, Rule, chaos_server
@@ -32,6 +32,7 @@ from support.hang_guard import no_hang
 from support.paths import REPO
 from support.scripted_server import Response, ScriptedServer
 from support.tiny_books import TinyBook, strip_page, write_books
+from support.worker_options import quiet_options
 
 IMAGE = "/full/"  # the pattern of pixel requests (not info.json)
 
@@ -71,15 +72,6 @@ def _library(
 def one_book(tmp_path: Path) -> Iterator[Library]:
     with _library(tmp_path, [1], [(3, 3)]) as library:
         yield library
-
-
-def _options(tmp_path: Path, **kw: object) -> WorkerOptions:
-    defaults: dict[str, object] = {
-        "cache_dir": tmp_path / "cache",
-        "page_processes": 1,
-        "progress": False,
-    }
-    return WorkerOptions(**(defaults | kw))
 
 
 def _lines(path: Path) -> list[dict]:
@@ -150,7 +142,7 @@ def test_transient_faults_are_retried_and_recorded_per_page(
         chaos.add(Rule(pattern=r"p1/info\.json", schedule=[Fault.http(503), Fault.reset()]))
         chaos.add(Rule(pattern="manifests", schedule=[Fault.http(502)]))
         out = tmp_path / "book.jsonl"
-        result = process_manifest(library.manifest_url(), out, _options(tmp_path))
+        result = process_manifest(library.manifest_url(), out, quiet_options(tmp_path))
         assert (result.status, result.exit_code, result.pages_done) == ("complete", 0, len(kinds))
         records = [PageRecord.model_validate(line) for line in _lines(out)]
         assert [r.canvas_index for r in records] == list(range(len(kinds)))
@@ -215,7 +207,7 @@ def test_permanent_faults_then_fixed_rerun_does_each_page_once(tmp_path: Path) -
         assert "after retries: 1" in errors[2].message
         # The library fixes its server: a rerun does only the four missing pages.
         assert chaos.remove("permanent") == 4
-        rerun = process_manifest(library.manifest_url(), out, _options(tmp_path))
+        rerun = process_manifest(library.manifest_url(), out, quiet_options(tmp_path))
         assert (rerun.status, rerun.pages_done, rerun.pages_skipped) == ("complete", 4, 1)
         keys = [line["page_key"] for line in _lines(out)]
         assert len(keys) == len(set(keys)) == 5
@@ -228,13 +220,13 @@ def test_manifest_html_or_404_cannot_start_then_fixed(one_book: Library, tmp_pat
     cases = ((Fault.html(), 200, "barnacle validate"), (Fault.http(404), 404, "no such resource"))
     for fault, status, hint in cases:
         chaos.add(Rule(pattern="manifests", then=fault, tag="manifest"))
-        result = process_manifest(one_book.manifest_url(), out, _options(tmp_path))
+        result = process_manifest(one_book.manifest_url(), out, quiet_options(tmp_path))
         assert (result.status, result.exit_code) == ("not_started", 4)
         error = PageError.model_validate(_lines(errors_path(out))[0])
         assert error.stage == "manifest" and error.status == status
         assert one_book.manifest_url() in error.message and hint in error.hint
         chaos.remove("manifest")
-    done = process_manifest(one_book.manifest_url(), out, _options(tmp_path))
+    done = process_manifest(one_book.manifest_url(), out, quiet_options(tmp_path))
     assert done.status == "complete" and len(_lines(out)) == 1
 
 
@@ -251,7 +243,7 @@ def test_lying_info_json_is_worked_around_and_noted(tmp_path: Path) -> None:
         records = []
         for book in (0, 1):
             out = tmp_path / f"book{book}.jsonl"
-            result = process_manifest(library.manifest_url(book), out, _options(tmp_path))
+            result = process_manifest(library.manifest_url(book), out, quiet_options(tmp_path))
             assert result.status == "complete", result.message
             records += [PageRecord.model_validate(line) for line in _lines(out)]
         too_big_v3, too_small, too_big_v2 = records
@@ -302,7 +294,7 @@ def test_stall_ends_by_timeout_not_a_hang(one_book: Library, tmp_path: Path) -> 
     chaos.add(Rule(pattern=IMAGE, then=Fault.stall(), tag="stall"))
     out = tmp_path / "book.jsonl"
     with no_hang(120, "pages behind a stall"):  # two read timeouts, not the stall's ten minutes
-        result = process_manifest(one_book.manifest_url(), out, _options(tmp_path))
+        result = process_manifest(one_book.manifest_url(), out, quiet_options(tmp_path))
     assert (result.status, result.exit_code) == ("page_errors", 3)
     error = PageError.model_validate(_lines(errors_path(out))[0])
     assert error.kind == "network" and "did not answer in time (read timeout)" in error.message
@@ -311,7 +303,9 @@ def test_stall_ends_by_timeout_not_a_hang(one_book: Library, tmp_path: Path) -> 
     # A manifest that never comes: the worker cannot start, and says why (no hang).
     chaos.add(Rule(pattern="manifests", then=Fault.stall(), tag="stall"))
     with no_hang(120, "a manifest behind a stall"):
-        stuck = process_manifest(one_book.manifest_url(), tmp_path / "b.jsonl", _options(tmp_path))
+        stuck = process_manifest(
+            one_book.manifest_url(), tmp_path / "b.jsonl", quiet_options(tmp_path)
+        )
     assert stuck.exit_code == 4
     assert "read timeout" in stuck.message
     with pytest.raises(ImageError, match="read timeout"):

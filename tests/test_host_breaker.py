@@ -1,6 +1,6 @@
 """The HTTP session's circuit breaker: a host that cannot be reached (a closed port, a server
 that hangs up at once) is not asked again for every page. Its state machine on an injected
-clock; get_json against real dead hosts; the worker, `barnacle pages` and `validate` on a book
+clock; get_json against real dead hosts; the worker, `barnacle image-urls` and `validate` on a book
 whose image host is down, counting the connections made rather than timing them (the seconds
 are in bench/bench_hostile_input.py)."""
 
@@ -159,7 +159,7 @@ def test_pages_and_validate_on_a_book_whose_image_host_is_down(
     monkeypatch.setenv("BARNACLE_RETRIES", "5")
     with hanging_up_server() as host:
         url = serve_dead_host_book(server, "down", 5, host.base)
-        pages = barnacle("pages", url, "--json")
+        pages = barnacle("image-urls", url, "--json")
         # The first canvas's info.json: 5 attempts open the breaker (not 6: it is not retried
         # once open); the 4 others are not asked (30 attempts without the breaker).
         assert host.accepted == 5

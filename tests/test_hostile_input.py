@@ -22,7 +22,7 @@ import pytest
 from barnacle.http_client import HttpSettings, get_session
 from barnacle.images import ImageCache
 from barnacle.listing import fetch_snapshot, manifest_sha1, read_table
-from barnacle.worker import WorkerOptions, process_manifest
+from barnacle.worker import process_manifest
 from barnacle.worker.output_files import errors_path, part_path
 
 from support import iiif_docs as docs
@@ -39,18 +39,10 @@ from support.hostile_documents import (
 )
 from support.paths import REPO
 from support.scripted_server import Response, ScriptedServer
+from support.worker_options import quiet_options
 
 SCRIPTS = REPO / "scripts"
 FIVE_MB = 5 * 1024 * 1024
-
-
-def _options(tmp_path: Path, **kw: object) -> WorkerOptions:
-    defaults: dict[str, object] = {
-        "cache_dir": tmp_path / "cache",
-        "page_processes": 1,
-        "progress": False,
-    }
-    return WorkerOptions(**(defaults | kw))
 
 
 def _records(path: Path) -> list[dict]:
@@ -244,7 +236,9 @@ def test_urls_that_are_not_http_or_lead_nowhere(server: ScriptedServer, tmp_path
         # A server that accepts and never answers: the read timeout ends it.
         get_session(HttpSettings(retries=0, connect_timeout=1, read_timeout=1))
         with no_hang(120, "the worker against a server that never answers"):
-            result = process_manifest(silent_url, tmp_path / "silent.jsonl", _options(tmp_path))
+            result = process_manifest(
+                silent_url, tmp_path / "silent.jsonl", quiet_options(tmp_path)
+            )
         assert result.exit_code == 4
         assert silent_url in result.message
     assert not (tmp_path / "cache").exists() or not list((tmp_path / "cache").rglob("*.img"))
@@ -269,7 +263,7 @@ def test_pages_whose_images_are_local_files_or_other_schemes_are_errors(
     server.route("/local.json", docs.v3_manifest("local", canvases))
     get_session(HttpSettings(retries=0, connect_timeout=1, read_timeout=2))
     out = tmp_path / "local.jsonl"
-    result = process_manifest(server.url("/local.json"), out, _options(tmp_path))
+    result = process_manifest(server.url("/local.json"), out, quiet_options(tmp_path))
     assert (result.status, result.pages_failed) == ("page_errors", 3)
     errors = _records(errors_path(out))
     assert "http.server" in errors[0]["message"] and "only http(s)" in errors[1]["message"]
@@ -366,7 +360,9 @@ def test_json_nested_beyond_reason(server: ScriptedServer, tmp_path: Path) -> No
     listed = _run(_script("list-manifests", str(tmp_path / "deep.json")), tmp_path)
     assert listed.returncode == 2 and "not a fetch-collection snapshot" in listed.stderr
     assert len(listed.stderr.splitlines()) == 1
-    result = process_manifest(server.url("/deep.json"), tmp_path / "d.jsonl", _options(tmp_path))
+    result = process_manifest(
+        server.url("/deep.json"), tmp_path / "d.jsonl", quiet_options(tmp_path)
+    )
     assert result.exit_code == 4 and "nested too deeply" in result.message
 
 
@@ -379,7 +375,7 @@ def test_decompression_bomb_is_refused_by_the_pixel_limit(
     assert len(bomb_png()) < 200_000
     out = tmp_path / "bomb.jsonl"
     with no_hang(300, "the worker on a decompression bomb"):
-        result = process_manifest(url, out, _options(tmp_path))
+        result = process_manifest(url, out, quiet_options(tmp_path))
     assert (result.status, result.pages_done, result.pages_failed) == ("page_errors", 1, 1)
     [error] = _records(errors_path(out))
     assert (error["canvas_index"], error["kind"], error["image_url"]) == (1, "bomb", bomb_url)
@@ -410,7 +406,7 @@ def test_labels_of_5_mb(server: ScriptedServer, tmp_path: Path) -> None:
     assert validated.returncode == 0 and len(validated.stdout) < 5000
 
     out = tmp_path / "long.jsonl"
-    assert process_manifest(url, out, _options(tmp_path)).status == "complete"
+    assert process_manifest(url, out, quiet_options(tmp_path)).status == "complete"
     [record] = _records(out)
     assert len(record["canvas_label"]) == 1000 and len(out.read_bytes()) < 20_000
 
@@ -418,10 +414,10 @@ def test_labels_of_5_mb(server: ScriptedServer, tmp_path: Path) -> None:
 def test_repeated_canvas_ids_each_page_once(server: ScriptedServer, tmp_path: Path) -> None:
     url = serve_fast_book(server, "twins", 3, canvas_ids=["same", "same", "same"])
     out = tmp_path / "twins.jsonl"
-    assert process_manifest(url, out, _options(tmp_path)).status == "complete"
+    assert process_manifest(url, out, quiet_options(tmp_path)).status == "complete"
     keys = [r["page_key"] for r in _records(out)]
     assert len(set(keys)) == 3 and [r["canvas_id"] for r in _records(out)] == ["same"] * 3
-    again = process_manifest(url, out, _options(tmp_path))
+    again = process_manifest(url, out, quiet_options(tmp_path))
     assert (again.status, again.pages_skipped) == ("complete", 3) and len(_records(out)) == 3
 
 
@@ -461,7 +457,7 @@ def test_lone_surrogates_in_a_manifest_are_replaced_not_fatal(
         server, "lone", 2, canvas_labels=["x \ud800", "ok \ud83d\ude00"], manifest_label="\udfff"
     )
     out = tmp_path / "lone.jsonl"
-    result = process_manifest(url, out, _options(tmp_path))
+    result = process_manifest(url, out, quiet_options(tmp_path))
     assert (result.status, result.exit_code) == ("complete", 0), result.message
     labels = [record["canvas_label"] for record in _records(out)]
     assert labels == ["x \ufffd", "ok \U0001f600"]

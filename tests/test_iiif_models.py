@@ -12,7 +12,7 @@ from barnacle.iiif import (
     best_label,
     clamp_size,
     detect_version,
-    parse_manifest,
+    manifest_from_json,
     parse_resource,
 )
 from barnacle.iiif.image_api import normalise_service_id, target_size
@@ -48,7 +48,7 @@ def test_best_label_every_form(value: object, expected: str) -> None:
 
 def test_v2_manifest_pages_and_services() -> None:
     doc = _sub(docs.v2_manifest("m", [docs.v2_canvas("a"), docs.v2_canvas("b", service=False)]))
-    manifest = parse_manifest(doc)
+    manifest = manifest_from_json(doc)
     assert detect_version(doc) == 2
     pages = manifest.pages()
     assert pages.version == 2 and pages.label == "Book m"
@@ -69,14 +69,14 @@ def test_v2_manifest_pages_and_services() -> None:
 
 def test_v2_multiple_sequences_uses_first_and_says_so() -> None:
     doc = _sub(docs.v2_manifest("m", [docs.v2_canvas("a"), docs.v2_canvas("b")], sequences=2))
-    pages = parse_manifest(doc).pages()
+    pages = manifest_from_json(doc).pages()
     assert len(pages.pages) == 2
     assert any("2 sequences" in note for note in pages.notes)
 
 
 def test_v3_manifest_image_service_3_and_2() -> None:
     doc = _sub(docs.v3_manifest("m", [docs.v3_canvas("a"), docs.v3_canvas("b", "ImageService2")]))
-    manifest = parse_manifest(doc)
+    manifest = manifest_from_json(doc)
     assert detect_version(doc) == 3
     pages = manifest.pages()
     assert pages.label == "Book m" and pages.pages[0].label == "f. a"
@@ -89,7 +89,7 @@ def test_v3_manifest_image_service_3_and_2() -> None:
 
 def test_unknown_fields_are_kept() -> None:
     doc = _sub(docs.v3_manifest("m", [docs.v3_canvas("a")]))
-    manifest = parse_manifest(doc)
+    manifest = manifest_from_json(doc)
     assert manifest.model_extra and manifest.model_extra["someVendorField"] == {"kept": True}
 
 
@@ -97,21 +97,21 @@ def test_v3_choice_body_and_v2_service_list() -> None:
     canvas = _sub(docs.v3_canvas("a"))
     annotation = canvas["items"][0]["items"][0]
     annotation["body"] = {"type": "Choice", "items": [annotation["body"]]}
-    manifest = parse_manifest(_sub(docs.v3_manifest("m", [canvas])))
+    manifest = manifest_from_json(_sub(docs.v3_manifest("m", [canvas])))
     assert manifest.pages().pages[0].service is not None
     canvas2 = _sub(docs.v2_canvas("a"))
     resource = canvas2["images"][0]["resource"]
     resource["service"] = [{"@id": "http://other/x", "profile": "http://example/other"}] + [
         resource["service"]
     ]
-    page = parse_manifest(_sub(docs.v2_manifest("m", [canvas2]))).pages().pages[0]
+    page = manifest_from_json(_sub(docs.v2_manifest("m", [canvas2]))).pages().pages[0]
     assert page.service and page.service.id == "http://h/iiif/2/a"
 
 
 def test_canvas_without_any_image() -> None:
     canvas = _sub(docs.v2_canvas("a"))
     canvas["images"] = []
-    page = parse_manifest(_sub(docs.v2_manifest("m", [canvas]))).pages().pages[0]
+    page = manifest_from_json(_sub(docs.v2_manifest("m", [canvas]))).pages().pages[0]
     assert page.image_url(ImageRequest()) is None and page.warning == "canvas has no image"
 
 

@@ -1,6 +1,6 @@
-"""`barnacle pages` (the dry run) against the strict Image API server: the exact URLs per
-fixture manifest, each answered by a server that refuses what its level does not guarantee,
-and nothing but manifests and info.json requested."""
+"""`barnacle image-urls` (the dry run, once `barnacle pages`) against the strict Image API
+server: the exact URLs per fixture manifest, each answered by a server that refuses what its
+level does not guarantee, and nothing but manifests and info.json requested."""
 
 from __future__ import annotations
 
@@ -175,7 +175,16 @@ def test_the_strict_server_is_strict(strict: StrictServer, path: str, status: in
 
 
 def _pages(*args: str) -> subprocess.CompletedProcess[str]:
-    return barnacle("pages", *args)
+    return barnacle("image-urls", *args)
+
+
+def test_pages_is_image_urls_under_its_old_name_and_unlisted(strict: StrictServer) -> None:
+    url = strict.manifest_url("image-api-2-levels.json")
+    old, new = barnacle("pages", url, "--json"), _pages(url, "--json")
+    assert old.returncode == new.returncode == 0, old.stderr + new.stderr
+    assert json.loads(old.stdout) == json.loads(new.stdout)
+    listed = barnacle("--help").stdout
+    assert "image-urls" in listed and " pages " not in listed
 
 
 def test_pages_command_text_json_and_verdicts(strict: StrictServer) -> None:

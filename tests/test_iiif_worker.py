@@ -13,10 +13,11 @@ import pytest
 
 from barnacle.images.info import clear_info_memo
 from barnacle.records import PageError, PageRecord
-from barnacle.worker import WorkerOptions, process_manifest
+from barnacle.worker import process_manifest
 from barnacle.worker.output_files import errors_path, part_path
 
 from support.strict_iiif import StrictServer, strict_server
+from support.worker_options import quiet_options
 
 
 @pytest.fixture(scope="module")
@@ -27,10 +28,6 @@ def strict() -> Iterator[StrictServer]:
     clear_info_memo()
 
 
-def _options(tmp_path: Path) -> WorkerOptions:
-    return WorkerOptions(cache_dir=tmp_path / "cache", page_processes=1, progress=False)
-
-
 def _lines(path: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text().splitlines()]
 
@@ -39,7 +36,7 @@ def test_mixed_book_ocrs_its_images_and_downloads_no_av_byte(
     strict: StrictServer, tmp_path: Path
 ) -> None:
     out = tmp_path / "mixed.jsonl"
-    result = process_manifest(strict.manifest_url("mixed-book.json"), out, _options(tmp_path))
+    result = process_manifest(strict.manifest_url("mixed-book.json"), out, quiet_options(tmp_path))
     assert result.status == "complete", result.message
     records = [PageRecord.model_validate(line) for line in _lines(out)]
     assert [r.canvas_index for r in records] == [0, 6, 7, 8]
@@ -60,7 +57,9 @@ def test_mixed_book_ocrs_its_images_and_downloads_no_av_byte(
 
 def test_one_bad_canvas_does_not_reject_the_book(strict: StrictServer, tmp_path: Path) -> None:
     out = tmp_path / "bad.jsonl"
-    result = process_manifest(strict.manifest_url("bad-canvases.json"), out, _options(tmp_path))
+    result = process_manifest(
+        strict.manifest_url("bad-canvases.json"), out, quiet_options(tmp_path)
+    )
     assert result.status == "page_errors"
     assert (result.pages_done, result.pages_failed) == (4, 2)
     records = [PageRecord.model_validate(line) for line in _lines(part_path(out))]
@@ -76,7 +75,7 @@ def test_one_bad_canvas_does_not_reject_the_book(strict: StrictServer, tmp_path:
 def test_book_without_images_is_one_manifest_error(strict: StrictServer, tmp_path: Path) -> None:
     out = tmp_path / "av.jsonl"
     before = len(strict.log)
-    result = process_manifest(strict.manifest_url("av-only.json"), out, _options(tmp_path))
+    result = process_manifest(strict.manifest_url("av-only.json"), out, quiet_options(tmp_path))
     assert result.status == "not_started" and "no image canvases" in result.message
     (error,) = map(PageError.model_validate, _lines(errors_path(out)))
     assert error.stage == "manifest" and "Sound" in error.message and "Video" in error.message

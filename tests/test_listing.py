@@ -201,12 +201,12 @@ def test_collection_nested_fifty_deep(server: ScriptedServer) -> None:
 
 def test_manifest_with_100000_canvases_plans_quickly() -> None:
 
-    from barnacle.iiif import ImageRequest, parse_manifest
+    from barnacle.iiif import ImageRequest, manifest_from_json
     from barnacle.worker.page_plan import plan_pages
 
     canvas = docs.v3_canvas("x")
     doc = docs.v3_manifest("big", [dict(canvas, id=f"{{base}}/c/{i}") for i in range(100_000)])
-    pages = parse_manifest(doc).pages()
+    pages = manifest_from_json(doc).pages()
     plan = plan_pages("http://h/big.json", pages, "0" * 64, ImageRequest())
     assert len(plan) == 100_000 and len({p.page_key for p in plan}) == 100_000
 

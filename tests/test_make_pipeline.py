@@ -4,7 +4,6 @@ nothing, the outputs make builds come from manifests.tsv's sha1 column (runs/<RU
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -15,19 +14,9 @@ from barnacle.run.make_targets import main as make_targets
 from barnacle.run.make_targets import manifest_sha1s, unfinished
 from barnacle.run.metadata import image_sha256
 
-from support.paths import REPO
+from support.make_runs import try_make
 
 EXAMPLE = "data/lists/example.txt"
-
-
-def _make(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        ["make", "--no-print-directory", "-o", ".venv/.barnacle-installed", *args],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
 
 
 def _stages(out: str) -> list[str]:
@@ -54,11 +43,11 @@ def _stages(out: str) -> list[str]:
 
 def test_dry_run_shows_the_pipeline_and_changes_nothing(tmp_path: Path) -> None:
     common = [f"RUNS_DIR={tmp_path}", "RUN=x", f"COLLECTION={EXAMPLE}"]
-    local = _make("-n", "run", *common, "EXECUTOR=local")
+    local = try_make("-n", "run", *common, "EXECUTOR=local")
     assert local.returncode == 0, local.stderr
     stages = ["start", "fetch", "list", "outputs.mk", "ocr", "end", "finished"]
     assert _stages(local.stdout) == stages, local.stdout
-    slurm = _make("-n", "run", *common, "EXECUTOR=slurm", "THROTTLE=3")
+    slurm = try_make("-n", "run", *common, "EXECUTOR=slurm", "THROTTLE=3")
     assert _stages(slurm.stdout) == ["start", "fetch", "list", "submit"], slurm.stdout
     submit = next(line for line in slurm.stdout.splitlines() if "submit-array" in line)
     assert "--skip-queued" in submit and "--throttle=3" in submit
@@ -68,12 +57,12 @@ def test_dry_run_shows_the_pipeline_and_changes_nothing(tmp_path: Path) -> None:
 
 def test_listed_run_shows_one_task_per_manifest(tmp_path: Path) -> None:
     common = [f"RUNS_DIR={tmp_path}", "RUN=x", "EXECUTOR=local"]
-    listed = _make("list-manifests", *common, f"COLLECTION={EXAMPLE}")
+    listed = try_make("list-manifests", *common, f"COLLECTION={EXAMPLE}")
     assert listed.returncode == 0, listed.stderr
     run_dir = tmp_path / "x"
     sha1s = manifest_sha1s(run_dir)
     assert len(sha1s) == 3
-    dry = _make("-n", "run", *common, "JOBS=2", "SIZE=!2000,2000")
+    dry = try_make("-n", "run", *common, "JOBS=2", "SIZE=!2000,2000")
     tasks = [line for line in dry.stdout.splitlines() if "barnacle run-task" in line]
     assert sorted(line.split()[5] for line in tasks) == sorted(sha1s), dry.stdout
     assert all("--size='!2000,2000'" in line and "--no-progress" in line for line in tasks)
@@ -115,7 +104,7 @@ def test_outputs_makefile_reads_the_sha1_column_by_name(
 
 
 def test_help_prints_values_not_make_syntax() -> None:
-    done = _make("help", "JOBS=3")
+    done = try_make("help", "JOBS=3")
     assert done.returncode == 0, done.stderr
     lines = {
         line.split("=", 1)[0].strip(): line for line in done.stdout.splitlines() if "=" in line

@@ -20,7 +20,7 @@ from barnacle.run.settings_guard import collection_conflict
 from barnacle.run.status import run_status
 from barnacle.run.summary import summarize, summary_lines, timeline
 from barnacle.run.time_ticks import count_ticks, time_ticks
-from barnacle.worker import WorkerOptions, process_manifest
+from barnacle.worker import process_manifest
 from barnacle.worker.output_files import errors_path, part_path
 
 from support.fast_pages import image_path, page_png, serve_fast_book
@@ -28,6 +28,7 @@ from support.make_runs import make
 from support.manifest_tables import write_manifest_table
 from support.paths import REPO
 from support.scripted_server import Response, ScriptedServer
+from support.worker_options import quiet_options
 
 START = datetime(2026, 1, 20, 10, tzinfo=UTC)
 
@@ -118,26 +119,17 @@ def test_summary_reads_stats_files_of_finished_books_and_checks_them(tmp_path: P
     assert summary["pages"]["done"] == 2 and list(summary["hosts"]) == ["node01"]
 
 
-def _options(tmp_path: Path, **kw: object) -> WorkerOptions:
-    defaults: dict[str, object] = {
-        "cache_dir": tmp_path / "cache",
-        "page_processes": 1,
-        "progress": False,
-    }
-    return WorkerOptions(**(defaults | kw))
-
-
 def test_resume_under_another_size_keeps_one_record_per_canvas(
     server: ScriptedServer, tmp_path: Path
 ) -> None:
     url = serve_fast_book(server, "mixed", 3)
     server.route(image_path("mixed-p2"), Response(403, b"no"))
     out = tmp_path / "ocr" / "mixed.jsonl"
-    first = process_manifest(url, out, _options(tmp_path, size="!3000,3000"))
+    first = process_manifest(url, out, quiet_options(tmp_path, size="!3000,3000"))
     assert (first.status, first.pages_done, first.pages_failed) == ("page_errors", 2, 1)
     server.route(image_path("mixed-p2"), Response(200, page_png(2), {"Content-Type": "image/png"}))
     # Same pages, another image size: other page keys, so every page is redone under them.
-    again = process_manifest(url, out, _options(tmp_path, size="!2000,2000"))
+    again = process_manifest(url, out, quiet_options(tmp_path, size="!2000,2000"))
     assert (again.status, again.pages_done, again.pages_skipped) == ("complete", 3, 0)
     records = [json.loads(line) for line in out.read_text().splitlines()]
     assert sorted(r["canvas_index"] for r in records) == [0, 1, 2]

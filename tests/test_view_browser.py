@@ -12,10 +12,9 @@ import json
 import os
 import shutil
 import subprocess
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -26,6 +25,7 @@ from barnacle.listing.manifest_table import manifest_sha1
 from barnacle.sample.image_api import ImageServer, Reply
 from barnacle.view.viewer import mirador_dir
 
+from support.threaded_http import local_server, serve_in_thread
 from support.view_runs import (
     CANVAS_H,
     CANVAS_W,
@@ -117,14 +117,8 @@ def _image_service(folder: Path) -> Iterator[str]:
             self.end_headers()
             self.wfile.write(reply.body)
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serve_in_thread(local_server(Handler)) as base:
+        yield base
 
 
 def _page_images(run_dir: Path, number: int, folder: Path) -> dict[str, list[str]]:

@@ -18,24 +18,16 @@ from pathlib import Path
 import pytest
 
 from barnacle.records import PageError, PageRecord
-from barnacle.worker import WorkerOptions, process_manifest
+from barnacle.worker import process_manifest
 from barnacle.worker.lock import LockedError, ManifestLock, lock_path, pid_namespace
 from barnacle.worker.output_files import errors_path, part_path, repair_and_read_keys
 
 from support.paths import REPO
 from support.scripted_server import Response, ScriptedServer
 from support.small_book import WIDTH, good_image, serve_book, serve_image
+from support.worker_options import quiet_options
 
 DEMO_PAGE_CER_BOUND = 0.05  # book1-p1 measured 0.007 (data/models/README.md)
-
-
-def _options(tmp_path: Path, **kw: object) -> WorkerOptions:
-    defaults: dict[str, object] = {
-        "cache_dir": tmp_path / "cache",
-        "page_processes": 1,
-        "progress": False,
-    }
-    return WorkerOptions(**(defaults | kw))
 
 
 def _records(path: Path) -> list[dict]:
@@ -47,7 +39,7 @@ def test_complete_manifest_records_and_provenance(server: ScriptedServer, tmp_pa
     url = serve_book(server, "book", 2)
     out = tmp_path / "ocr" / "book.jsonl"
     meta = {"source_metadata_id": "991", "ark": "ark:/88435/x", "shelf": "A1"}
-    result = process_manifest(url, out, _options(tmp_path, metadata=meta))
+    result = process_manifest(url, out, quiet_options(tmp_path, metadata=meta))
     assert (result.status, result.exit_code, result.pages_done) == ("complete", 0, 2)
     assert out.exists() and not part_path(out).exists() and not lock_path(out).exists()
     records = [PageRecord.model_validate(r) for r in _records(out)]
@@ -72,9 +64,9 @@ def test_complete_manifest_records_and_provenance(server: ScriptedServer, tmp_pa
     )
     assert set(original) <= set(_records(out)[0])
     # Complete: a rerun does nothing; --no-resume starts over.
-    again = process_manifest(url, out, _options(tmp_path))
+    again = process_manifest(url, out, quiet_options(tmp_path))
     assert (again.status, again.pages_done, again.pages_skipped) == ("complete", 0, 2)
-    fresh = process_manifest(url, out, _options(tmp_path, resume=False, max_pages=1))
+    fresh = process_manifest(url, out, quiet_options(tmp_path, resume=False, max_pages=1))
     assert fresh.pages_done == 1 and len(_records(out)) == 1
 
 
@@ -88,7 +80,7 @@ def test_bad_pages_recorded_then_rerun_completes(server: ScriptedServer, tmp_pat
         Response(200, b"\xff\xd8\xff\xe0 not really a jpeg", {"Content-Type": "image/jpeg"}),
     )
     out = tmp_path / "book.jsonl"
-    result = process_manifest(url, out, _options(tmp_path))
+    result = process_manifest(url, out, quiet_options(tmp_path))
     assert (result.status, result.exit_code, result.pages_failed) == ("page_errors", 3, 2)
     assert not out.exists() and len(_records(part_path(out))) == 1
     errors = [PageError.model_validate(e) for e in _records(errors_path(out))]
@@ -101,7 +93,7 @@ def test_bad_pages_recorded_then_rerun_completes(server: ScriptedServer, tmp_pat
     # The server is fixed: a rerun does only the two missing pages.
     serve_image(server, "book-p2", good_image(2))
     serve_image(server, "book-p3", good_image(3))
-    rerun = process_manifest(url, out, _options(tmp_path))
+    rerun = process_manifest(url, out, quiet_options(tmp_path))
     assert (rerun.status, rerun.pages_done, rerun.pages_skipped) == ("complete", 2, 1)
     keys = [r["page_key"] for r in _records(out)]
     assert len(keys) == len(set(keys)) == 3 and not errors_path(out).exists()
@@ -111,12 +103,12 @@ def test_bad_manifest_and_missing_model_cannot_start(
     server: ScriptedServer, tmp_path: Path
 ) -> None:
     out = tmp_path / "m.jsonl"
-    result = process_manifest(server.url("/missing.json"), out, _options(tmp_path))
+    result = process_manifest(server.url("/missing.json"), out, quiet_options(tmp_path))
     assert (result.status, result.exit_code) == ("not_started", 4)
     error = PageError.model_validate(_records(errors_path(out))[0])
     assert error.stage == "manifest" and error.status == 404
     missing = process_manifest(
-        server.url("/x.json"), out, _options(tmp_path, model="/nope.mlmodel")
+        server.url("/x.json"), out, quiet_options(tmp_path, model="/nope.mlmodel")
     )
     assert missing.exit_code == 4 and "not found" in missing.message
 
@@ -127,16 +119,16 @@ def test_offline_uses_cache_only(server: ScriptedServer, tmp_path: Path) -> None
     out = tmp_path / "book.jsonl"
     cache = tmp_path / "cache"
     # Nothing cached: not even the manifest can be read, and it says what to do.
-    empty = process_manifest(url, out, _options(tmp_path, offline=True))
+    empty = process_manifest(url, out, quiet_options(tmp_path, offline=True))
     assert empty.exit_code == 4 and "make prefetch" in empty.message
-    assert process_manifest(url, out, _options(tmp_path)).exit_code == 0  # fills the cache
+    assert process_manifest(url, out, quiet_options(tmp_path)).exit_code == 0  # fills the cache
     images_before = sum(1 for path, _ in server.log if path.endswith(".jpg"))
-    offline = process_manifest(url, out, _options(tmp_path, offline=True, resume=False))
+    offline = process_manifest(url, out, quiet_options(tmp_path, offline=True, resume=False))
     assert offline.exit_code == 0 and offline.pages_done == 1
     assert sum(1 for path, _ in server.log if path.endswith(".jpg")) == images_before
     for image in cache.rglob("*.img"):
         image.unlink()
-    missing = process_manifest(url, out, _options(tmp_path, offline=True, resume=False))
+    missing = process_manifest(url, out, quiet_options(tmp_path, offline=True, resume=False))
     assert missing.exit_code == 3
     assert {e["kind"] for e in _records(errors_path(out))} == {"offline_miss"}
 
@@ -214,7 +206,7 @@ def test_sigkill_mid_manifest_then_rerun_has_every_page_once(
     assert not out.exists() and lock_path(out).exists()  # killed: lock left behind, stale
     done_before = len(repair_and_read_keys(part_path(out)))
     assert 1 <= done_before < 3
-    result = process_manifest(url, out, _options(tmp_path))
+    result = process_manifest(url, out, quiet_options(tmp_path))
     assert result.status == "complete" and result.pages_skipped == done_before
     keys = [r["page_key"] for r in _records(out)]
     assert len(keys) == 3 and len(set(keys)) == 3
@@ -227,7 +219,7 @@ def test_two_workers_on_one_manifest(server: ScriptedServer, tmp_path: Path) -> 
     out = tmp_path / "book.jsonl"
     first = _start_worker(url, out, tmp_path)
     _wait_for(lambda: lock_path(out).exists())
-    second = process_manifest(url, out, _options(tmp_path))
+    second = process_manifest(url, out, quiet_options(tmp_path))
     assert (second.status, second.exit_code) == ("locked", 5) and "another worker" in second.message
     assert first.wait(timeout=180) == 0, first.stderr.read() if first.stderr else ""
     keys = [r["page_key"] for r in _records(out)]
@@ -242,7 +234,7 @@ def test_demo_model_reads_a_sample_page(tmp_path: Path) -> None:
 
     with serve_sample(REPO / "data" / "sample") as base:
         url = f"{base}/manifests/book1.json"
-        result = process_manifest(url, tmp_path / "b.jsonl", _options(tmp_path, max_pages=1))
+        result = process_manifest(url, tmp_path / "b.jsonl", quiet_options(tmp_path, max_pages=1))
     assert result.status == "complete"
     record = _records(tmp_path / "b.jsonl")[0]
     truth = (REPO / "data" / "sample" / "pages" / "book1-p1.txt").read_text().strip()

@@ -17,6 +17,8 @@ def fail(message: str, code: int = ExitCode.USAGE) -> int:
 
 
 def add_http_options(parser: argparse.ArgumentParser) -> None:
+    """--contact, --min-interval and --retries, their help naming HttpSettings' defaults."""
+    default = HttpSettings()
     group = parser.add_argument_group("HTTP")
     group.add_argument(
         "--contact", help="URL or email put in the User-Agent (env BARNACLE_CONTACT)"
@@ -25,12 +27,13 @@ def add_http_options(parser: argparse.ArgumentParser) -> None:
         "--min-interval",
         type=float,
         metavar="S",
-        help="seconds between requests to one host (env BARNACLE_MIN_INTERVAL; default 0)",
+        help="seconds between requests to one host (env BARNACLE_MIN_INTERVAL; default "
+        f"{default.min_interval:g})",
     )
     group.add_argument(
         "--retries",
         type=int,
-        help="retries on 429/5xx, resets, timeouts, truncated bodies (default 5)",
+        help=f"retries on 429/5xx, resets, timeouts, truncated bodies (default {default.retries})",
     )
 
 

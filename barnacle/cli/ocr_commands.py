@@ -174,11 +174,12 @@ def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
     p = sub.add_parser(
         "ocr",
         help="OCR one manifest into one JSONL file (resumable)",
-        description="OCR one manifest into one JSONL file. Exit codes: 0 complete; "
-        "3 finished with page errors (output stays .part, errors in OUT.errors.jsonl); "
-        "4 could not start (bad manifest, missing model); 5 another worker holds the manifest; "
-        "6 stopped because a write failed (disk full): free space and rerun to resume; "
-        "2 bad command line.",
+        description=f"OCR one manifest into one JSONL file. Exit codes: {ExitCode.OK:d} "
+        f"complete; {ExitCode.PAGE_ERRORS:d} finished with page errors (output stays .part, "
+        f"errors in OUT.errors.jsonl); {ExitCode.NOT_STARTED:d} could not start (bad manifest, "
+        f"missing model); {ExitCode.LOCKED:d} another worker holds the manifest; "
+        f"{ExitCode.STOPPED:d} stopped because a write failed (disk full): free space and rerun "
+        f"to resume; {ExitCode.USAGE:d} bad command line.",
     )
     p.add_argument("manifest", metavar="MANIFEST", help="manifest URL, or a .json file")
     p.add_argument("--out", required=True, help="JSONL to write, e.g. runs/NAME/ocr/SHA1.jsonl")

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from barnacle.atomic import atomic_write_text
 from barnacle.cli.common import fail
-from barnacle.defaults import VIEW_HOST, VIEW_PORT, ExitCode
+from barnacle.defaults import PUBLISH_URL, VIEW_HOST, VIEW_PORT, ExitCode
 from barnacle.display import printable
 
 
@@ -172,9 +172,7 @@ def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
         help="where the format folders of the JSONL files go (default: the JSONL's run folder)",
     )
     p.add_argument("--run-dir", dest="out_dir", type=Path, help=argparse.SUPPRESS)  # old name
-    p.add_argument(
-        "--publish-url", help="where iiif/ is served (default: http://127.0.0.1:8183/iiif/)"
-    )
+    p.add_argument("--publish-url", help=f"where iiif/ is served (default: {PUBLISH_URL})")
     p.add_argument(
         "--cache-dir", type=Path, help="cache with the source manifests (default: the run's)"
     )

@@ -1,4 +1,5 @@
-"""Subcommands that read IIIF sources: validate, pages, fetch-collection, list-manifests."""
+"""Subcommands that read IIIF sources: validate, image-urls (the dry run; `pages`, its old
+name, still works), fetch-collection, list-manifests."""
 
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return ExitCode.OK if report.ok else ExitCode.INVALID
 
 
-def cmd_pages(args: argparse.Namespace) -> int:
+def cmd_image_urls(args: argparse.Namespace) -> int:
     from barnacle.dry_run import dry_run
     from barnacle.iiif import IIIFError
 
@@ -81,6 +82,23 @@ def cmd_list_manifests(args: argparse.Namespace) -> int:
     return ExitCode.OK
 
 
+IMAGE_URLS_DESCRIPTION = (
+    "For each canvas of a manifest: index, id, label, image service (Image API version and "
+    "compliance level) and the image URL the worker would download, or why the canvas is "
+    "skipped. Only the manifest and info.json are requested. "
+    f"Exit {ExitCode.INVALID:d} when no canvas has an image to fetch."
+)
+
+
+def _add_image_urls(p: argparse.ArgumentParser) -> None:
+    """The arguments of `barnacle image-urls` (and of `pages`, its old name)."""
+    p.add_argument("source", metavar="URL|FILE", help="manifest URL or .json file")
+    p.add_argument("--size", default=IMAGE_SIZE, type=iiif_size, help="IIIF size, as for ocr")
+    p.add_argument("--json", action="store_true", help="print the plan as JSON")
+    add_http_options(p)
+    p.set_defaults(func=cmd_image_urls)
+
+
 def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("validate", help="check an IIIF manifest or collection (URL or file)")
     p.add_argument("source", metavar="URL|FILE")
@@ -88,19 +106,15 @@ def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
     add_http_options(p)
     p.set_defaults(func=cmd_validate)
 
-    p = sub.add_parser(
-        "pages",
-        help="dry run: per canvas, the image service and the exact URL the worker would fetch",
-        description="For each canvas of a manifest: index, id, label, image service (Image "
-        "API version and compliance level) and the image URL the worker would download, or "
-        "why the canvas is skipped. Only the manifest and info.json are requested. Exit 1 "
-        "when no canvas has an image to fetch.",
+    _add_image_urls(
+        sub.add_parser(
+            "image-urls",
+            help="dry run: per canvas, the image service and the exact URL the worker would fetch",
+            description=IMAGE_URLS_DESCRIPTION,
+        )
     )
-    p.add_argument("source", metavar="URL|FILE", help="manifest URL or .json file")
-    p.add_argument("--size", default=IMAGE_SIZE, type=iiif_size, help="IIIF size, as for ocr")
-    p.add_argument("--json", action="store_true", help="print the plan as JSON")
-    add_http_options(p)
-    p.set_defaults(func=cmd_pages)
+    # Its old name, kept for scripts: added without help=, so `barnacle --help` does not list it.
+    _add_image_urls(sub.add_parser("pages", description=IMAGE_URLS_DESCRIPTION))
 
     p = sub.add_parser(
         "fetch-collection", help="snapshot SOURCE (collection/manifest URL, .json, .txt, .csv)"

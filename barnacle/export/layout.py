@@ -18,8 +18,10 @@ from __future__ import annotations
 from pathlib import Path
 from urllib.parse import urljoin
 
+from barnacle.defaults import PUBLISH_URL
+
 FORMATS: tuple[str, ...] = ("alto", "hocr", "page", "text", "iiif")
-DEFAULT_PUBLISH_URL = "http://127.0.0.1:8183/iiif/"
+DEFAULT_PUBLISH_URL = PUBLISH_URL
 ERRORS_SUFFIX = ".errors.jsonl"
 
 

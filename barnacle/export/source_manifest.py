@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from barnacle.defaults import CACHE_DIR
 from barnacle.images.cache import ImageCache
 from barnacle.worker.manifest_source import MANIFEST_SUFFIX
 
@@ -33,10 +34,10 @@ def cached_manifest(url: str, cache_dir: Path) -> dict[str, Any]:
 
 def run_cache_dir(run_dir: Path) -> Path:
     """The cache a run used: CACHE_DIR from its metadata.json (make run records it), else
-    `cache` (make's default), both relative to the working directory as make runs."""
+    CACHE_DIR (make's default), both relative to the working directory as make runs."""
     try:
         meta = json.loads((run_dir / "metadata.json").read_text())
         value = (meta.get("make_variables") or {}).get("CACHE_DIR")
     except (OSError, json.JSONDecodeError, AttributeError):
         value = None
-    return Path(value) if isinstance(value, str) and value else Path("cache")
+    return Path(value) if isinstance(value, str) and value else Path(CACHE_DIR)

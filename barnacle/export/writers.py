@@ -9,6 +9,7 @@ from pathlib import Path
 from pydantic import BaseModel
 
 from barnacle.atomic import atomic_write_bytes, atomic_write_text
+from barnacle.defaults import CACHE_DIR
 from barnacle.encodable import replace_unencodable
 from barnacle.export import layout
 from barnacle.export.geometry import geometry_problems
@@ -18,7 +19,7 @@ from barnacle.export.records import ManifestRecords
 
 class ExportOptions(BaseModel):
     publish_url: str = layout.DEFAULT_PUBLISH_URL
-    cache_dir: Path = Path("cache")
+    cache_dir: Path = Path(CACHE_DIR)
 
 
 class FormatResult(BaseModel):

@@ -12,7 +12,7 @@ from barnacle.iiif.image_api import (
     clamp_size,
 )
 from barnacle.iiif.labels import best_label
-from barnacle.iiif.load import detect_version, parse_manifest, parse_resource
+from barnacle.iiif.load import detect_version, manifest_from_json, parse_resource
 from barnacle.iiif.pages import ManifestPages, MemberRef, PageImage
 
 __all__ = [
@@ -27,6 +27,6 @@ __all__ = [
     "check_size",
     "clamp_size",
     "detect_version",
-    "parse_manifest",
+    "manifest_from_json",
     "parse_resource",
 ]

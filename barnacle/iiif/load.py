@@ -74,7 +74,9 @@ def parse_resource(data: Any) -> Manifest | Collection:
         ) from err
 
 
-def parse_manifest(data: Any) -> Manifest:
+def manifest_from_json(data: Any) -> Manifest:
+    """The Manifest model (v2 or v3) of a manifest's JSON; IIIFError when it is invalid or a
+    Collection."""
     resource = parse_resource(data)
     if not isinstance(resource, (v2.Manifest, v3.Manifest)):
         raise IIIFError("expected a Manifest but this is a Collection")

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from PIL import Image
 
+from barnacle.defaults import BATCH_SIZE, DEVICE, PRECISION, THREADS
 from barnacle.ocr.device import check_device_available, kraken_device
 from barnacle.ocr.errors import OcrError
 from barnacle.ocr.identity import ModelIdentity
@@ -96,13 +97,13 @@ class KrakenEngine:
         self,
         model_path: Path | str,
         *,
-        device: str = "cpu",
-        threads: int = 1,
+        device: str = DEVICE,
+        threads: int = THREADS,
         segmentation_model_path: Path | str | None = None,
-        batch_size: int = 1,
+        batch_size: int = BATCH_SIZE,
         line_workers: int = 0,
         text_direction: str = "horizontal-lr",
-        precision: str = "32-true",
+        precision: str = PRECISION,
         segmentation_cache: SegmentationCache | None = None,
     ) -> None:
         if threads < 1:

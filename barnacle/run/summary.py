@@ -24,7 +24,11 @@ from barnacle.run.layout import ocr_dir, read_manifests
 from barnacle.run.manifest_stats import Page, read_pages, read_stats
 from barnacle.run.status import RunStatus, run_status
 
-CACHE_DIR = ".summary-cache"
+# Where `make summary` keeps the page figures it read from each file, with the file's size and
+# mtime, to reuse while those are unchanged (named apart from the image cache, CACHE_DIR).
+# Runs summarised before kept them in `.summary-cache`: no longer read, they are worked out
+# anew from the files.
+PAGE_FIGURES_DIR = ".summary-page-figures"
 
 
 def _stamp(path: Path) -> list[int]:
@@ -117,7 +121,7 @@ def summarize(run_dir: Path, status: RunStatus | None = None) -> dict[str, Any]:
     status = status or run_status(run_dir)
     _finished.clear()  # read afresh; the chart drawn after this summary reuses what is read
     folder = ocr_dir(run_dir)
-    cache = run_dir / CACHE_DIR
+    cache = run_dir / PAGE_FIGURES_DIR
     pages: list[Page] = []
     per_manifest: dict[str, list[float]] = defaultdict(list)
     errors_by_reason: Counter[str] = Counter()
@@ -216,7 +220,7 @@ def timeline(run_dir: Path) -> list[tuple[float, str]]:
     points = []
     for path in ocr_dir(run_dir).glob("*.jsonl*"):
         if path.name.endswith((".jsonl", ".jsonl.part")):
-            points += [(t, host) for t, _, host, _ in pages_of(path, run_dir / CACHE_DIR)]
+            points += [(t, host) for t, _, host, _ in pages_of(path, run_dir / PAGE_FIGURES_DIR)]
     return sorted(points)
 
 

@@ -18,9 +18,14 @@ from pathlib import Path
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 from barnacle.atomic import atomic_write_text
+from barnacle.defaults import SAMPLE_PORT
 from barnacle.sample.app import create_app
 from barnacle.sample.image_api import DEFAULT_MAX_SIZE
 from barnacle.serving import serve_until_stopped
+
+# How often the server thread of serve_sample looks for a shutdown request: leaving the block
+# waits up to this long, at the end of every test that serves the samples.
+STOP_POLL_S = 0.02
 
 
 class QuietRequestHandler(WSGIRequestHandler):
@@ -65,7 +70,7 @@ def serve_sample(
     server = make_sample_server(data_dir, host, port, delay_s=delay_s, max_size=max_size)
     thread = threading.Thread(
         target=server.serve_forever,
-        kwargs={"poll_interval": 0.1},
+        kwargs={"poll_interval": STOP_POLL_S},
         daemon=True,
         name=f"sample-iiif-{server.server_port}",
     )
@@ -90,7 +95,9 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         "and an Image API 2.1/3.0 server) until Ctrl-C.",
     )
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (127.0.0.1)")
-    parser.add_argument("--port", type=int, default=8182, help="port (8182; 0: any free port)")
+    parser.add_argument(
+        "--port", type=int, default=SAMPLE_PORT, help=f"port ({SAMPLE_PORT}; 0: any free port)"
+    )
     parser.add_argument(
         "--data-dir",
         type=Path,

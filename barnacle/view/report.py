@@ -16,7 +16,7 @@ from urllib.parse import urlencode
 
 from barnacle.run.layout import ocr_dir, read_manifests
 from barnacle.run.status import STATE_LABELS, manifest_state, run_status
-from barnacle.run.summary import CACHE_DIR, pages_of, summarize
+from barnacle.run.summary import PAGE_FIGURES_DIR, pages_of, summarize
 from barnacle.view.search_index import SearchIndex
 
 ROW_STATES = {  # a manifest's state in its row: short, the status table says it in full
@@ -67,7 +67,7 @@ def report_data(run_dir: Path, index: SearchIndex) -> dict[str, Any]:
     figures = index.manifest_figures()
     folder = ocr_dir(run_dir)
     names = set(p.name for p in folder.iterdir()) if folder.is_dir() else set()
-    cache = run_dir / CACHE_DIR
+    cache = run_dir / PAGE_FIGURES_DIR
     rows = []
     for number, row in enumerate(read_manifests(run_dir), 1):
         sha1, url = row["sha1"], row["manifest_url"]

@@ -147,7 +147,7 @@ def _records(path: Path) -> Iterator[dict[str, Any]]:
 
 
 @dataclass
-class ParsedManifest:
+class RecordRows:
     """The rows of one JSONL, ready to insert (made in a worker process for big builds)."""
 
     size: int
@@ -158,8 +158,9 @@ class ParsedManifest:
     empty_pages: int
 
 
-def parse_manifest(path: Path) -> ParsedManifest:
-    """Read a finished JSONL into index rows; TornRecord names the first bad line."""
+def read_record_rows(path: Path) -> RecordRows:
+    """Read a finished JSONL (page records) into search-index rows; TornRecord names the first
+    bad line."""
     stat = path.stat()
     pages: list[tuple[Any, ...]] = []
     rows: list[tuple[Any, ...]] = []
@@ -198,19 +199,19 @@ def parse_manifest(path: Path) -> ParsedManifest:
                     json.dumps(words, separators=(",", ":")) if words else None,
                 )
             )
-    return ParsedManifest(
+    return RecordRows(
         stat.st_size, stat.st_mtime_ns, pages, rows, total / count if count else None, empty
     )
 
 
-def _parse_or_error(path: Path) -> ParsedManifest | TornRecord:
+def _parse_or_error(path: Path) -> RecordRows | TornRecord:
     try:
-        return parse_manifest(path)
+        return read_record_rows(path)
     except TornRecord as err:
         return err
 
 
-def _parse_all(paths: list[Path]) -> Iterator[ParsedManifest | TornRecord]:
+def _parse_all(paths: list[Path]) -> Iterator[RecordRows | TornRecord]:
     """Parsed manifests in order; on every CPU when there are many (the first build)."""
     if len(paths) < 8:
         yield from map(_parse_or_error, paths)
@@ -277,7 +278,7 @@ class SearchIndex:
         if todo and announce is not None:
             announce(len(todo))
         done: list[str] = []
-        batch: list[tuple[ParsedManifest, dict[str, str]]] = []
+        batch: list[tuple[RecordRows, dict[str, str]]] = []
         for (_, row), parsed in zip(todo, _parse_all([p for p, _ in todo]), strict=True):
             if isinstance(parsed, TornRecord):
                 if strict:
@@ -309,21 +310,21 @@ class SearchIndex:
 
     def index_manifest(self, path: Path, sha1: str, url: str, label: str = "") -> None:
         """(Re)index one finished JSONL (read and checked whole before the index is touched)."""
-        self.store(parse_manifest(path), sha1, url, label)
+        self.store(read_record_rows(path), sha1, url, label)
 
-    def _store_batch(self, batch: list[tuple[ParsedManifest, dict[str, str]]]) -> list[str]:
+    def _store_batch(self, batch: list[tuple[RecordRows, dict[str, str]]]) -> list[str]:
         """Several manifests in one transaction (a first build: thousands of small ones)."""
         with self._write, self.db:
             for parsed, row in batch:
                 self._replace(parsed, row["sha1"], row["manifest_url"], row.get("label", ""))
         return [row["sha1"] for _, row in batch]
 
-    def store(self, parsed: ParsedManifest, sha1: str, url: str, label: str) -> None:
+    def store(self, parsed: RecordRows, sha1: str, url: str, label: str) -> None:
         """Replace a manifest's rows in one transaction: readers see the old or the new."""
         with self._write, self.db:
             self._replace(parsed, sha1, url, label)
 
-    def _replace(self, parsed: ParsedManifest, sha1: str, url: str, label: str) -> None:
+    def _replace(self, parsed: RecordRows, sha1: str, url: str, label: str) -> None:
         """A manifest's rows, dropped and written again (inside the caller's transaction)."""
         db = self.db
         self._drop(sha1)

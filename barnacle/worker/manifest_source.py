@@ -7,7 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from barnacle.http_client import FetchError, get_json
-from barnacle.iiif import ManifestPages, parse_manifest
+from barnacle.iiif import ManifestPages, manifest_from_json
 from barnacle.iiif.load import first_canvases
 from barnacle.images import ImageCache
 
@@ -51,4 +51,4 @@ def load_manifest(url: str, cache: ImageCache, max_pages: int | None = None) -> 
         del copy
     if max_pages:
         data = first_canvases(data, max_pages)
-    return parse_manifest(data).pages()
+    return manifest_from_json(data).pages()

@@ -14,6 +14,7 @@ import warnings
 from pathlib import Path
 from typing import Any
 
+from barnacle.defaults import BATCH_SIZE, PRECISION
 from barnacle.hashing import file_sha256
 from barnacle.images import ImageError, open_image, set_max_image_pixels
 from barnacle.pause_points import pause_point
@@ -39,8 +40,8 @@ def init_engine(
     max_image_pixels: int | None,
     child: bool = True,
     *,
-    precision: str = "32-true",
-    batch_size: int = 1,
+    precision: str = PRECISION,
+    batch_size: int = BATCH_SIZE,
     segmentation_cache: str | None = None,
 ) -> None:
     """Load the models once for every page this process will do (a pool initializer, or

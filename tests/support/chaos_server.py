@@ -47,6 +47,8 @@ from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from support.threaded_http import STOP_POLL_S
+
 FaultKind = Literal["latency", "status", "reset", "truncate", "html", "lie_size", "stall"]
 
 LONGEST_STALL = 600.0  # seconds; a stall "until released" ends at the latest after this
@@ -430,7 +432,12 @@ def chaos_server(upstream: str, rules: Iterable[Rule] = (), port: int = 0) -> It
     chaos.add(*rules)
     server = _QuietServer(("127.0.0.1", port), _handler(chaos))
     chaos.base = f"http://127.0.0.1:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, daemon=True, name="chaos-server")
+    thread = threading.Thread(
+        target=server.serve_forever,
+        kwargs={"poll_interval": STOP_POLL_S},
+        daemon=True,
+        name="chaos-server",
+    )
     thread.start()
     try:
         yield chaos

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from support import iiif_docs as docs
 from support.scripted_server import ScriptedServer
+from support.threaded_http import tcp_listener
 
 
 def closed_port() -> int:
@@ -39,33 +40,19 @@ class HangingUp:
 def hanging_up_server() -> Iterator[HangingUp]:
     """A HangingUp server; `accepted` counts the connections made to it (each is counted
     before it is reset, so a client that saw the reset has been counted)."""
-    listener = socket.create_server(("127.0.0.1", 0))
-    state = HangingUp(port=int(listener.getsockname()[1]))
+    state = HangingUp(port=0)
     lock = threading.Lock()
 
-    def serve() -> None:
-        while True:
-            try:
-                connection, _ = listener.accept()
-            except OSError:
-                return
-            with lock:
-                state.accepted += 1
-            # SO_LINGER 0: close sends a reset, as a server process that dies would.
-            connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-            connection.close()
+    def hang_up(connection: socket.socket) -> None:
+        with lock:
+            state.accepted += 1
+        # SO_LINGER 0: close sends a reset, as a server process that dies would.
+        connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        connection.close()
 
-    thread = threading.Thread(target=serve, daemon=True)
-    thread.start()
-    try:
+    with tcp_listener(hang_up) as port:
+        state.port = port
         yield state
-    finally:
-        try:
-            listener.shutdown(socket.SHUT_RDWR)  # wakes the accept() on Linux
-        except OSError:
-            pass
-        listener.close()
-        thread.join(timeout=5)
 
 
 def serve_dead_host_book(server: ScriptedServer, name: str, pages: int, image_base: str) -> str:

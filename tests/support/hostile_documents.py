@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import socket
 import struct
-import threading
 import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -19,6 +18,7 @@ from functools import cache
 from support import iiif_docs as docs
 from support.fast_pages import image_path, page_png, serve_fast_book
 from support.scripted_server import Response, ScriptedServer
+from support.threaded_http import tcp_listener
 
 BOMB_SIDE = 20_000
 BOMB_PATH = "/iiif/huge/full/3000,/0/default.jpg"  # what a level-1 service is asked (`w,`)
@@ -47,26 +47,19 @@ def bomb_png(side: int = BOMB_SIDE) -> bytes:
 def tcp_server(greeting: bytes | None) -> Iterator[int]:
     """A TCP port that is not HTTP: it sends `greeting` and hangs up, or (None) accepts and
     never says a word. Yields the port."""
-    listener = socket.create_server(("127.0.0.1", 0))
     held: list[socket.socket] = []
 
-    def serve() -> None:
-        while True:
-            try:
-                connection, _ = listener.accept()
-            except OSError:
-                return
-            if greeting is None:
-                held.append(connection)
-            else:
-                connection.sendall(greeting)
-                connection.close()
+    def answer(connection: socket.socket) -> None:
+        if greeting is None:
+            held.append(connection)
+        else:
+            connection.sendall(greeting)
+            connection.close()
 
-    threading.Thread(target=serve, daemon=True).start()
     try:
-        yield listener.getsockname()[1]
+        with tcp_listener(answer) as port:
+            yield port
     finally:
-        listener.close()
         for connection in held:
             connection.close()
 

@@ -25,6 +25,18 @@ def make(*args: str, env: dict[str, str] | None = None, timeout: float = 600) ->
     return done.stdout
 
 
+def try_make(*args: str) -> subprocess.CompletedProcess[str]:
+    """`make ARGS` in the repository, its exit status and output returned as they are (for
+    tests of what make refuses); the venv stamp is taken as up to date."""
+    return subprocess.run(
+        ["make", "--no-print-directory", "-o", ".venv/.barnacle-installed", *args],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
 def run_records(run_dir: Path) -> dict[str, list[dict]]:
     """Every finished output file of a run: file name -> its records."""
     return {
