@@ -25,6 +25,7 @@ from barnacle.listing.manifest_table import manifest_sha1
 from barnacle.sample.image_api import ImageServer, Reply
 from barnacle.view.viewer import mirador_dir
 
+from support.drawn_boxes import frame_server
 from support.threaded_http import local_server, serve_in_thread
 from support.view_runs import (
     CANVAS_H,
@@ -170,6 +171,7 @@ def test_report_and_viewer_in_chromium(tmp_path: Path) -> None:
             assert text in dom or escaped in dom, f"OCR line missing from Mirador: {text}"
         assert "Book 0" in dom
         picture = tmp_path / "view-page.png"
-        _chromium(page, f"--screenshot={picture}", budget_ms=40000)  # let OpenSeadragon settle
+        with frame_server(page) as framed:  # drawn as a browser window shows it (frame_server)
+            _chromium(framed, f"--screenshot={picture}", budget_ms=40000)  # OpenSeadragon settles
         assert picture.stat().st_size > 1000
         _keep(picture)
