@@ -154,3 +154,63 @@ def test_real_page_same_lines_baselines_and_text() -> None:
         deltas = np.abs(np.array(ours.baseline) - np.array(theirs.baseline))
         assert deltas.max() <= 1
     assert fast.text == own.text
+
+
+def page_features(shape: tuple[int, int]) -> np.ndarray:
+    """A seam-carving feature map as kraken's vec_lines makes it, from the top of a sample
+    page scaled to the heatmap's width."""
+    from PIL import Image
+    from skimage.filters import sobel
+
+    with Image.open(SAMPLE_PAGE) as image:
+        height = round(image.height * shape[1] / image.width)
+        gray = np.array(image.convert("L").resize((shape[1], height)))[: shape[0]]
+    return np.asarray(gaussian_filter(sobel(gray), 0.5))
+
+
+def polygons(baselines: list[list[list[int]]], feats: np.ndarray) -> list[list[int] | None]:
+    from kraken.lib.segmentation import calculate_polygonal_environment
+
+    found = [
+        calculate_polygonal_environment(
+            baselines=[line], im_feats=feats, suppl_obj=baselines[:i] + baselines[i + 1 :]
+        )[0]
+        for i, line in enumerate(baselines)
+    ]
+    return [None if polygon is None else np.asarray(polygon).tolist() for polygon in found]
+
+
+def test_line_polygons_are_the_same() -> None:
+    heatmap = network_output()
+    baselines = kraken_lines(heatmap)
+    # a level line from the left edge (kraken's ray arithmetic meets 0 * inf there)
+    baselines.append([[0, heatmap.shape[1] - 12], [60, heatmap.shape[1] - 12]])
+    feats = page_features(heatmap.shape[1:])
+    own = polygons(baselines, feats)
+    assert fast_postprocess.install("cpu", enabled=True)
+    fast = polygons(baselines, feats)
+    assert sum(p is not None for p in own) >= 4
+    assert fast == own
+
+
+def test_line_regions_match_kraken_on_many_lines() -> None:
+    """barnacle's calc_roi against kraken's _calc_roi directly, every line of the cached
+    network output and of two synthetic pages, with a region as a supplementary boundary."""
+    from kraken.lib import segmentation
+
+    from barnacle.ocr.fast_postprocess.line_region import calc_roi
+
+    for heatmap in (network_output(), synthetic_heatmap(8), synthetic_heatmap(9)):
+        baselines = kraken_lines(heatmap)
+        height, width = heatmap.shape[1:]
+        bounds = np.array((width, height), dtype=float) - 1
+        region = [[5, 5], [width // 2, 5], [width // 2, height // 3], [5, height // 3], [5, 5]]
+        for i, line in enumerate(baselines):
+            points = np.array(line, dtype=float)
+            lengths = np.linalg.norm(np.diff(points.T), axis=0)
+            p_dir = np.mean(np.diff(points.T) * lengths / lengths.sum(), axis=1)
+            p_dir = p_dir / np.sqrt(np.sum(p_dir**2))
+            others = baselines[:i] + baselines[i + 1 :]
+            expected = segmentation._calc_roi(points, bounds, others, [region], p_dir)
+            ours = calc_roi(points, bounds, others, [region], p_dir)
+            assert all(np.array_equal(a, b) for a, b in zip(ours, expected, strict=True))

@@ -2,10 +2,12 @@
 checked substitution in `kraken.lib.segmentation`.
 
 kraken 7.1.1's `vectorize_lines` reads the ridge filter as `filters.sato` from that module's
-global `filters` (skimage.filters; nothing else there uses it). `install` puts a stand-in
-there whose `sato`, for exactly the call kraken makes, runs barnacle's equivalent filter and
-otherwise hands over to skimage's. For any other kraken version, or with
-BARNACLE_FAST_POSTPROCESS=0, kraken's own code runs untouched (and the log says why).
+global `filters` (skimage.filters; nothing else there uses it), and
+`calculate_polygonal_environment` calls the module's `_calc_roi` for each line. `install` puts
+a stand-in for `filters` there whose `sato`, for exactly the call kraken makes, runs barnacle's
+equivalent filter (otherwise skimage's), and barnacle's `calc_roi` in place of `_calc_roi`.
+For any other kraken version, or with BARNACLE_FAST_POSTPROCESS=0, kraken's own code runs
+untouched (and the log says why).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from barnacle.ocr.fast_postprocess.line_region import calc_roi
 from barnacle.ocr.fast_postprocess.ridge_filter import sato_white_ridges
 from barnacle.ocr.identity import kraken_version
 
@@ -26,6 +29,8 @@ log = logging.getLogger(__name__)
 KRAKEN_VERSION = "7.1.1"
 # Set to 0 (or off, no, false) to run kraken's own post-processing.
 SWITCH = "BARNACLE_FAST_POSTPROCESS"
+# kraken's own functions while barnacle's stand in for them.
+_KRAKEN_OWN: dict[str, Any] = {}
 
 
 class RidgeFilters:
@@ -72,6 +77,9 @@ def install(device: str = "cpu", enabled: bool | None = None) -> bool:
     current = segmentation.filters
     original = current.original if isinstance(current, RidgeFilters) else current
     segmentation.filters = RidgeFilters(original, device)
+    if segmentation._calc_roi is not calc_roi:
+        _KRAKEN_OWN["_calc_roi"] = segmentation._calc_roi
+        segmentation._calc_roi = calc_roi
     return True
 
 
@@ -82,10 +90,12 @@ def uninstall() -> None:
     current = segmentation.filters
     if isinstance(current, RidgeFilters):
         segmentation.filters = current.original
+    if "_calc_roi" in _KRAKEN_OWN:
+        segmentation._calc_roi = _KRAKEN_OWN.pop("_calc_roi")
 
 
 def installed() -> bool:
-    """Whether barnacle's ridge filter is what kraken's vectorisation calls now."""
+    """Whether barnacle's ridge filter and line regions are what kraken calls now."""
     from kraken.lib import segmentation
 
-    return isinstance(segmentation.filters, RidgeFilters)
+    return isinstance(segmentation.filters, RidgeFilters) and segmentation._calc_roi is calc_roi
