@@ -39,7 +39,8 @@ def ray_page_edges(points: np.ndarray, direction: np.ndarray, aabb: np.ndarray) 
     if np.any((t_min < 0) & (t_max < 0)):
         raise ValueError("min() arg is an empty sequence")  # what kraken's min() raises
     t = np.where(t_min >= 0, np.where(t_max >= 0, np.minimum(t_min, t_max), t_min), t_max)
-    return (points + direction * t[:, None]).astype("int")
+    edges: np.ndarray = (points + direction * t[:, None]).astype("int")
+    return edges
 
 
 def _interpolated(line: np.ndarray) -> np.ndarray:
