@@ -81,6 +81,14 @@ def test_ridge_filter_matches_skimage_on_synthetic_heatmaps(seed: int) -> None:
     assert_same_ridges(heatmap[2])
 
 
+@pytest.mark.parametrize("shape", [(1, 1), (3, 5), (7, 200), (130, 2), (65, 129)])
+def test_ridge_filter_matches_skimage_on_odd_shapes(shape: tuple[int, int]) -> None:
+    """Maps smaller than a kernel or a block, or not a multiple of one."""
+    values = np.random.default_rng(0).random(shape).astype(np.float32)
+    expected = skimage_filters.sato(values, black_ridges=False, mode="constant")
+    assert np.abs(sato_white_ridges(values) - expected).max() < 1e-6
+
+
 def kraken_lines(heatmap: np.ndarray) -> list[list[list[int]]]:
     from kraken.lib.segmentation import vectorize_lines
 
