@@ -57,9 +57,10 @@ def enabled_by_environment() -> bool:
 
 
 def install(device: str = "cpu", enabled: bool | None = None) -> bool:
-    """Put barnacle's ridge filter into kraken's baseline vectorisation for this process
-    (on `device`) when kraken is 7.1.1 and it is enabled (None: as the environment says);
-    otherwise leave or put back kraken's own. True when barnacle's filter is in place."""
+    """Put barnacle's ridge filter (on `device`) and line regions into kraken's baseline
+    post-processing for this process when kraken is 7.1.1 and it is enabled (None: as the
+    environment says); otherwise leave or put back kraken's own. True when barnacle's are in
+    place."""
     from kraken.lib import segmentation
 
     if enabled is None:
@@ -84,7 +85,8 @@ def install(device: str = "cpu", enabled: bool | None = None) -> bool:
 
 
 def uninstall() -> None:
-    """kraken's own ridge filter back in place (nothing to do when it already is)."""
+    """kraken's own ridge filter and line regions back in place (nothing to do when they
+    already are)."""
     from kraken.lib import segmentation
 
     current = segmentation.filters
