@@ -51,6 +51,8 @@ def test_bench_gpu_runs_on_the_cpu(tmp_path: Path) -> None:
             "2",
             "--pages",
             "2",
+            "--pages-per-process",
+            "1",
             "--tiny",
             "--cpu-workers",
             "1",
@@ -72,4 +74,7 @@ def test_bench_gpu_runs_on_the_cpu(tmp_path: Path) -> None:
         ("cpux2", 2, 2),
     ]
     assert all(f["pages_per_hour"] > 0 and f["cer_vs_cpu"] == 0 for f in figures)
+    assert figures[0]["steady_pages_per_hour"] > 0  # the 2nd page of 1 process: start-up left out
+    header = done.stdout.splitlines()[1]
+    assert "steady/h" in header and done.stdout.index("cpux2") > done.stdout.index(header)
     assert figures[1]["gpu_util_mean"] is None  # no GPU sampled on the CPU

@@ -17,6 +17,7 @@ from PIL import Image
 from barnacle.defaults import BATCH_SIZE, DEVICE, PRECISION, THREADS
 from barnacle.ocr.device import check_device_available, kraken_device
 from barnacle.ocr.errors import OcrError
+from barnacle.ocr.fast_postprocess import install as install_fast_postprocess
 from barnacle.ocr.identity import ModelIdentity
 from barnacle.ocr.result import OcrLine, OcrTimings, PageOcr, Point
 from barnacle.ocr.segmentation_cache import SegmentationCache, segmentation_key
@@ -90,7 +91,9 @@ class KrakenEngine:
     line_workers: kraken's line-extraction worker processes (0 = in this process, which
     suits one-core SLURM tasks). precision: kraken's (32-true, bf16-mixed, ...).
     segmentation_cache: where page segmentations are kept for reuse (None: not kept).
-    Raises OcrError when a model cannot be loaded.
+    fast_postprocess: barnacle's equivalent, faster ridge filter in kraken 7.1.1's baseline
+    post-processing, on `device` (None: unless BARNACLE_FAST_POSTPROCESS=0; other kraken
+    versions always run their own). Raises OcrError when a model cannot be loaded.
     """
 
     def __init__(
@@ -105,6 +108,7 @@ class KrakenEngine:
         text_direction: str = "horizontal-lr",
         precision: str = PRECISION,
         segmentation_cache: SegmentationCache | None = None,
+        fast_postprocess: bool | None = None,
     ) -> None:
         if threads < 1:
             raise OcrError(f"threads must be at least 1, not {threads}")
@@ -141,6 +145,7 @@ class KrakenEngine:
         self._seg_config = SegmentationInferenceConfig(text_direction=text_direction, **common)
         self._rec_config = RecognitionInferenceConfig(num_line_workers=line_workers, **common)
         self._segmenter = self._load(SegmentationTaskModel, self.segmentation_model_path)
+        self.fast_postprocess = install_fast_postprocess(device, fast_postprocess)
         self._recogniser = self._load(RecognitionTaskModel, self.model_path)
         self.model = ModelIdentity.of(self.model_path)
         self.segmentation_model = ModelIdentity.of(self.segmentation_model_path)
