@@ -18,6 +18,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from barnacle.defaults import DEVICE
+
 if TYPE_CHECKING:
     import torch
 
@@ -100,7 +102,7 @@ def _hessian_tubeness(image: torch.Tensor, sigma: int) -> torch.Tensor:
     return (sigma**2) * largest.clamp_min(0)
 
 
-def sato_white_ridges(image: np.ndarray, device: str = "cpu") -> np.ndarray:
+def sato_white_ridges(image: np.ndarray, device: str = DEVICE) -> np.ndarray:
     """`skimage.filters.sato(image, black_ridges=False, mode='constant')` of a 2-D map, in
     float32, computed on `device` ('cpu' or 'cuda[:N]')."""
     import torch

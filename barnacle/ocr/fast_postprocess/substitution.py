@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from barnacle.defaults import DEVICE
 from barnacle.ocr.fast_postprocess.line_region import calc_roi
 from barnacle.ocr.fast_postprocess.ridge_filter import sato_white_ridges
 from barnacle.ocr.identity import kraken_version
@@ -56,7 +57,7 @@ def enabled_by_environment() -> bool:
     return os.environ.get(SWITCH, "1").strip().lower() not in ("0", "off", "no", "false")
 
 
-def install(device: str = "cpu", enabled: bool | None = None) -> bool:
+def install(device: str = DEVICE, enabled: bool | None = None) -> bool:
     """Put barnacle's ridge filter (on `device`) and line regions into kraken's baseline
     post-processing for this process when kraken is 7.1.1 and it is enabled (None: as the
     environment says); otherwise leave or put back kraken's own. True when barnacle's are in
