@@ -94,6 +94,8 @@ def test_make_export_takes_commas_or_spaces(formats: str, tmp_path: Path) -> Non
         ["image-urls", URL],
         ["pages", URL],
         ["submit-array", "{tmp}", "--dry-run"],
+        ["cache-size"],
+        ["clean-cache", "{tmp}"],
     ],
 )
 def test_every_command_checks_the_size_at_its_start(command: list[str], tmp_path: Path) -> None:

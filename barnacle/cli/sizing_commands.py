@@ -7,7 +7,7 @@ import json
 import re
 from pathlib import Path
 
-from barnacle.cli.common import add_http_options, configure_http, fail
+from barnacle.cli.common import add_http_options, configure_http, fail, iiif_size
 from barnacle.defaults import ARRAY_THROTTLE, CACHE_DIR, IMAGE_SIZE, ExitCode
 
 
@@ -135,7 +135,6 @@ def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
     add_http_options(p)
     p.set_defaults(func=cmd_plan)
 
-    size_help = f"IIIF image size the run asks for (default {IMAGE_SIZE}): plans its requests"
     p = sub.add_parser(
         "cache-size",
         help="files and bytes in the shared cache, by kind, and the images of a run",
@@ -143,9 +142,8 @@ def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
         "segmentations, downloads in progress). With --run, the page images of that run's "
         "finished manifests (what clean-cache removes) and those its other manifests need.",
     )
-    p.add_argument("--cache-dir", default=CACHE_DIR, help=f"default {CACHE_DIR}")
+    _add_cache_options(p)
     p.add_argument("--run", metavar="RUN_DIR", help="also count the images of runs/<RUN>")
-    p.add_argument("--size", default=IMAGE_SIZE, help=size_help)
     p.set_defaults(func=cmd_cache_size)
 
     p = sub.add_parser(
@@ -158,7 +156,18 @@ def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
         "and segmentations.",
     )
     p.add_argument("run_dir", metavar="RUN_DIR", help="runs/<RUN> with manifests.tsv")
-    p.add_argument("--cache-dir", default=CACHE_DIR, help=f"default {CACHE_DIR}")
-    p.add_argument("--size", default=IMAGE_SIZE, help=size_help)
+    _add_cache_options(p)
     p.add_argument("--dry-run", action="store_true", help="count, remove nothing")
     p.set_defaults(func=cmd_clean_cache)
+
+
+def _add_cache_options(p: argparse.ArgumentParser) -> None:
+    """--cache-dir and --size (checked here, as every command that takes it) of cache-size
+    and clean-cache: the size recomputes the requests of the manifests not finished."""
+    p.add_argument("--cache-dir", default=CACHE_DIR, help=f"default {CACHE_DIR}")
+    p.add_argument(
+        "--size",
+        default=IMAGE_SIZE,
+        type=iiif_size,
+        help=f"IIIF image size the run asks for (default {IMAGE_SIZE}): plans its requests",
+    )
