@@ -276,6 +276,17 @@ evaluate: | $(STAMP) ## CER/WER of runs/<RUN> (and COMPARE) against TRUTH; runs/
 	$(PY) -m barnacle evaluate $(RUN_DIR) $(if $(COMPARE),$(RUNS_DIR)/$(COMPARE)) --truth=$(call shq,$(TRUTH)) \
 	  --json=$(RUN_DIR)/evaluation.json $(EVAL_ARGS)
 
+##@ Improving a model (the quality loop: README, Models)
+# make groundtruth: pages of runs/<RUN> chosen to transcribe
+PAGES ?= $(DEFAULT_PAGES)
+# make groundtruth: seed of the random share of pages
+SEED ?= $(DEFAULT_SEED)
+
+.PHONY: groundtruth
+groundtruth: | $(STAMP) ## choose PAGES pages of runs/<RUN> to transcribe (lowest confidence + random): runs/<RUN>/groundtruth/
+	$(PY) -m barnacle groundtruth $(RUN_DIR) --pages=$(PAGES) --seed=$(SEED) \
+	  $(if $(filter command line environment,$(origin CACHE_DIR)),--cache-dir=$(call shq,$(CACHE_DIR)))
+
 ##@ Export (make export RUN=name [FORMATS="alto iiif"] [PUBLISH_URL=https://host/path/iiif/])
 # One target per manifest and format, each depending on its finished JSONL (a .jsonl.part is
 # not a prerequisite, so an unfinished manifest is not exported): a rerun exports only what

@@ -31,6 +31,10 @@ SAMPLE_PORT = 8182
 VIEW_PORT = 8183
 # Address the run viewer listens on.
 VIEW_HOST = "127.0.0.1"
+# make groundtruth: pages chosen to transcribe, the seed of the random share, and that share.
+GROUNDTRUTH_PAGES = 50
+GROUNDTRUTH_SEED = 1
+GROUNDTRUTH_RANDOM_SHARE = 0.2
 
 
 class ExitCode(IntEnum):
@@ -58,6 +62,8 @@ MAKE_VARIABLES: dict[str, object] = {
     "SAMPLE_PORT": SAMPLE_PORT,
     "VIEW_PORT": VIEW_PORT,
     "HOST": VIEW_HOST,
+    "PAGES": GROUNDTRUTH_PAGES,
+    "SEED": GROUNDTRUTH_SEED,
 }
 
 

@@ -10,7 +10,13 @@ import sys
 from collections.abc import Sequence
 
 from barnacle import __version__
-from barnacle.cli import ocr_commands, output_commands, run_commands, source_commands
+from barnacle.cli import (
+    ocr_commands,
+    output_commands,
+    quality_commands,
+    run_commands,
+    source_commands,
+)
 from barnacle.cli.common import fail
 from barnacle.defaults import ExitCode
 
@@ -21,7 +27,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"barnacle {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for module in (source_commands, ocr_commands, run_commands, output_commands):
+    for module in (source_commands, ocr_commands, run_commands, output_commands, quality_commands):
         module.add_commands(sub)
     return parser
 
