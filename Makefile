@@ -287,6 +287,19 @@ groundtruth: | $(STAMP) ## choose PAGES pages of runs/<RUN> to transcribe (lowes
 	$(PY) -m barnacle groundtruth $(RUN_DIR) --pages=$(PAGES) --seed=$(SEED) \
 	  $(if $(filter command line environment,$(origin CACHE_DIR)),--cache-dir=$(call shq,$(CACHE_DIR)))
 
+# make finetune: the model to start from (a DOI, a path or an installed NAME)
+BASE ?=
+# make finetune: the name the fine-tuned model is installed under (then MODEL=NAME)
+NAME ?=
+# more barnacle finetune options: --max-epochs N --lag N --validation-share F --threads N
+FINETUNE_ARGS ?=
+
+.PHONY: finetune
+finetune: | $(STAMP) ## fine-tune BASE on TRUTH (PAGE/ALTO + images), install it as NAME, compare both on held-out pages
+	@test -n "$(TRUTH)" -a -n "$(BASE)" -a -n "$(NAME)" || { echo "Set TRUTH=<folder> BASE=<DOI, path or name> NAME=<new model>, e.g. make finetune TRUTH=runs/mine/groundtruth BASE=10.5281/zenodo.10592716 NAME=mine-1" >&2; exit 2; }
+	$(PY) -m barnacle finetune --truth=$(call shq,$(TRUTH)) --base=$(call shq,$(BASE)) \
+	  --name=$(call shq,$(NAME)) --device=$(call shq,$(DEVICE)) --seed=$(SEED) $(FINETUNE_ARGS)
+
 ##@ Export (make export RUN=name [FORMATS="alto iiif"] [PUBLISH_URL=https://host/path/iiif/])
 # One target per manifest and format, each depending on its finished JSONL (a .jsonl.part is
 # not a prerequisite, so an unfinished manifest is not exported): a rerun exports only what

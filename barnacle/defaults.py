@@ -35,6 +35,12 @@ VIEW_HOST = "127.0.0.1"
 GROUNDTRUTH_PAGES = 50
 GROUNDTRUTH_SEED = 1
 GROUNDTRUTH_RANDOM_SHARE = 0.2
+# make finetune: the most epochs, epochs without improvement before kraken's early stopping,
+# the share of truth pages held out for validation (and the gate), and the learning rate.
+FINETUNE_MAX_EPOCHS = 50
+FINETUNE_LAG = 5
+FINETUNE_VALIDATION_SHARE = 0.1
+FINETUNE_LEARNING_RATE = 1e-4
 
 
 class ExitCode(IntEnum):

@@ -134,7 +134,10 @@ def cmd_model_list(args: argparse.Namespace) -> int:
         print(f"no models installed in {', '.join(str(r) for r in store_roots())}")
         return ExitCode.OK
     for m in models:
-        print(f"{m.doi or '(DOI unknown)'}\t{printable(m.name or '-')}\t{m.licence or '-'}")
+        origin = m.doi or (
+            f"(fine-tuned from {printable(m.finetuned_from)})" if m.finetuned_from else None
+        )
+        print(f"{origin or '(DOI unknown)'}\t{printable(m.name or '-')}\t{m.licence or '-'}")
         print(f"  {m.path}\n  sha256 {m.sha256}")
     return ExitCode.OK
 

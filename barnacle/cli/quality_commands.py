@@ -8,6 +8,11 @@ from pathlib import Path
 
 from barnacle.cli.common import fail
 from barnacle.defaults import (
+    DEVICE,
+    FINETUNE_LAG,
+    FINETUNE_LEARNING_RATE,
+    FINETUNE_MAX_EPOCHS,
+    FINETUNE_VALIDATION_SHARE,
     GROUNDTRUTH_PAGES,
     GROUNDTRUTH_RANDOM_SHARE,
     GROUNDTRUTH_SEED,
@@ -43,6 +48,33 @@ def cmd_groundtruth(args: argparse.Namespace) -> int:
     return ExitCode.OK
 
 
+def cmd_finetune(args: argparse.Namespace) -> int:
+    """Fine-tune BASE on the truth pages, install it as NAME, compare the two on held-out pages."""
+    from barnacle.finetune import FinetuneError, finetune
+    from barnacle.finetune.install import InstallError
+    from barnacle.finetune.train import TrainingFailed, TrainSettings
+    from barnacle.ocr.errors import OcrError
+    from barnacle.worker.model_ref import ModelNotFound
+
+    settings = TrainSettings(
+        device=args.device,
+        threads=args.threads,
+        max_epochs=args.max_epochs,
+        min_epochs=args.min_epochs,
+        lag=args.lag,
+        seed=args.seed,
+        learning_rate=args.learning_rate,
+    )
+    try:
+        outcome = finetune(Path(args.truth), args.base, args.name, settings, args.validation_share)
+    except (FinetuneError, InstallError, ModelNotFound) as err:
+        return fail(str(err))
+    except (TrainingFailed, OcrError) as err:
+        return fail(str(err), ExitCode.INVALID)
+    print(f"installed {args.name}: {outcome.folder} (use MODEL={args.name})")
+    return ExitCode.OK
+
+
 def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser(
         "groundtruth",
@@ -64,3 +96,43 @@ def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
     )
     p.add_argument("--cache-dir", type=Path, help="the run's image cache (default: the run's)")
     p.set_defaults(func=cmd_groundtruth)
+
+    p = sub.add_parser(
+        "finetune",
+        help="fine-tune a recognition model on transcribed pages, install it as NAME, "
+        "compare it with BASE on held-out pages",
+    )
+    p.add_argument("--truth", required=True, help="folder of PAGE XML or ALTO files with images")
+    p.add_argument("--base", required=True, help="model to start from: DOI, path or NAME")
+    p.add_argument("--name", required=True, help="name of the new model (MODEL=NAME uses it)")
+    p.add_argument("--device", default=DEVICE, help=f"cpu, cuda or cuda:N (default {DEVICE})")
+    p.add_argument("--threads", type=int, default=1, help="torch threads (default 1)")
+    p.add_argument(
+        "--max-epochs",
+        type=int,
+        default=FINETUNE_MAX_EPOCHS,
+        help=f"most epochs (default {FINETUNE_MAX_EPOCHS}; early stopping usually ends sooner)",
+    )
+    p.add_argument("--min-epochs", type=int, default=0, help="epochs before early stopping")
+    p.add_argument(
+        "--lag",
+        type=int,
+        default=FINETUNE_LAG,
+        help=f"epochs without improvement before stopping (default {FINETUNE_LAG})",
+    )
+    p.add_argument(
+        "--validation-share",
+        type=float,
+        default=FINETUNE_VALIDATION_SHARE,
+        help=f"share of pages held out (default {FINETUNE_VALIDATION_SHARE}, at least one)",
+    )
+    p.add_argument(
+        "--learning-rate",
+        type=float,
+        default=FINETUNE_LEARNING_RATE,
+        help=f"default {FINETUNE_LEARNING_RATE}",
+    )
+    p.add_argument(
+        "--seed", type=int, default=GROUNDTRUTH_SEED, help="seed of the page split (default 1)"
+    )
+    p.set_defaults(func=cmd_finetune)
