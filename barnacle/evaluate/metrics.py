@@ -61,7 +61,7 @@ class ErrorCounts(BaseModel):
 
 def graphemes(text: str) -> list[str]:
     """The grapheme clusters of `text`: what a reader counts as characters."""
-    return _GRAPHEME.findall(text)
+    return [match.group() for match in _GRAPHEME.finditer(text)]
 
 
 def words(text: str, split: WordSplit = "whitespace") -> list[str]:

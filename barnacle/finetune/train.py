@@ -57,7 +57,7 @@ class TrainingFailed(RuntimeError):
 def _progress_callback(history: list[EpochScore], say: Callable[[str], None]) -> Any:
     from lightning.pytorch.callbacks import Callback
 
-    class Progress(Callback):  # type: ignore[misc]
+    class Progress(Callback):
         """Prints each epoch's validation CER once its validation has run."""
 
         def on_train_epoch_end(self, trainer: Any, module: Any) -> None:
