@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from PIL import Image
 
 from barnacle.finetune import FinetuneError, finetune
 from barnacle.finetune.install import start_install
@@ -76,7 +77,11 @@ def test_the_loop_on_tiny_pages(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
     assert "held-out page" in out and "all held-out pages (1)" in out
     assert "better than barnacle-demo" in out  # the verdict, either way
     folder = models / "tiny-1"
-    assert sorted(p.name for p in folder.iterdir()) == ["model-card.json", "tiny-1.safetensors"]
+    names = sorted(p.name for p in folder.iterdir())
+    assert names == ["gate.png", "model-card.json", "tiny-1.safetensors"]
+    with Image.open(folder / "gate.png") as chart:  # bars in both models' colours
+        colours = {colour for _, colour in chart.convert("RGB").getcolors(1 << 16) or []}
+    assert {(0x1F, 0x77, 0xB4), (0xFF, 0x7F, 0x0E)} <= colours
     assert [p.name for p in models.iterdir()] == ["tiny-1"]  # no temporary folder left
     card = json.loads((folder / "model-card.json").read_text())
     assert card["base"]["ref"] == "barnacle-demo"

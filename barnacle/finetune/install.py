@@ -1,8 +1,9 @@
 """Installing a fine-tuned model into the models folder `barnacle model` uses (the first store
-root: BARNACLE_MODELS_DIR, else htrmopo's folder) as `<NAME>/`: `<NAME>.safetensors` and
-`model-card.json`. Everything is built in `.<NAME>.tmp-<pid>/` beside it and renamed into place
-at the end, so an interrupted training leaves no half-installed model; a temporary folder left
-by a killed one is removed when training starts again."""
+root: BARNACLE_MODELS_DIR, else htrmopo's folder) as `<NAME>/`: `<NAME>.safetensors`,
+`model-card.json` and `gate.png` (the gate's chart). Everything is built in
+`.<NAME>.tmp-<pid>/` beside it and renamed into place at the end, so an interrupted training
+leaves no half-installed model; a temporary folder left by a killed one is removed when
+training starts again."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from barnacle.models.doi import as_doi
 from barnacle.models.store import FINETUNE_CARD, store_roots
 from barnacle.worker.model_ref import DEMO_MODEL_NAME
 
+GATE_CHART = "gate.png"
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
 
 
@@ -106,7 +108,7 @@ def finish_install(temp: Path, name: str, weights: Path, card: FinetuneCard) -> 
     # the whole folder appears at once (the rename below), so a plain write is enough
     (temp / FINETUNE_CARD).write_text(card.model_dump_json(indent=1) + "\n", encoding="utf-8")
     for path in temp.iterdir():
-        if path.name not in (f"{name}.safetensors", FINETUNE_CARD):
+        if path.name not in (f"{name}.safetensors", FINETUNE_CARD, GATE_CHART):
             shutil.rmtree(path) if path.is_dir() else path.unlink()
     os.rename(temp, folder)
     return folder

@@ -13,7 +13,9 @@ from pydantic import BaseModel
 from barnacle import __version__
 from barnacle.export.kraken_page import kraken_version
 from barnacle.finetune.gate import GateResult, gate_lines, run_gate
+from barnacle.finetune.gate_chart import draw_gate_chart
 from barnacle.finetune.install import (
+    GATE_CHART,
     BaseRef,
     CardPage,
     FinetuneCard,
@@ -120,7 +122,9 @@ def finetune(
             git_commit=git_commit(),
             created_at=utc_now(),
         )
+        draw_gate_chart(gate, base_ref, name, temp / GATE_CHART)
         folder = finish_install(temp, name, result.weights, card)
+        say(f"gate chart: {folder / GATE_CHART}")
     except BaseException:
         shutil.rmtree(temp, ignore_errors=True)
         raise
