@@ -295,10 +295,14 @@ NAME ?=
 FINETUNE_ARGS ?=
 
 .PHONY: finetune
-finetune: | $(STAMP) ## fine-tune BASE on TRUTH (PAGE/ALTO + images), install it as NAME, compare both on held-out pages
+finetune: | $(STAMP) ## fine-tune BASE on TRUTH (PAGE/ALTO + images), install it as NAME, compare both on held-out pages (EXECUTOR=slurm: one job)
 	@test -n "$(TRUTH)" -a -n "$(BASE)" -a -n "$(NAME)" || { echo "Set TRUTH=<folder> BASE=<DOI, path or name> NAME=<new model>, e.g. make finetune TRUTH=runs/mine/groundtruth BASE=10.5281/zenodo.10592716 NAME=mine-1" >&2; exit 2; }
 	$(PY) -m barnacle finetune --truth=$(call shq,$(TRUTH)) --base=$(call shq,$(BASE)) \
-	  --name=$(call shq,$(NAME)) --device=$(call shq,$(DEVICE)) --seed=$(SEED) $(FINETUNE_ARGS)
+	  --name=$(call shq,$(NAME)) --device=$(call shq,$(DEVICE)) --seed=$(SEED) \
+	  $(if $(filter slurm,$(EXECUTOR)),--slurm --log-dir=$(call shq,$(RUNS_DIR)/finetune-logs) \
+	  $(call option,--partition,PARTITION) $(call option,--cpus,CPUS) $(call option,--mem,MEM) \
+	  $(call option,--time,TIME) $(call option,--gres,GRES) $(call option,--account,ACCOUNT) \
+	  $(call option,--sbatch-extra,SBATCH_EXTRA) $(if $(DRY_RUN),--dry-run)) $(FINETUNE_ARGS)
 
 ##@ Export (make export RUN=name [FORMATS="alto iiif"] [PUBLISH_URL=https://host/path/iiif/])
 # One target per manifest and format, each depending on its finished JSONL (a .jsonl.part is

@@ -9,6 +9,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -174,3 +175,65 @@ def test_an_interrupted_training_leaves_no_model(
     (models / ".cut.tmp-999999999").mkdir()
     temp = start_install("cut")
     assert [p.name for p in models.iterdir()] == [temp.name]
+
+
+def test_slurm_dry_run_checks_first_then_prints_one_sbatch_job(tmp_path: Path) -> None:
+    truth, models = _truth(tmp_path, pages=2), tmp_path / "models"
+    common = ["finetune", "--truth", str(truth), "--name", "gpu-1", "--slurm", "--dry-run"]
+    done = _barnacle(
+        models,
+        *common,
+        "--base",
+        "barnacle-demo",
+        "--gres",
+        "gpu:1",
+        "--device",
+        "cuda",
+        "--cpus",
+        "4",
+        "--log-dir",
+        str(tmp_path / "logs"),
+    )
+    assert done.returncode == 0, done.stderr
+    sbatch = done.stdout.splitlines()[-1]
+    assert sbatch.startswith("sbatch --parsable --job-name=barnacle-finetune-gpu-1")
+    assert f"--output={tmp_path / 'logs'}/finetune-gpu-1-%j.out" in sbatch
+    assert "--gres=gpu:1" in sbatch and "--cpus-per-task=4" in sbatch
+    assert f"finetune --truth={truth}" in sbatch and "--base=barnacle-demo" in sbatch
+    assert "--device=cuda" in sbatch and "--threads=4" in sbatch and "--slurm" not in sbatch
+    refused = _barnacle(models, *common, "--base", "10.5281/zenodo.1")
+    assert refused.returncode == 2 and "make model" in refused.stderr  # before any sbatch
+
+
+@pytest.mark.slow
+def test_slurm_job_fine_tunes_and_installs(tmp_path: Path, cluster: dict[str, str]) -> None:
+    truth, models, logs = _truth(tmp_path, pages=2), tmp_path / "models", tmp_path / "logs"
+    env = {
+        **os.environ,
+        **cluster,
+        "PYTHONPATH": str(REPO),
+        "BARNACLE_MODELS_DIR": str(models),
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "barnacle", "finetune", "--truth", str(truth)]
+        + ["--base", "barnacle-demo", "--name", "queued-1", "--max-epochs", "1", "--slurm"]
+        + ["--log-dir", str(logs)],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=REPO,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    job_id = done.stdout.split("submitted job ", 1)[1].split(":", 1)[0]
+    log = logs / f"finetune-queued-1-{job_id}.out"
+    deadline = time.monotonic() + 540
+    while not (models / "queued-1").is_dir():
+        assert time.monotonic() < deadline, log.read_text() if log.exists() else "no log"
+        time.sleep(2)
+    text = log.read_text()
+    assert "epoch 1: validation CER" in text and "all held-out pages (1)" in text
+    recorded = json.loads(log.with_suffix(".json").read_text())
+    assert recorded["job_id"] == job_id and recorded["sbatch"][0] == "sbatch"
+    card = json.loads((models / "queued-1" / "model-card.json").read_text())
+    assert card["epochs"] == 1 and card["base"]["ref"] == "barnacle-demo"

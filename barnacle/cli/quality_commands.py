@@ -4,6 +4,7 @@ model on the corrected pages, install it, compare it with its base)."""
 from __future__ import annotations
 
 import argparse
+import shlex
 from pathlib import Path
 
 from barnacle.cli.common import fail
@@ -56,6 +57,8 @@ def cmd_finetune(args: argparse.Namespace) -> int:
     from barnacle.ocr.errors import OcrError
     from barnacle.worker.model_ref import ModelNotFound
 
+    if args.slurm:
+        return _submit_finetune(args)
     settings = TrainSettings(
         device=args.device,
         threads=args.threads,
@@ -73,6 +76,67 @@ def cmd_finetune(args: argparse.Namespace) -> int:
         return fail(str(err), ExitCode.INVALID)
     print(f"installed {args.name}: {outcome.folder} (use MODEL={args.name})")
     return ExitCode.OK
+
+
+def _job_arguments(args: argparse.Namespace) -> list[str]:
+    """The finetune options the SLURM job passes on to its own `barnacle finetune`."""
+    return [
+        f"--name={args.name}",
+        f"--device={args.device}",
+        f"--threads={args.cpus or args.threads}",
+        f"--max-epochs={args.max_epochs}",
+        f"--min-epochs={args.min_epochs}",
+        f"--lag={args.lag}",
+        f"--validation-share={args.validation_share}",
+        f"--learning-rate={args.learning_rate}",
+        f"--seed={args.seed}",
+    ]
+
+
+def _submit_finetune(args: argparse.Namespace) -> int:
+    """Check the inputs here, then submit the fine-tuning as one SLURM job."""
+    from barnacle.finetune import FinetuneError
+    from barnacle.finetune.install import InstallError
+    from barnacle.finetune.run import check_inputs
+    from barnacle.finetune.slurm import job_command, submit_finetune
+    from barnacle.job_arrays.cluster import SlurmError
+    from barnacle.job_arrays.sbatch import SbatchOptions
+    from barnacle.worker.model_ref import ModelNotFound
+
+    try:
+        check_inputs(Path(args.truth), args.base, args.name, args.seed, args.validation_share)
+    except (FinetuneError, InstallError, ModelNotFound) as err:
+        return fail(str(err))
+    options = SbatchOptions(
+        partition=args.partition,
+        cpus_per_task=args.cpus,
+        mem=args.mem,
+        time=args.time,
+        gres=args.gres,
+        account=args.account,
+        extra=shlex.split(args.sbatch_extra or ""),
+    )
+    command = job_command(_job_arguments(args), Path(args.truth), args.base)
+    try:
+        submit_finetune(options, args.name, Path(args.log_dir), command, dry_run=args.dry_run)
+    except SlurmError as err:
+        return fail(str(err), ExitCode.INVALID)
+    return ExitCode.OK
+
+
+def _add_slurm_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--slurm", action="store_true", help="train in one SLURM job (sbatch)")
+    p.add_argument(
+        "--log-dir", default="logs", help="where the SLURM job's output goes (default logs/)"
+    )
+    p.add_argument("--partition", help="SLURM partition")
+    p.add_argument("--cpus", type=int, help="SLURM --cpus-per-task (the job's torch threads)")
+    p.add_argument("--mem", help="SLURM --mem, e.g. 8G")
+    p.add_argument("--time", help="SLURM --time, e.g. 04:00:00")
+    p.add_argument("--gres", help="SLURM --gres, e.g. gpu:1 (then --device=cuda)")
+    p.add_argument("--account", help="SLURM --account")
+    p.add_argument("--sbatch-extra", help="more sbatch options, e.g. --qos=low")
+    p.add_argument("--dry-run", action="store_true", help="print the sbatch command only")
 
 
 def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -135,4 +199,5 @@ def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
     p.add_argument(
         "--seed", type=int, default=GROUNDTRUTH_SEED, help="seed of the page split (default 1)"
     )
+    _add_slurm_options(p)
     p.set_defaults(func=cmd_finetune)

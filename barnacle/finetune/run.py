@@ -56,16 +56,25 @@ def _card_pages(pages: list[TruthPage], root: Path) -> list[CardPage]:
     ]
 
 
-def finetune(
+class CheckedInputs(BaseModel):
+    base_ref: str
+    base: Path
+    truth_dir: Path
+    training: list[TruthPage]
+    validation: list[TruthPage]
+
+
+def check_inputs(
     truth_dir: Path,
     base_ref: str,
     name: str,
-    settings: TrainSettings,
+    seed: int,
     validation_share: float,
     say: Callable[[str], None] = print,
-) -> FinetuneOutcome:
-    """Train `name` from `base_ref` on the truth under `truth_dir` and install it. Raises
-    FinetuneError, InstallError, ModelNotFound, TrainingFailed."""
+) -> CheckedInputs:
+    """What is checked before any training (here, or before a SLURM job is submitted): NAME
+    free, BASE installed, usable lines in TRUTH, a page each for training and validation.
+    Prints the truth report. Raises FinetuneError, InstallError, ModelNotFound."""
     check_name(name)
     base_ref, base = resolve_model(base_ref)
     if not truth_dir.is_dir():
@@ -80,9 +89,31 @@ def finetune(
             "each line needs its text, each file its image)"
         )
     try:
-        training, validation = split_pages(truth.pages, validation_share, settings.seed)
+        training, validation = split_pages(truth.pages, validation_share, seed)
     except ValueError as err:
         raise FinetuneError(f"{truth_dir}: {err}") from err
+    return CheckedInputs(
+        base_ref=base_ref,
+        base=base,
+        truth_dir=truth_dir,
+        training=training,
+        validation=validation,
+    )
+
+
+def finetune(
+    truth_dir: Path,
+    base_ref: str,
+    name: str,
+    settings: TrainSettings,
+    validation_share: float,
+    say: Callable[[str], None] = print,
+) -> FinetuneOutcome:
+    """Train `name` from `base_ref` on the truth under `truth_dir` and install it. Raises
+    FinetuneError, InstallError, ModelNotFound, TrainingFailed."""
+    checked = check_inputs(truth_dir, base_ref, name, settings.seed, validation_share, say)
+    base_ref, base, truth_dir = checked.base_ref, checked.base, checked.truth_dir
+    training, validation = checked.training, checked.validation
     say(
         f"fine-tuning {base_ref} as {name}: {len(training)} training page(s), "
         f"{len(validation)} validation page(s) (seed {settings.seed}), up to "
