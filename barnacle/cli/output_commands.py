@@ -142,6 +142,16 @@ def cmd_model_list(args: argparse.Namespace) -> int:
     return ExitCode.OK
 
 
+def _add_words_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--words",
+        choices=WORD_SPLITS,
+        default="whitespace",
+        help="WER words: split at whitespace, punctuation attached (default), or at Unicode "
+        "word boundaries, each punctuation mark a word",
+    )
+
+
 def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser(
         "export", help="JSONL -> alto/page/hocr/text/iiif under the run folder (make export)"
@@ -184,13 +194,7 @@ def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
     p.add_argument("--truth", required=True, help="ground-truth folder (see README)")
     p.add_argument("--fold-case", action="store_true", help="compare case-insensitively")
     p.add_argument("--no-punctuation", action="store_true", help="ignore punctuation")
-    p.add_argument(
-        "--words",
-        choices=WORD_SPLITS,
-        default="whitespace",
-        help="WER words: split at whitespace, punctuation attached (default), or at Unicode "
-        "word boundaries, each punctuation mark a word",
-    )
+    _add_words_option(p)
     p.add_argument("--worst", type=int, default=10, help="worst pages listed per run")
     p.add_argument("--json", metavar="FILE", help="also write the scores as JSON")
     p.set_defaults(func=cmd_evaluate)

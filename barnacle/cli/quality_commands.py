@@ -161,6 +161,10 @@ def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
     p.add_argument("--cache-dir", type=Path, help="the run's image cache (default: the run's)")
     p.set_defaults(func=cmd_groundtruth)
 
+    _add_finetune_parser(sub)
+
+
+def _add_finetune_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser(
         "finetune",
         help="fine-tune a recognition model on transcribed pages, install it as NAME, "

@@ -73,30 +73,16 @@ def _progress_callback(history: list[EpochScore], say: Callable[[str], None]) ->
     return Progress()
 
 
-def fine_tune(
-    base: Path,
+def _configs(
     training: list[TruthPage],
     validation: list[TruthPage],
-    work: Path,
+    checkpoints: Path,
     settings: TrainSettings,
-    say: Callable[[str], None] = print,
-) -> TrainResult:
-    """Train from `base` on the training pages, validate on the validation pages; checkpoints
-    and the best weights go under `work`. Raises TrainingFailed."""
-    import lightning
+) -> tuple[Any, Any]:
+    """kraken's data and training configurations: XML pages, NFC text, the base model's
+    alphabet extended (resize union), early stopping."""
     from kraken.configs import VGSLRecognitionTrainingConfig, VGSLRecognitionTrainingDataConfig
-    from kraken.models.convert import convert_models
-    from kraken.train import KrakenTrainer
-    from kraken.train.vgsl import VGSLRecognitionDataModule, VGSLRecognitionModel
-    from lightning.pytorch.callbacks import ModelCheckpoint
 
-    for name in ("lightning", "lightning.pytorch", "lightning.fabric"):
-        logging.getLogger(name).setLevel(logging.WARNING)
-    warnings.filterwarnings("ignore", module=r"lightning\..*")
-    warnings.filterwarnings("ignore", module=r"torch\..*")
-    lightning.seed_everything(settings.seed, verbose=False)
-    accelerator, device = kraken_device(settings.device)
-    checkpoints = work / "checkpoints"
     data_config = VGSLRecognitionTrainingDataConfig(
         training_data=[str(p.xml) for p in training],
         evaluation_data=[str(p.xml) for p in validation],
@@ -115,6 +101,53 @@ def fine_tune(
         batch_size=settings.batch_size,
         checkpoint_path=str(checkpoints),
     )
+    return data_config, config
+
+
+def _trainer(settings: TrainSettings, callbacks: list[Any]) -> Any:
+    """kraken's trainer on the device, quiet but for our progress lines."""
+    from kraken.train import KrakenTrainer
+
+    for name in ("lightning", "lightning.pytorch", "lightning.fabric"):
+        logging.getLogger(name).setLevel(logging.WARNING)
+    warnings.filterwarnings("ignore", module=r"lightning\..*")
+    warnings.filterwarnings("ignore", module=r"torch\..*")
+    accelerator, device = kraken_device(settings.device)
+    return KrakenTrainer(
+        accelerator=accelerator,
+        devices=device,
+        precision="32-true",
+        max_epochs=settings.max_epochs,
+        min_epochs=settings.min_epochs,
+        enable_progress_bar=False,
+        enable_summary=False,
+        enable_model_summary=False,
+        callbacks=callbacks,
+        num_sanity_val_steps=0,
+        val_check_interval=1.0,
+    )
+
+
+def fine_tune(
+    base: Path,
+    training: list[TruthPage],
+    validation: list[TruthPage],
+    work: Path,
+    settings: TrainSettings,
+    say: Callable[[str], None] = print,
+) -> TrainResult:
+    """Train from `base` on the training pages, validate on the validation pages; checkpoints
+    and the best weights go under `work`. Raises TrainingFailed."""
+    import lightning
+    import torch
+    from kraken.models.convert import convert_models
+    from kraken.train.vgsl import VGSLRecognitionDataModule, VGSLRecognitionModel
+    from lightning.pytorch.callbacks import ModelCheckpoint
+
+    lightning.seed_everything(settings.seed, verbose=False)
+    torch.set_num_threads(settings.threads)
+    checkpoints = work / "checkpoints"
+    data_config, config = _configs(training, validation, checkpoints, settings)
     history: list[EpochScore] = []
     best = ModelCheckpoint(
         dirpath=checkpoints,
@@ -124,22 +157,7 @@ def fine_tune(
         auto_insert_metric_name=False,
         filename="checkpoint_{epoch:02d}-{val_metric:.4f}",
     )
-    trainer = KrakenTrainer(
-        accelerator=accelerator,
-        devices=device,
-        precision="32-true",
-        max_epochs=settings.max_epochs,
-        min_epochs=settings.min_epochs,
-        enable_progress_bar=False,
-        enable_summary=False,
-        enable_model_summary=False,
-        callbacks=[best, _progress_callback(history, say)],
-        num_sanity_val_steps=0,
-        val_check_interval=1.0,
-    )
-    import torch
-
-    torch.set_num_threads(settings.threads)
+    trainer = _trainer(settings, [best, _progress_callback(history, say)])
     with trainer.init_module(empty_init=False):
         model = VGSLRecognitionModel.load_from_weights(str(base), config=config)
     base_alphabet = set(model.net.codec.c2l)
