@@ -9,7 +9,7 @@ finetune`'s own (barnacle.finetune), with the model installed into a temporary m
 CER is scored on each page's own lines (no segmentation), as the gate scores.
 
     .venv/bin/python bench/bench_finetune.py [--font PATH] [--pages 30] [--heldout 5]
-        [--max-epochs 10] [--threads 2] [--workdir DIR]
+        [--max-epochs 3] [--threads 2] [--workdir DIR]
 """
 
 from __future__ import annotations
@@ -53,7 +53,7 @@ def main() -> int:
     ap.add_argument("--font", type=Path, default=UNSEEN_FONT, help="the unseen typeface")
     ap.add_argument("--pages", type=int, default=30, help="transcribed training pages")
     ap.add_argument("--heldout", type=int, default=5, help="held-out pages of each kind")
-    ap.add_argument("--max-epochs", type=int, default=10)
+    ap.add_argument("--max-epochs", type=int, default=3)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--workdir", type=Path, help="default: a new folder under /tmp")
     args = ap.parse_args()
