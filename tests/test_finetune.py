@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -21,9 +22,12 @@ from barnacle.finetune.train import TrainSettings
 from barnacle.finetune.truth_input import read_truth_input
 from barnacle.groundtruth.write import write_groundtruth
 from barnacle.hashing import file_sha256
+from barnacle.worker import WorkerOptions, process_manifest
 from barnacle.worker.model_ref import demo_model_path, resolve_model
 
 from support.paths import REPO
+from support.scripted_server import ScriptedServer
+from support.small_book import serve_book
 from support.truth_pages import correct, write_tiny_run
 
 NEW_CHAR = "\ua751"  # LATIN SMALL LETTER P WITH STROKE THROUGH DESCENDER: not in the demo model
@@ -237,3 +241,25 @@ def test_slurm_job_fine_tunes_and_installs(tmp_path: Path, cluster: dict[str, st
     assert recorded["job_id"] == job_id and recorded["sbatch"][0] == "sbatch"
     card = json.loads((models / "queued-1" / "model-card.json").read_text())
     assert card["epochs"] == 1 and card["base"]["ref"] == "barnacle-demo"
+
+
+@pytest.mark.slow
+def test_the_worker_reads_with_a_model_named_by_name(
+    server: ScriptedServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """MODEL=<NAME> of a fine-tuned model works where a DOI works (here: the worker)."""
+    models = tmp_path / "models"
+    (models / "named-1").mkdir(parents=True)
+    shutil.copyfile(demo_model_path(), models / "named-1" / "named-1.safetensors")
+    (models / "named-1" / "model-card.json").write_text('{"name": "named-1", "base": {"ref": "x"}}')
+    monkeypatch.setenv("BARNACLE_MODELS_DIR", str(models))
+    url = serve_book(server, "book", 1)
+    out = tmp_path / "ocr" / "book.jsonl"
+    options = WorkerOptions(
+        cache_dir=tmp_path / "cache", page_processes=1, progress=False, model="named-1"
+    )
+    result = process_manifest(url, out, options)
+    assert (result.status, result.pages_done) == ("complete", 1)
+    record = json.loads(out.read_text().splitlines()[0])
+    assert record["model"]["ref"] == "named-1" and record["model"]["doi"] is None
+    assert record["model"]["sha256"] == file_sha256(demo_model_path()) and record["lines"] >= 1
