@@ -355,6 +355,38 @@ evaluate: | $(STAMP) ## CER/WER of runs/<RUN> (and COMPARE) against TRUTH; runs/
 	$(PY) -m barnacle evaluate $(RUN_DIR) $(if $(COMPARE),$(RUNS_DIR)/$(COMPARE)) --truth=$(call shq,$(TRUTH)) \
 	  --json=$(RUN_DIR)/evaluation.json $(EVAL_ARGS)
 
+##@ Improving a model (the quality loop: README, Models)
+# make groundtruth: pages of runs/<RUN> chosen to transcribe
+PAGES ?= $(DEFAULT_PAGES)
+# make groundtruth: seed of the random share of pages
+SEED ?= $(DEFAULT_SEED)
+
+.PHONY: groundtruth
+groundtruth: | $(STAMP) ## choose PAGES pages of runs/<RUN> to transcribe (lowest confidence + random): runs/<RUN>/groundtruth/
+	$(PY) -m barnacle groundtruth $(RUN_DIR) --pages=$(PAGES) --seed=$(SEED) \
+	  $(if $(filter command line environment,$(origin CACHE_DIR)),--cache-dir=$(call shq,$(CACHE_DIR)))
+
+# make finetune: the model to start from (a DOI, a path or an installed NAME)
+BASE ?=
+# make finetune: the name the fine-tuned model is installed under (then MODEL=NAME)
+NAME ?=
+# more barnacle finetune options: --max-epochs N --lag N --validation-share F --threads N
+FINETUNE_ARGS ?=
+
+.PHONY: finetune
+finetune: | $(STAMP) ## fine-tune BASE on TRUTH (PAGE/ALTO + images), install it as NAME, compare both on held-out pages (EXECUTOR=slurm: one job)
+	@test -n "$(TRUTH)" -a -n "$(BASE)" -a -n "$(NAME)" || { echo "Set TRUTH=<folder> BASE=<DOI, path or name> NAME=<new model>, e.g. make finetune TRUTH=runs/mine/groundtruth BASE=10.5281/zenodo.10592716 NAME=mine-1" >&2; exit 2; }
+	$(PY) -m barnacle finetune --truth=$(call shq,$(TRUTH)) --base=$(call shq,$(BASE)) \
+	  --name=$(call shq,$(NAME)) --device=$(call shq,$(DEVICE)) --seed=$(SEED) \
+	  $(if $(filter slurm,$(EXECUTOR)),--slurm --log-dir=$(call shq,$(RUNS_DIR)/finetune-logs) \
+	  $(call option,--partition,PARTITION) $(call option,--cpus,CPUS) $(call option,--mem,MEM) \
+	  $(call option,--time,TIME) $(call option,--gres,GRES) $(call option,--account,ACCOUNT) \
+	  $(call option,--sbatch-extra,SBATCH_EXTRA) $(if $(DRY_RUN),--dry-run)) $(FINETUNE_ARGS)
+
+.PHONY: bench-finetune
+bench-finetune: $(STAMP) ## fine-tuning benchmark: the demo model fine-tuned on 30 pages of a typeface it misreads, CER before and after
+	$(PY) bench/bench_finetune.py
+
 ##@ Export (make export RUN=name [FORMATS="alto iiif"] [PUBLISH_URL=https://host/path/iiif/])
 # One target per manifest and format, each depending on its finished JSONL (a .jsonl.part is
 # not a prerequisite, so an unfinished manifest is not exported): a rerun exports only what

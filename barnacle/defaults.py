@@ -45,6 +45,16 @@ VIEW_MAX_PAGING = 1_000_000_000
 # the cool-down (seconds); then one request is let through to try it again. 0 turns it off.
 BREAKER_FAILURES = 5
 BREAKER_COOLDOWN_S = 60.0
+# make groundtruth: pages chosen to transcribe, the seed of the random share, and that share.
+GROUNDTRUTH_PAGES = 50
+GROUNDTRUTH_SEED = 1
+GROUNDTRUTH_RANDOM_SHARE = 0.2
+# make finetune: the most epochs, epochs without improvement before kraken's early stopping,
+# the share of truth pages held out for validation (and the gate), and the learning rate.
+FINETUNE_MAX_EPOCHS = 50
+FINETUNE_LAG = 5
+FINETUNE_VALIDATION_SHARE = 0.1
+FINETUNE_LEARNING_RATE = 1e-4
 
 
 class ExitCode(IntEnum):
@@ -72,6 +82,8 @@ MAKE_VARIABLES: dict[str, object] = {
     "SAMPLE_PORT": SAMPLE_PORT,
     "VIEW_PORT": VIEW_PORT,
     "HOST": VIEW_HOST,
+    "PAGES": GROUNDTRUTH_PAGES,
+    "SEED": GROUNDTRUTH_SEED,
 }
 
 

@@ -85,6 +85,21 @@ def test_render_is_deterministic() -> None:
 
 
 @needs_fonts
+def test_render_in_a_font_outside_the_demo_set() -> None:
+    """make bench-finetune renders pages in a typeface the demo model was not trained on."""
+    from barnacle.demo.render import available_fonts, render_page
+
+    mono = Path("/usr/share/fonts/truetype/dejavu/DejaVuSansMono.ttf")
+    if not mono.is_file():
+        pytest.skip("fonts-dejavu-core not installed")
+    page = render_page(11, font_path=mono)
+    assert page.font == "DejaVuSansMono" and mono not in available_fonts().values()
+    assert page.lines and not np.array_equal(
+        np.asarray(page.image), np.asarray(render_page(11).image)
+    )
+
+
+@needs_fonts
 def test_render_page_layout() -> None:
     from barnacle.demo.render import render_page
 

@@ -13,6 +13,8 @@ from pathlib import Path
 import pytest
 
 from barnacle.evaluate import Normalisation, evaluate_run, load_truth, normalise, page_errors
+from barnacle.evaluate.metrics import words
+from barnacle.evaluate.report import comparison_lines
 from barnacle.evaluate.truth import read_truth_text
 from barnacle.listing.manifest_table import manifest_sha1
 from barnacle.sample.serve import serve_sample
@@ -66,6 +68,60 @@ def test_page_error_counts() -> None:
     assert (counts.char_errors, counts.chars, counts.word_errors, counts.words) == (1, 11, 1, 3)
     assert counts.cer == pytest.approx(1 / 11) and counts.wer == pytest.approx(1 / 3)
     assert page_errors("", "").cer == 0
+
+
+def test_a_byte_order_mark_is_no_character(tmp_path: Path) -> None:
+    (tmp_path / "bom.txt").write_bytes("\ufeffAnd God said".encode())
+    assert read_truth_text(tmp_path / "bom.txt") == "And God said"
+    _write_run(tmp_path / "run", ["And God said"])
+    sub = tmp_path / "truth" / manifest_sha1(URL)
+    sub.mkdir(parents=True)
+    (sub / "0.txt").write_bytes("\ufeffAnd God said".encode())
+    assert evaluate_run(tmp_path / "run", load_truth(tmp_path / "truth")).cer == 0
+
+
+def test_empty_truth_with_ocr_text_is_undefined_and_counted_apart(tmp_path: Path) -> None:
+    counts = page_errors("abc", "")
+    assert counts.undefined and counts.cer is None and counts.wer is None
+    assert page_errors("", "").cer == 0 and not page_errors("", "").undefined
+    _write_run(tmp_path / "run", ["the cat sat", "stray marks"])
+    sub = tmp_path / "truth" / manifest_sha1(URL)
+    sub.mkdir(parents=True)
+    (sub / "0.txt").write_text("the cat sit")
+    (sub / "1.txt").write_text("")
+    scored = evaluate_run(tmp_path / "run", load_truth(tmp_path / "truth"))
+    assert scored.undefined == 1 and scored.total.chars == 11
+    assert scored.cer == pytest.approx(1 / 11)  # the empty page is left out, not 300 %
+    assert [p.cer for p in scored.pages if p.canvas_index == 1] == [None]
+    lines = comparison_lines([scored])
+    assert any("1 page(s) with empty ground truth but OCR text" in line for line in lines)
+    assert any("undefined" in line and "#1" in line for line in lines)
+
+
+def test_cer_counts_grapheme_clusters() -> None:
+    # q + combining tilde has no precomposed form: one character to a reader (and dinglehopper)
+    truth = "q\u0303uod"
+    assert page_errors("quod", truth).chars == 4
+    assert page_errors("quod", truth).char_errors == 1
+    assert page_errors("x\u0303uod", truth).char_errors == 1  # not 1 of 5 code points
+    assert page_errors("Cafe\u0301", normalise("Cafe\u0301")).chars == 4
+
+
+def test_words_keep_punctuation_or_split_at_unicode_boundaries() -> None:
+    assert words("light: and") == ["light:", "and"]
+    assert words('light: "and" don\'t 3.5', "unicode") == [
+        "light",
+        ":",
+        '"',
+        "and",
+        '"',
+        "don't",
+        "3.5",
+    ]
+    assert page_errors("light and", "light. and").word_errors == 1
+    unicode = page_errors("light and", "light. and", "unicode")
+    assert (unicode.word_errors, unicode.words) == (1, 3)
+    assert page_errors("light. and", "light. and", "unicode").wer == 0
 
 
 def test_page_xml_and_alto_truth(tmp_path: Path) -> None:

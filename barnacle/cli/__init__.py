@@ -13,6 +13,7 @@ from barnacle import __version__
 from barnacle.cli import (
     ocr_commands,
     output_commands,
+    quality_commands,
     run_commands,
     sizing_commands,
     source_commands,
@@ -27,7 +28,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"barnacle {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for module in (source_commands, ocr_commands, run_commands, output_commands, sizing_commands):
+    modules = (source_commands, ocr_commands, run_commands, output_commands, sizing_commands)
+    for module in (*modules, quality_commands):
         module.add_commands(sub)
     return parser
 

@@ -12,6 +12,7 @@ from barnacle.atomic import atomic_write_text
 from barnacle.cli.common import fail
 from barnacle.defaults import PUBLISH_URL, VIEW_HOST, VIEW_PORT, ExitCode
 from barnacle.display import printable
+from barnacle.evaluate.metrics import WORD_SPLITS
 
 
 def cmd_export(args: argparse.Namespace) -> int:
@@ -94,7 +95,9 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     from barnacle.evaluate import Normalisation, TruthError, evaluate_run, load_truth
     from barnacle.evaluate.report import comparison_lines
 
-    how = Normalisation(fold_case=args.fold_case, drop_punctuation=args.no_punctuation)
+    how = Normalisation(
+        fold_case=args.fold_case, drop_punctuation=args.no_punctuation, word_split=args.words
+    )
     try:
         truth = load_truth(Path(args.truth))
         runs = [evaluate_run(Path(run), truth, how) for run in args.run_dir]
@@ -144,9 +147,22 @@ def cmd_model_list(args: argparse.Namespace) -> int:
         print(f"no models installed in {', '.join(str(r) for r in store_roots())}")
         return ExitCode.OK
     for m in models:
-        print(f"{m.doi or '(DOI unknown)'}\t{printable(m.name or '-')}\t{m.licence or '-'}")
+        origin = m.doi or (
+            f"(fine-tuned from {printable(m.finetuned_from)})" if m.finetuned_from else None
+        )
+        print(f"{origin or '(DOI unknown)'}\t{printable(m.name or '-')}\t{m.licence or '-'}")
         print(f"  {m.path}\n  sha256 {m.sha256}")
     return ExitCode.OK
+
+
+def _add_words_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--words",
+        choices=WORD_SPLITS,
+        default="whitespace",
+        help="WER words: split at whitespace, punctuation attached (default), or at Unicode "
+        "word boundaries, each punctuation mark a word",
+    )
 
 
 def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -205,6 +221,7 @@ def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
     p.add_argument("--truth", required=True, help="ground-truth folder (see README)")
     p.add_argument("--fold-case", action="store_true", help="compare case-insensitively")
     p.add_argument("--no-punctuation", action="store_true", help="ignore punctuation")
+    _add_words_option(p)
     p.add_argument("--worst", type=int, default=10, help="worst pages listed per run")
     p.add_argument("--json", metavar="FILE", help="also write the scores as JSON")
     p.set_defaults(func=cmd_evaluate)

@@ -132,6 +132,7 @@ def render_page(
     lang: str | None = None,
     width: int | None = None,
     split: str | None = None,
+    font_path: Path | None = None,
 ) -> Page:
     """Render one page deterministically from ``seed``.
 
@@ -142,6 +143,8 @@ def render_page(
         lang: ``en``, ``fr`` or ``la`` (default: seeded choice).
         width: page width in pixels (default: seeded, 1200-1500).
         split: text share, see :func:`barnacle.demo.texts.sentences`.
+        font_path: a font file outside :data:`FONT_FILES` (a typeface the demo model
+            was not trained on: ``make bench-finetune``); overrides ``font``.
     """
     fonts = available_fonts()
     if not fonts:
@@ -152,7 +155,10 @@ def render_page(
     rng = random.Random(seed)
     nrng = np.random.default_rng(seed)
     font_name = font or rng.choice(sorted(fonts))
-    font_path = fonts[font_name]
+    if font_path is not None:
+        font_name = font_path.stem
+    else:
+        font_path = fonts[font_name]
     historic_ok = _supports_specials(font_path)
     source = TextSource(rng.randrange(2**31), lang, split)
 

@@ -9,12 +9,15 @@ import unicodedata
 
 from pydantic import BaseModel
 
+from barnacle.evaluate.metrics import WordSplit
+
 _SPACE = re.compile(r"\s+")
 
 
 class Normalisation(BaseModel):
     fold_case: bool = False  # compare case-insensitively (str.casefold)
     drop_punctuation: bool = False  # remove Unicode punctuation (categories P*)
+    word_split: WordSplit = "whitespace"  # how WER splits words (barnacle.evaluate.metrics)
 
     def describe(self) -> str:
         parts = ["NFC", "whitespace collapsed"]
@@ -22,6 +25,11 @@ class Normalisation(BaseModel):
             parts.append("case folded")
         if self.drop_punctuation:
             parts.append("punctuation removed")
+        parts.append("characters as grapheme clusters")
+        if self.word_split == "unicode":
+            parts.append("words split at Unicode word boundaries")
+        else:
+            parts.append("words split at whitespace (punctuation attached)")
         return ", ".join(parts)
 
 

@@ -2,7 +2,9 @@
 
 Records come from `runs/<RUN>/ocr/<sha1>.jsonl` (or the `.jsonl.part` of a manifest not yet
 finished); pages without ground truth are left out, ground truth without a record is counted
-as missing. Manifest and run rates sum the errors over their pages.
+as missing. Manifest and run rates sum the errors over their pages (micro averages); a page
+whose ground truth is empty while the OCR found text has no defined rate, is left out of the
+sums and counted apart (`undefined`).
 """
 
 from __future__ import annotations
@@ -25,8 +27,8 @@ class PageScore(BaseModel):
     canvas_id: str
     canvas_label: str
     counts: ErrorCounts
-    cer: float
-    wer: float
+    cer: float | None  # None: undefined (empty ground truth, OCR text found)
+    wer: float | None
 
 
 class RunEvaluation(BaseModel):
@@ -37,13 +39,14 @@ class RunEvaluation(BaseModel):
     labels: dict[str, str]  # sha1 -> manifest label (manifests.tsv), when known
     total: ErrorCounts
     missing: int  # ground-truth pages with no record in the run
+    undefined: int = 0  # pages with empty ground truth and OCR text: left out of the sums
 
     @property
-    def cer(self) -> float:
+    def cer(self) -> float | None:
         return self.total.cer
 
     @property
-    def wer(self) -> float:
+    def wer(self) -> float | None:
         return self.total.wer
 
 
@@ -83,7 +86,9 @@ def evaluate_run(run_dir: Path, truth: Truth, how: Normalisation | None = None) 
                 continue
             used.add(file)
             counts = page_errors(
-                normalise(record.get("text", ""), how), normalise(read_truth_text(file), how)
+                normalise(record.get("text", ""), how),
+                normalise(read_truth_text(file), how),
+                how.word_split,
             )
             pages.append(
                 PageScore(
@@ -97,11 +102,12 @@ def evaluate_run(run_dir: Path, truth: Truth, how: Normalisation | None = None) 
                 )
             )
     manifests: dict[str, ErrorCounts] = {}
-    for page in pages:
+    defined = [page for page in pages if not page.counts.undefined]
+    for page in defined:
         manifests[page.manifest_sha1] = manifests.get(page.manifest_sha1, ErrorCounts()) + (
             page.counts
         )
-    total = sum((page.counts for page in pages), ErrorCounts())
+    total = sum((page.counts for page in defined), ErrorCounts())
     all_files = set(truth.by_index.values()) | set(truth.by_canvas.values())
     return RunEvaluation(
         run=run_dir.name,
@@ -111,11 +117,21 @@ def evaluate_run(run_dir: Path, truth: Truth, how: Normalisation | None = None) 
         labels=_labels(run_dir),
         total=total,
         missing=len(all_files - used),
+        undefined=len(pages) - len(defined),
     )
 
 
 def _pct(value: float | None) -> str:
     return "-" if value is None else f"{value * 100:.2f}%"
+
+
+def _page_pct(value: float | None) -> str:
+    return "undefined" if value is None else f"{value * 100:.2f}%"
+
+
+def _rank(rate: float | None) -> float:
+    """Undefined pages (empty truth, OCR text) rank first among the worst."""
+    return float("inf") if rate is None else rate
 
 
 def comparison_lines(runs: list[RunEvaluation], worst: int = 10) -> list[str]:
@@ -144,15 +160,20 @@ def comparison_lines(runs: list[RunEvaluation], worst: int = 10) -> list[str]:
     for run in runs:
         if run.missing:
             lines.append(f"{run.run}: {run.missing} ground-truth page(s) have no record in the run")
+        if run.undefined:
+            lines.append(
+                f"{run.run}: {run.undefined} page(s) with empty ground truth but OCR text: "
+                "CER undefined, left out of the figures above"
+            )
     for run in runs:
-        ranked = sorted(run.pages, key=lambda p: (-p.cer, p.manifest_sha1, p.canvas_index))
+        ranked = sorted(run.pages, key=lambda p: (-_rank(p.cer), p.manifest_sha1, p.canvas_index))
         if not ranked or not worst:
             continue
         lines.append(f"worst pages of {run.run} (CER, WER, manifest, canvas index, label):")
         for page in ranked[:worst]:
             manifest = printable(labels.get(page.manifest_sha1) or page.manifest_sha1)[:30]
             lines.append(
-                f"  {_pct(page.cer):>8} {_pct(page.wer):>8}  {manifest}  #{page.canvas_index}"
-                f"  {printable(page.canvas_label)[:30]}"
+                f"  {_page_pct(page.cer):>9} {_page_pct(page.wer):>9}  {manifest}"
+                f"  #{page.canvas_index}  {printable(page.canvas_label)[:30]}"
             )
     return lines

@@ -63,7 +63,7 @@ def read_truth_text(path: Path) -> str:
     if path.suffix == ".xml":
         return _xml_text(path)
     try:
-        return path.read_text(encoding="utf-8")
+        return path.read_text(encoding="utf-8-sig")  # a byte-order mark is no character
     except UnicodeDecodeError as err:
         raise TruthError(f"{path}: not UTF-8 text") from err
 
@@ -79,7 +79,7 @@ def load_truth(folder: Path) -> Truth:
                 truth.by_index[(sub.name, int(path.stem))] = path
     table = folder / CANVAS_TABLE
     if table.is_file():
-        with table.open(encoding="utf-8", newline="") as handle:
+        with table.open(encoding="utf-8-sig", newline="") as handle:
             for number, row in enumerate(csv.DictReader(handle, delimiter="\t"), start=2):
                 if not row.get("canvas_id") or not row.get("file"):
                     raise TruthError(f"{table}:{number}: needs canvas_id and file columns")

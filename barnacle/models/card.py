@@ -1,6 +1,7 @@
 """What an installed model record says about itself: its name and licence, read offline from
 the files the repository holds next to the weights (a v1 record's README.md model card with
-YAML front matter, or a v0 record's metadata.json)."""
+YAML front matter, or a v0 record's metadata.json), or a fine-tuned model's model-card.json
+(name and base model)."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ _FRONT_MATTER = re.compile(r"^\s*(?:---|\+\+\+)(.*?)(?:---|\+\+\+)", re.S)
 class ModelCard(BaseModel):
     name: str | None = None
     licence: str | None = None
+    finetuned_from: str | None = None
 
 
 def _from_readme(path: Path) -> ModelCard | None:
@@ -50,9 +52,24 @@ def _from_metadata_json(path: Path) -> ModelCard | None:
     )
 
 
+def _from_finetune_card(path: Path) -> ModelCard | None:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (ValueError, UnicodeDecodeError):
+        return None
+    if not isinstance(data, dict) or not isinstance(data.get("base"), dict):
+        return None
+    return ModelCard(name=str(data.get("name") or ""), finetuned_from=str(data["base"]["ref"]))
+
+
 def read_card(folder: Path) -> ModelCard:
     """The record's name and licence, as far as its files give them (else empty)."""
-    for name, reader in (("README.md", _from_readme), ("metadata.json", _from_metadata_json)):
+    readers = (
+        ("model-card.json", _from_finetune_card),
+        ("README.md", _from_readme),
+        ("metadata.json", _from_metadata_json),
+    )
+    for name, reader in readers:
         path = folder / name
         if path.is_file():
             card = reader(path)

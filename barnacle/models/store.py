@@ -7,6 +7,9 @@ metadata.json). The store is `$BARNACLE_MODELS_DIR` when set (a shared folder on
 bound into containers), else htrmopo's data directory; both are searched, in that order, so a
 model fetched with `kraken get` resolves too. `barnacle model get` adds `barnacle-model.json`
 (the DOI, which the folder name cannot give back) next to the files.
+
+`barnacle finetune` installs its models beside them as `<NAME>/` (the weights and
+`model-card.json`), and `--model NAME` resolves to them as a DOI resolves.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from barnacle.models.card import read_card
 
 WEIGHT_SUFFIXES = (".safetensors", ".mlmodel")
 INSTALL_NOTE = "barnacle-model.json"
+FINETUNE_CARD = "model-card.json"
 
 
 class ModelNotInstalled(FileNotFoundError):
@@ -40,6 +44,7 @@ class InstalledModel(BaseModel):
     sha256: str
     licence: str | None
     folder: str
+    finetuned_from: str | None = None  # the base model of a `barnacle finetune` model
 
 
 def htrmopo_data_dir() -> Path:
@@ -105,6 +110,17 @@ def resolve_doi(doi: str) -> Path:
     return weights[0].resolve()
 
 
+def resolve_name(name: str) -> Path | None:
+    """The weights of the fine-tuned model installed as `name` (`barnacle finetune`), or None."""
+    if not name or "/" in name or name.startswith("."):
+        return None
+    for root in store_roots():
+        folder = root / name
+        if (folder / FINETUNE_CARD).is_file() and len(weights := weight_files(folder)) == 1:
+            return weights[0].resolve()
+    return None
+
+
 def _note(folder: Path) -> InstallNote | None:
     path = folder / INSTALL_NOTE
     if not path.is_file():
@@ -136,6 +152,7 @@ def installed_models() -> list[InstalledModel]:
                     sha256=file_sha256(weights),
                     licence=card.licence,
                     folder=str(folder),
+                    finetuned_from=card.finetuned_from,
                 )
                 for weights in weight_files(folder)
             )

@@ -1,5 +1,5 @@
-"""Which recognition model to use: the user's path or DOI, BARNACLE_MODEL, or the bundled
-demo model."""
+"""Which recognition model to use: the user's path, DOI or fine-tuned model's NAME,
+BARNACLE_MODEL, or the bundled demo model."""
 
 from __future__ import annotations
 
@@ -48,7 +48,7 @@ def model_doi(ref: str | None) -> str | None:
 def resolve_model(ref: str | None) -> tuple[str, Path]:
     """(ref as the user named it, resolved absolute path). A DOI resolves offline to its
     installed weights (see barnacle.models). Raises ModelNotFound."""
-    from barnacle.models.store import ModelNotInstalled, resolve_doi
+    from barnacle.models.store import ModelNotInstalled, resolve_doi, resolve_name
 
     ref = ref or os.environ.get("BARNACLE_MODEL") or None
     if ref is None or ref == DEMO_MODEL_NAME:
@@ -62,7 +62,11 @@ def resolve_model(ref: str | None) -> tuple[str, Path]:
             return ref, resolve_doi(doi)
         except ModelNotInstalled as err:
             raise ModelNotFound(str(err)) from err
+    named = resolve_name(ref)
+    if named is not None:
+        return ref, named
     raise ModelNotFound(
-        f"model {ref!r} not found; give MODEL= (barnacle --model) the path of a kraken model "
-        "or the DOI of one installed with `make model MODEL=<doi>`"
+        f"model {ref!r} not found; give MODEL= (barnacle --model) the path of a kraken model, "
+        "the DOI of one installed with `make model MODEL=<doi>`, or the NAME of one `make "
+        "finetune` installed"
     )
