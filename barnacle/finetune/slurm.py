@@ -14,7 +14,7 @@ from pydantic import BaseModel
 
 from barnacle.atomic import atomic_write_text
 from barnacle.job_arrays.cluster import SlurmError, run_slurm
-from barnacle.job_arrays.sbatch import SbatchOptions, default_barnacle, local_path
+from barnacle.job_arrays.sbatch import SbatchOptions, default_barnacle, local_path, resource_args
 from barnacle.records.page_record import utc_now
 
 
@@ -40,17 +40,7 @@ def finetune_sbatch_args(
         f"--chdir={options.chdir}",
         "--export=ALL",
     ]
-    optional = [
-        ("--partition", options.partition),
-        ("--cpus-per-task", options.cpus_per_task),
-        ("--mem", options.mem),
-        ("--time", options.time),
-        ("--gres", options.gres),
-        ("--account", options.account),
-    ]
-    args += [f"{flag}={value}" for flag, value in optional if value not in (None, "")]
-    args += options.extra
-    return [*args, f"--wrap=exec {shlex.join(command)}"]
+    return [*args, *resource_args(options), f"--wrap=exec {shlex.join(command)}"]
 
 
 def job_command(finetune_args: list[str], truth: Path, base: str) -> list[str]:

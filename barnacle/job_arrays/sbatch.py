@@ -135,6 +135,12 @@ def sbatch_args(
         # Configuration travels in the environment: `--export=VAR=value` lists break on commas.
         "--export=ALL",
     ]
+    return [*args, *resource_args(options), str(options.script), str(task_list), str(offset)]
+
+
+def resource_args(options: SbatchOptions) -> list[str]:
+    """The resources a job asks for (partition, CPUs, memory, time, GRES, account: the ones
+    set) and the extra sbatch options, as sbatch arguments."""
     optional = [
         ("--partition", options.partition),
         ("--cpus-per-task", options.cpus_per_task),
@@ -143,10 +149,9 @@ def sbatch_args(
         ("--gres", options.gres),
         ("--account", options.account),
     ]
-    args += [f"{name}={value}" for name, value in optional if value not in (None, "")]
-    args += options.extra
-    args += [str(options.script), str(task_list), str(offset)]
-    return args
+    return [f"{flag}={value}" for flag, value in optional if value not in (None, "")] + list(
+        options.extra
+    )
 
 
 def worker_environment(worker: WorkerEnv, base: Mapping[str, str] | None = None) -> dict[str, str]:
