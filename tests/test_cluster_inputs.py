@@ -110,9 +110,13 @@ def test_memory_needs_its_unit(tmp_path: Path) -> None:
     for bad, fix in [("16", "MEM=16G"), ("lots", "MEM=8G")]:
         with pytest.raises(ValueError, match=fix):
             check_memory(bad)
-    done = barnacle("submit-array", str(tmp_path), "--dry-run", "--mem", "16")
-    assert done.returncode == 2
-    assert "SLURM would read it as 16 MB: write MEM=16G" in done.stderr
+    for command in (
+        ["submit-array", str(tmp_path), "--dry-run"],
+        ["finetune", "--truth", str(tmp_path), "--base", "b", "--name", "n", "--slurm"],
+    ):
+        done = barnacle(*command, "--mem", "16")
+        assert done.returncode == 2
+        assert "SLURM would read it as 16 MB: write MEM=16G" in done.stderr
 
 
 @pytest.mark.parametrize(

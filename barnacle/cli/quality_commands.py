@@ -7,7 +7,7 @@ import argparse
 import shlex
 from pathlib import Path
 
-from barnacle.cli.common import fail
+from barnacle.cli.common import fail, slurm_memory
 from barnacle.defaults import (
     DEVICE,
     FINETUNE_LAG,
@@ -131,7 +131,7 @@ def _add_slurm_options(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--partition", help="SLURM partition")
     p.add_argument("--cpus", type=int, help="SLURM --cpus-per-task (the job's torch threads)")
-    p.add_argument("--mem", help="SLURM --mem, e.g. 8G")
+    p.add_argument("--mem", type=slurm_memory, help="SLURM --mem with its unit, e.g. 8G")
     p.add_argument("--time", help="SLURM --time, e.g. 04:00:00")
     p.add_argument("--gres", help="SLURM --gres, e.g. gpu:1 (then --device=cuda)")
     p.add_argument("--account", help="SLURM --account")
