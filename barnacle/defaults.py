@@ -55,6 +55,8 @@ FINETUNE_MAX_EPOCHS = 50
 FINETUNE_LAG = 5
 FINETUNE_VALIDATION_SHARE = 0.1
 FINETUNE_LEARNING_RATE = 1e-4
+# make finetune: lines per training step (kraken's own default for recognition training).
+FINETUNE_BATCH_SIZE = 1
 
 
 class ExitCode(IntEnum):

@@ -16,10 +16,13 @@ from pydantic import BaseModel
 
 from barnacle.defaults import (
     DEVICE,
+    FINETUNE_BATCH_SIZE,
     FINETUNE_LAG,
     FINETUNE_LEARNING_RATE,
     FINETUNE_MAX_EPOCHS,
     GROUNDTRUTH_SEED,
+    PRECISION,
+    THREADS,
 )
 from barnacle.finetune.truth_input import TruthPage
 from barnacle.ocr.device import kraken_device
@@ -27,13 +30,13 @@ from barnacle.ocr.device import kraken_device
 
 class TrainSettings(BaseModel):
     device: str = DEVICE
-    threads: int = 1
+    threads: int = THREADS
     max_epochs: int = FINETUNE_MAX_EPOCHS
     min_epochs: int = 0
     lag: int = FINETUNE_LAG  # epochs without improvement before early stopping
     seed: int = GROUNDTRUTH_SEED
     learning_rate: float = FINETUNE_LEARNING_RATE
-    batch_size: int = 1
+    batch_size: int = FINETUNE_BATCH_SIZE
 
 
 class EpochScore(BaseModel):
@@ -116,7 +119,7 @@ def _trainer(settings: TrainSettings, callbacks: list[Any]) -> Any:
     return KrakenTrainer(
         accelerator=accelerator,
         devices=device,
-        precision="32-true",
+        precision=PRECISION,  # trained in full precision, as kraken does by default
         max_epochs=settings.max_epochs,
         min_epochs=settings.min_epochs,
         enable_progress_bar=False,
