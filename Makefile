@@ -133,9 +133,11 @@ $(if $(and $(CONTAINER),$(filter none,$(CONTAINER_RUNTIME))),$(error CONTAINER=$
 $(if $(filter-out alto hocr page text iiif,$(EXPORT_FORMATS)),$(error unknown format '$(firstword $(filter-out alto hocr page text iiif,$(EXPORT_FORMATS)))' in FORMATS='$(FORMATS)': choose from alto hocr page text iiif, e.g. FORMATS=alto$(comma)iiif))
 $(foreach v,DRY_RUN OFFLINE,$(if $(filter-out 1,$($(v))),$(error $(v)=$($(v)) is not known: set $(v)=1, or leave it out)))
 # A variable on the command line that this Makefile does not know (MEMORY=16G for MEM=16G)
-# would be ignored: say so, once (not again in the make that builds the outputs).
+# would be ignored: say so, once (not again in the make that builds the outputs, ocr-outputs;
+# not by MAKELEVEL, which is above 0 whenever make runs under another make, make test's too;
+# nor when make restarts after remaking build/defaults.mk).
 KNOWN_VARIABLES := $(shell sed -n 's/^\([A-Z_]*\) *?=.*/\1/p' $(THIS_MAKEFILE)) APPTAINER BARNACLE_%
-ifeq ($(MAKELEVEL),0)
+ifeq ($(filter ocr-outputs,$(MAKECMDGOALS))$(MAKE_RESTARTS),)
 $(foreach v,$(filter-out $(KNOWN_VARIABLES),$(foreach v,$(.VARIABLES),$(if $(filter command line,$(origin $(v))),$(v)))),$(warning $(v)=$($(v)) is not a variable of this Makefile and is ignored (make help lists them)))
 endif
 
