@@ -240,3 +240,13 @@ def test_demo_model_reads_a_sample_page(tmp_path: Path) -> None:
     truth = (REPO / "data" / "sample" / "pages" / "book1-p1.txt").read_text().strip()
     assert record["model"]["ref"] == "barnacle-demo"
     assert cer(record["text"], truth) < DEMO_PAGE_CER_BOUND
+
+
+def test_page_processes_times_threads_stay_within_the_cpus_given() -> None:
+    from barnacle.worker.options import threads_per_process
+
+    assert threads_per_process(1, 16, 16) == 1
+    assert threads_per_process(4, 4, 16) == 4
+    assert threads_per_process(4, 8, 16) == 2  # 8 x 4 would be 32 threads on 16 CPUs
+    assert threads_per_process(8, 1, 2) == 2
+    assert threads_per_process(2, 16, 4) == 1  # never below one

@@ -31,6 +31,13 @@ def default_page_processes() -> int:
     return max(1, len(os.sched_getaffinity(0)))
 
 
+def threads_per_process(requested: int, processes: int, cpus: int) -> int:
+    """Torch threads for each of `processes` page processes: `requested`, lowered so that
+    processes x threads stays within the task's `cpus` (threads past the CPUs only spin
+    against each other), and never below 1."""
+    return max(1, min(requested, cpus // max(1, processes)))
+
+
 class WorkerOptions(BaseModel):
     model_config = ConfigDict(protected_namespaces=())
 

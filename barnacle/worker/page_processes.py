@@ -3,6 +3,7 @@ else a pool of spawned processes; and, when a pool breaks, how its processes end
 
 from __future__ import annotations
 
+import logging
 import multiprocessing
 import signal
 from collections.abc import Callable
@@ -12,8 +13,10 @@ from multiprocessing.process import BaseProcess
 from pathlib import Path
 from typing import Any
 
-from barnacle.worker.options import WorkerOptions
+from barnacle.worker.options import WorkerOptions, default_page_processes, threads_per_process
 from barnacle.worker.page_process import init_engine
+
+log = logging.getLogger(__name__)
 
 
 class InlineExecutor(Executor):
@@ -29,8 +32,19 @@ class InlineExecutor(Executor):
 
 
 def page_executor(workers: int, model_path: Path, options: WorkerOptions) -> Executor:
-    """`workers` page processes with the engine loaded: this process itself for one."""
-    initargs = (str(model_path), options.device, options.threads, options.max_image_pixels)
+    """`workers` page processes with the engine loaded: this process itself for one. Their
+    torch threads together stay within the CPUs this task was given."""
+    cpus = default_page_processes()
+    threads = threads_per_process(options.threads, workers, cpus)
+    if threads < options.threads:
+        log.warning(
+            "%d page processes x %d threads would exceed the %d CPUs given: %d thread(s) each",
+            workers,
+            options.threads,
+            cpus,
+            threads,
+        )
+    initargs = (str(model_path), options.device, threads, options.max_image_pixels)
     load_engine = partial(
         init_engine,
         precision=options.precision,
