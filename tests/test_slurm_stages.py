@@ -20,6 +20,7 @@ from barnacle.job_arrays import select_targets
 from barnacle.run.layout import read_manifests
 from barnacle.sample.serve import serve_sample
 
+from support.make_runs import wait_idle
 from support.manifest_tables import write_manifest_table
 from support.paths import REPO
 from support.tiny_books import write_books
@@ -75,19 +76,8 @@ def _submit_and_wait(env: dict[str, str], run: Path, *options: str) -> list[str]
     assert done.returncode == 0, done.stdout + done.stderr
     line = next(line for line in done.stdout.splitlines() if line.startswith("submitted "))
     ids = line.split("job ids ", 1)[1].split(" (", 1)[0].split()
-    deadline = time.monotonic() + 240
-    while True:
-        queue = subprocess.run(
-            ["squeue", "-h", "-r", "-o", "%F"],
-            env={**os.environ, **env},
-            capture_output=True,
-            text=True,
-            check=True,
-        )
-        if not set(queue.stdout.split()) & set(ids):
-            return ids
-        assert time.monotonic() < deadline, f"jobs {ids} still queued"
-        time.sleep(0.5)
+    wait_idle(env, timeout=240, jobs=ids)
+    return ids
 
 
 def _task_logs(run: Path, ids: list[str]) -> list[str]:

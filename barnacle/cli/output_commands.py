@@ -165,7 +165,7 @@ def _add_words_option(p: argparse.ArgumentParser) -> None:
     )
 
 
-def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def _add_export(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser(
         "export", help="JSONL -> alto/page/hocr/text/iiif under the run folder (make export)"
     )
@@ -195,6 +195,8 @@ def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
     p.add_argument("--force", action="store_true", help="with --run: export all, changed or not")
     p.set_defaults(func=cmd_export)
 
+
+def _add_view(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("view", help="serve a run's report, derived IIIF, viewer and search")
     p.add_argument("run_dir", metavar="RUN_DIR")
     p.add_argument("--host", default=VIEW_HOST, help=f"address to listen on (default {VIEW_HOST})")
@@ -213,6 +215,11 @@ def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
     )
     p.add_argument("-v", "--verbose", action="store_true", help="log every request")
     p.set_defaults(func=cmd_view)
+
+
+def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    _add_export(sub)
+    _add_view(sub)
 
     p = sub.add_parser(
         "evaluate", help="CER and WER of one or two runs against ground truth, side by side"

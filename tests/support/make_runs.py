@@ -45,18 +45,19 @@ def run_records(run_dir: Path) -> dict[str, list[dict]]:
     }
 
 
-def wait_idle(env: dict[str, str], timeout: float = 400) -> None:
-    """Wait until the cluster's queue is empty."""
+def wait_idle(env: dict[str, str], timeout: float = 400, jobs: list[str] | None = None) -> None:
+    """Wait until the cluster's queue is empty, or holds none of `jobs` (job ids, arrays'
+    included)."""
     deadline = time.monotonic() + timeout
     while True:
         queue = subprocess.run(
-            ["squeue", "-h", "-r", "-o", "%i"],
+            ["squeue", "-h", "-r", "-o", "%F"],
             env={**os.environ, **env},
             capture_output=True,
             text=True,
             check=True,
         ).stdout.split()
-        if not queue:
+        if not (set(queue) & set(jobs) if jobs is not None else queue):
             return
         assert time.monotonic() < deadline, f"jobs still queued: {queue}"
         time.sleep(1)
