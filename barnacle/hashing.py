@@ -13,3 +13,8 @@ def file_sha256(path: Path, chunk: int = 1 << 20) -> str:
         for block in iter(lambda: handle.read(chunk), b""):
             digest.update(block)
     return digest.hexdigest()
+
+
+def manifest_sha1(url: str) -> str:
+    """The name of a manifest's output: the SHA1 of its URL."""
+    return hashlib.sha1(url.encode("utf-8")).hexdigest()

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from barnacle.defaults import IMAGE_SIZE, ExitCode
-from barnacle.listing.manifest_table import ManifestTable, manifest_sha1, write_table
+from barnacle.hashing import manifest_sha1
+from barnacle.listing.manifest_table import ManifestTable, write_table
 from barnacle.run.make_targets import main as make_targets
 from barnacle.run.make_targets import manifest_sha1s, unfinished
 from barnacle.run.metadata import image_sha256

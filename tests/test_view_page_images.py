@@ -12,8 +12,8 @@ import pytest
 from test_view_browser import CHROMIUM, _chromium, _image_service, _keep, _need
 from test_view_drawing import viewer_url
 
+from barnacle.hashing import manifest_sha1
 from barnacle.images import ImageCache
-from barnacle.listing.manifest_table import manifest_sha1
 from barnacle.view.viewer import mirador_dir
 
 from support.drawn_boxes import assert_boxes_on_bars, downloaded_png, frame_server, make_bars_run

@@ -1,6 +1,7 @@
 """Stages 1 and 2: SOURCE -> snapshot (`collection.json`) -> `manifests.tsv`."""
 
-from barnacle.listing.manifest_table import build_table, manifest_sha1, read_table, write_table
+from barnacle.hashing import manifest_sha1
+from barnacle.listing.manifest_table import build_table, read_table, write_table
 from barnacle.listing.snapshot import CollectionSnapshot, SnapshotEntry
 from barnacle.listing.sources import SourceError, fetch_snapshot
 

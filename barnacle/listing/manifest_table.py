@@ -2,22 +2,17 @@
 
 from __future__ import annotations
 
-import hashlib
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from barnacle.atomic import atomic_write_text
+from barnacle.hashing import manifest_sha1
 from barnacle.http_client import url_problem
 from barnacle.listing.snapshot import CollectionSnapshot
 
 BASE_COLUMNS = ["index", "manifest_url", "sha1", "output", "label"]
 COMPUTED_COLUMNS = ("index", "manifest_url", "sha1", "output")  # an input column cannot set these
-
-
-def manifest_sha1(url: str) -> str:
-    """The name of a manifest's output: the SHA1 of its URL."""
-    return hashlib.sha1(url.encode("utf-8")).hexdigest()
 
 
 def row_metadata(row: dict[str, str]) -> dict[str, str]:

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from barnacle.listing.manifest_table import manifest_sha1
+from barnacle.hashing import manifest_sha1
 from barnacle.run.layout import ocr_dir, read_manifests
 from barnacle.run.manifest_stats import head_confidence, read_confidence
 from barnacle.run.page_figures import page_figures

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from barnacle.listing.manifest_table import manifest_sha1, row_metadata
+from barnacle.hashing import manifest_sha1
+from barnacle.listing.manifest_table import row_metadata
 from barnacle.run.layout import ocr_dir, read_manifests
 from barnacle.worker import ProcessingResult, WorkerOptions, process_manifest
 

@@ -17,7 +17,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from barnacle.listing.manifest_table import manifest_sha1
+from barnacle.hashing import manifest_sha1
 from barnacle.run.layout import ocr_dir, read_manifests
 from barnacle.worker.lock import STALE_AFTER_S, lock_is_stale
 

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from barnacle.atomic import atomic_write_text
-from barnacle.listing.manifest_table import manifest_sha1
+from barnacle.hashing import manifest_sha1
 from barnacle.run.layout import ocr_dir, read_manifests
 from barnacle.run.manifest_stats import Page, read_pages, read_stats
 from barnacle.run.status import RunStatus, run_status

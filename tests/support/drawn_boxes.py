@@ -16,7 +16,8 @@ from pathlib import Path
 
 from PIL import Image, ImageDraw
 
-from barnacle.listing.manifest_table import ManifestTable, manifest_sha1, write_table
+from barnacle.hashing import manifest_sha1
+from barnacle.listing.manifest_table import ManifestTable, write_table
 
 from support.threaded_http import local_server, serve_in_thread
 from support.view_runs import (

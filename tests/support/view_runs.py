@@ -14,8 +14,9 @@ from pathlib import Path
 from typing import Any
 
 from barnacle.atomic import atomic_write_text
+from barnacle.hashing import manifest_sha1
 from barnacle.images import ImageCache
-from barnacle.listing.manifest_table import ManifestTable, manifest_sha1, write_table
+from barnacle.listing.manifest_table import ManifestTable, write_table
 from barnacle.view.server import ViewServer, open_view
 from barnacle.worker.manifest_source import MANIFEST_SUFFIX
 

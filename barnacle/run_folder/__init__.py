@@ -1,0 +1,27 @@
+"""The run folder, runs/<RUN>/: every path in it (`folder.py`), the one reader of page-record
+files (`record_lines.py`) and the run's settings, written once at its start (`settings.py`).
+
+No other module builds a path under a run folder from strings: it asks a RunFolder (or, for a
+manifest's output given by path, the `*_of` functions of `folder.py`)."""
+
+from barnacle.run_folder.folder import (
+    RunFolder,
+    errors_of,
+    lock_of,
+    part_of,
+    sha1_of,
+    stats_of,
+)
+from barnacle.run_folder.record_lines import RecordLines, TornLine, read_record_lines
+
+__all__ = [
+    "RecordLines",
+    "RunFolder",
+    "TornLine",
+    "errors_of",
+    "lock_of",
+    "part_of",
+    "read_record_lines",
+    "sha1_of",
+    "stats_of",
+]
