@@ -30,7 +30,7 @@ from barnacle.demo.training_data import kraken_polygons, page_xml  # noqa: E402
 from barnacle.finetune.gate import run_gate  # noqa: E402
 from barnacle.finetune.train import TrainSettings  # noqa: E402
 from barnacle.finetune.truth_input import read_truth_input  # noqa: E402
-from barnacle.worker.model_ref import demo_model_path  # noqa: E402
+from barnacle.model_files.resolve import demo_model_path  # noqa: E402
 
 UNSEEN_FONT = Path("/usr/share/fonts/truetype/dejavu/DejaVuSansMono.ttf")
 TRAIN_SEED, UNSEEN_SEED, OWN_SEED = 7_000_000, 7_900_000, 8_900_000

@@ -29,8 +29,8 @@ sys.path.insert(0, str(REPO))  # for tests.support
 from figures import Timing, stopwatch, work_folder  # noqa: E402
 
 from barnacle.listing.manifest_table import manifest_sha1  # noqa: E402
-from barnacle.run.manifest_stats import stats_path, write_stats  # noqa: E402
-from barnacle.run.summary import PAGE_FIGURES_DIR  # noqa: E402
+from barnacle.run_folder import RunFolder, stats_of  # noqa: E402
+from barnacle.run_folder.manifest_stats import write_stats  # noqa: E402
 from barnacle.sample.serve import serve_sample  # noqa: E402
 from tests.support.manifest_tables import write_manifest_table  # noqa: E402
 
@@ -185,9 +185,9 @@ def main() -> None:
             )
         if args.without_stats:
             for path in (run_dir / "ocr").glob("*.jsonl"):
-                stats_path(path).unlink(missing_ok=True)
+                stats_of(path).unlink(missing_ok=True)
         barnacle = [sys.executable, "-m", "barnacle"]
-        shutil.rmtree(run_dir / PAGE_FIGURES_DIR, ignore_errors=True)
+        shutil.rmtree(RunFolder(run_dir).page_figures_cache, ignore_errors=True)
         how = drop_page_cache(run_dir)
         status = timed([*barnacle, "status", str(run_dir)])
         first = timed([*barnacle, "summarize", str(run_dir)])

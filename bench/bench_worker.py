@@ -40,11 +40,11 @@ from stage_timers import StageTimers, split_line
 from barnacle.http_client import get_json
 from barnacle.iiif import ImageRequest, manifest_from_json
 from barnacle.images import ImageCache, fetch_image, size_page_request
+from barnacle.model_files.resolve import resolve_model
 from barnacle.ocr import KrakenEngine
 from barnacle.records import PageRecord
 from barnacle.sample.serve import serve_sample
 from barnacle.worker import WorkerOptions, process_manifest
-from barnacle.worker.model_ref import resolve_model
 from barnacle.worker.output_files import RecordWriter
 
 REPO = Path(__file__).resolve().parent.parent

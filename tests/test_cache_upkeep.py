@@ -12,8 +12,8 @@ from barnacle.cache_upkeep import run_images
 from barnacle.cache_upkeep.run_images import planned_image_urls
 from barnacle.defaults import IMAGE_SIZE, ExitCode
 from barnacle.images import ImageCache
-from barnacle.run.layout import read_manifests
 from barnacle.run.metadata import update_metadata
+from barnacle.run_folder import RunFolder
 from barnacle.sample.serve import serve_sample
 
 from support.cli import barnacle, ocr_command
@@ -31,7 +31,7 @@ def _small_run(tmp_path: Path) -> tuple[Path, Path]:
         write_manifest_table(run, [base + book.manifest_path() for book in books])
         prefetched = barnacle("prefetch", str(run), "--cache-dir", str(cache), "--no-progress")
         assert prefetched.returncode == ExitCode.OK, prefetched.stderr
-        rows = read_manifests(run)
+        rows = RunFolder(run).read_manifests()
         # b3's second image leaves the cache: OCRed offline, that page fails
         offline = ImageCache(cache, offline=True)
         planned = planned_image_urls(rows[2]["manifest_url"], offline, IMAGE_SIZE)
@@ -77,7 +77,10 @@ def test_clean_cache_removes_only_the_images_of_finished_manifests(tmp_path: Pat
     assert all(path.is_file() for path in images.needed)
     # The cached manifests stay (the IIIF export reads them); a second clean finds nothing.
     offline = ImageCache(cache, offline=True)
-    assert all(offline.get(row["manifest_url"], ".manifest.json") for row in read_manifests(run))
+    assert all(
+        offline.get(row["manifest_url"], ".manifest.json")
+        for row in RunFolder(run).read_manifests()
+    )
     again = barnacle("clean-cache", str(run), "--cache-dir", str(cache))
     assert "removed 0 page image(s)" in again.stdout
 

@@ -16,8 +16,8 @@ from barnacle.images.cache import ImageCache
 from barnacle.job_arrays.container import CONTAINER_RUNTIMES
 from barnacle.job_arrays.sbatch import check_memory
 from barnacle.listing.manifest_table import manifest_sha1
+from barnacle.model_files.resolve import ModelNotFound, resolve_model
 from barnacle.worker.manifest_source import MANIFEST_SUFFIX, load_manifest
-from barnacle.worker.model_ref import ModelNotFound, resolve_model
 
 from support.cli import barnacle
 from support.make_runs import try_make

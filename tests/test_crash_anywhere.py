@@ -35,9 +35,8 @@ from barnacle.images import ImageCache
 from barnacle.images.cache import STALE_TEMP_S
 from barnacle.oserrors import owner_tag, pid_namespace
 from barnacle.pause_points import PAUSE_AT_ENV, PAUSE_DIR_ENV
-from barnacle.run.manifest_stats import stats_path
-from barnacle.worker.lock import ManifestLock, lock_path
-from barnacle.worker.output_files import part_path
+from barnacle.run_folder import lock_of, part_of, stats_of
+from barnacle.worker.lock import ManifestLock
 
 from support.cli import ocr_command
 from support.fast_pages import image_path, page_names, serve_fast_book
@@ -132,14 +131,14 @@ def _check_consistent(outs: list[Path], cache: Path) -> Counter[str]:
             keys = [r["page_key"] for r in whole_records(out)]
             assert len(keys) == len(set(keys)) == PAGES, out
             seen["complete"] += 1
-            if lock_path(out).exists():
+            if lock_of(out).exists():
                 seen["killed after the rename"] += 1
-        lines = _lines(part_path(out))
+        lines = _lines(part_of(out))
         if lines:
             if lines[-1]:
                 seen["torn last line"] += 1  # a killed append: redone on the next run
             keys = [json.loads(line)["page_key"] for line in lines[:-1]]
-            assert len(keys) == len(set(keys)), f"a page twice in {part_path(out)}"
+            assert len(keys) == len(set(keys)), f"a page twice in {part_of(out)}"
             if len(keys) == PAGES and not out.exists():
                 seen["killed before the rename"] += 1
     for path in cache.rglob("*"):
@@ -181,7 +180,7 @@ def _images(cache: Path) -> int:
 
 def _pages_done(out: Path) -> int:
     """Whole record lines in `<out>.part` (a torn last line has no newline yet)."""
-    return max(0, len(_lines(part_path(out))) - 1)
+    return max(0, len(_lines(part_of(out))) - 1)
 
 
 def _forget_images(cache: ImageCache, server: ScriptedServer, book: str) -> None:
@@ -195,11 +194,11 @@ def _prepare(phase: str, out: Path, cache: ImageCache, server: ScriptedServer, b
     """Make sure the worker will reach `phase`; returns how many pages it has to do."""
     if out.exists():  # complete: do it again, downloads included
         out.unlink()
-        part_path(out).unlink(missing_ok=True)
+        part_of(out).unlink(missing_ok=True)
         _forget_images(cache, server, book)
     todo = PAGES - _pages_done(out)
     if phase in PER_PAGE and todo == 0:  # killed before the rename: start the book over
-        part_path(out).unlink()
+        part_of(out).unlink()
         todo = PAGES
     if phase == "download":
         _forget_images(cache, server, book)
@@ -208,11 +207,11 @@ def _prepare(phase: str, out: Path, cache: ImageCache, server: ScriptedServer, b
 
 def _assert_killed_at(phase: str, out: Path, cache_dir: Path, pages_before: int) -> None:
     """What the files show of a kill at `phase`."""
-    lines = _lines(part_path(out))
+    lines = _lines(part_of(out))
     if phase == "download":
         assert _temps(cache_dir), "an image half downloaded"
     elif phase == "lock":
-        lock = lock_path(out)  # a dead worker's lock may be there: this one was taking over
+        lock = lock_of(out)  # a dead worker's lock may be there: this one was taking over
         assert list(out.parent.glob(f".{lock.name}.*.tmp")), "a lock body not linked in place"
     elif phase == "append":
         assert lines and lines[-1], "a torn last line"
@@ -221,7 +220,7 @@ def _assert_killed_at(phase: str, out: Path, cache_dir: Path, pages_before: int)
     elif phase == "rename":
         assert _pages_done(out) == PAGES and not out.exists()
     elif phase == "finish":
-        assert out.exists() and lock_path(out).exists() and not part_path(out).exists()
+        assert out.exists() and lock_of(out).exists() and not part_of(out).exists()
     assert _pages_done(out) >= min(pages_before, PAGES) or out.exists()
 
 
@@ -292,7 +291,7 @@ def test_workers_killed_at_every_phase_then_one_clean_run_completes_everything(
     assert seen["torn last line"]
     for out in outs:
         assert_complete(out, PAGES)
-    expected = sorted([o.name for o in outs] + [stats_path(o).name for o in outs])
+    expected = sorted([o.name for o in outs] + [stats_of(o).name for o in outs])
     assert sorted(p.name for p in outs[0].parent.iterdir()) == expected
     final = _check_consistent(outs, cache_dir)
     assert final == Counter(complete=BOOKS), final  # no temporary file left in the cache
@@ -344,7 +343,7 @@ def test_taking_a_lock_removes_what_killed_lock_takers_left(tmp_path: Path) -> N
         check=True,
     )
     here = f"{pid_namespace()}@{socket.gethostname()}"
-    lock = lock_path(out)
+    lock = lock_of(out)
     dead_temp = lock.with_name(f".{lock.name}.0a0a0a0a.{dead.stdout.strip()}@{here}.tmp")
     live_temp = lock.with_name(f".{lock.name}.0b0b0b0b.{owner_tag()}.tmp")
     for temp in (dead_temp, live_temp):

@@ -4,6 +4,7 @@ once"): no other module of the package types its value again."""
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 
@@ -38,6 +39,6 @@ def test_no_module_types_a_default_again(name: str) -> None:
 
 
 def test_summary_figures_are_not_named_like_the_image_cache() -> None:
-    from barnacle.run.summary import PAGE_FIGURES_DIR
+    from barnacle.run_folder import RunFolder
 
-    assert "cache" not in PAGE_FIGURES_DIR
+    assert "cache" not in RunFolder(Path("runs/x")).page_figures_cache.name

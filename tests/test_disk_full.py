@@ -24,9 +24,8 @@ import pytest
 from PIL import Image
 
 from barnacle.defaults import ExitCode
+from barnacle.run_folder import lock_of, part_of
 from barnacle.worker import process_manifest
-from barnacle.worker.lock import lock_path
-from barnacle.worker.output_files import part_path
 
 from support.cli import ocr_command
 from support.fast_pages import serve_fast_book
@@ -105,12 +104,12 @@ def test_output_disk_full_mid_record_then_rerun_resumes(
 
     stopped = process_manifest(url, out, options)
     assert (stopped.status, stopped.exit_code) == ("stopped", EXIT_STOPPED)
-    assert stopped.message.startswith(f"disk full: cannot write {part_path(out)} (No space left")
+    assert stopped.message.startswith(f"disk full: cannot write {part_of(out)} (No space left")
     assert "free some space" in stopped.message and "rerun" in stopped.message
-    done_before = len(whole_records(part_path(out)))  # the cut record was taken back
+    done_before = len(whole_records(part_of(out)))  # the cut record was taken back
     assert done_before == 1 and stopped.pages_done == 1
-    assert not out.exists() and not lock_path(out).exists()
-    assert sorted(p.name for p in folder.iterdir()) == ["ballast", part_path(out).name]
+    assert not out.exists() and not lock_of(out).exists()
+    assert sorted(p.name for p in folder.iterdir()) == ["ballast", part_of(out).name]
 
     ballast.unlink()  # space freed
     rerun = process_manifest(url, out, options)
@@ -131,8 +130,8 @@ def test_cache_disk_full_stops_the_cli_then_rerun_resumes(
     [message] = [line for line in done.stderr.splitlines() if line.startswith("  ")]
     assert message.startswith(f"  disk full: cannot write {cache}/")
     _check_cache(cache)  # the image that did not fit left nothing behind
-    done_before = len(whole_records(part_path(out)))
-    assert 1 <= done_before < PAGES and not out.exists() and not lock_path(out).exists()
+    done_before = len(whole_records(part_of(out)))
+    assert 1 <= done_before < PAGES and not out.exists() and not lock_of(out).exists()
 
     # Another stage on a full disk: one line, no traceback.
     ballast = cache / "ballast"
@@ -189,8 +188,8 @@ def test_disk_full_injected_without_root(
         stopped = process_manifest(url, out, quiet_options(tmp_path, cache_dir=cache))
         _fetches_finished()
     assert (stopped.status, stopped.exit_code) == ("stopped", EXIT_STOPPED)
-    assert stopped.message.startswith(f"disk full: cannot write {part_path(out)}")
-    assert len(whole_records(part_path(out))) == 1
+    assert stopped.message.startswith(f"disk full: cannot write {part_of(out)}")
+    assert len(whole_records(part_of(out))) == 1
 
     with monkeypatch.context() as patch:  # the cache's disk is full at its fsync
         for image in cache.rglob("*.img"):
@@ -200,7 +199,7 @@ def test_disk_full_injected_without_root(
         _fetches_finished()
     assert stopped.exit_code == EXIT_STOPPED and f"cannot write {cache}/" in stopped.message
     _check_cache(cache)
-    assert len(whole_records(part_path(out))) == 1
+    assert len(whole_records(part_of(out))) == 1
 
     rerun = process_manifest(url, out, quiet_options(tmp_path, cache_dir=cache))
     assert (rerun.status, rerun.pages_skipped) == ("complete", 1)

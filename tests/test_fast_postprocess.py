@@ -144,8 +144,8 @@ def test_real_page_same_lines_baselines_and_text() -> None:
     number of lines, every baseline point within 1 px, the same text."""
     from PIL import Image
 
+    from barnacle.model_files.resolve import resolve_model
     from barnacle.ocr import KrakenEngine
-    from barnacle.worker.model_ref import resolve_model
 
     _, model = resolve_model(None)
     engine = KrakenEngine(model, threads=1, fast_postprocess=False)

@@ -23,9 +23,9 @@ from barnacle.http_client import FetchError, HttpSettings, RetryLog, get_json, g
 from barnacle.iiif import ImageRequest, ImageService, PageImage
 from barnacle.images import ImageCache, ImageError, clear_info_memo, fetch_image, fetch_page_image
 from barnacle.records import PageError, PageRecord
+from barnacle.run_folder import errors_of, part_of
 from barnacle.sample.serve import serve_sample
 from barnacle.worker import process_manifest
-from barnacle.worker.output_files import errors_path, part_path
 
 from support.chaos_server import TRANSIENT_FAULTS, ChaosServer, Fault, Rule, chaos_server
 from support.hang_guard import no_hang
@@ -186,10 +186,8 @@ def test_permanent_faults_then_fixed_rerun_does_each_page_once(tmp_path: Path) -
         env = {**os.environ, "BARNACLE_BACKOFF": "0.01"}
         first = subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True)
         assert first.returncode == 3, first.stderr[-2000:]
-        assert not out.exists() and len(_lines(part_path(out))) == 1
-        errors = {
-            e.canvas_index: e for e in map(PageError.model_validate, _lines(errors_path(out)))
-        }
+        assert not out.exists() and len(_lines(part_of(out))) == 1
+        errors = {e.canvas_index: e for e in map(PageError.model_validate, _lines(errors_of(out)))}
         assert sorted(errors) == [1, 2, 3, 4]
         expected = {  # canvas: (status, kind, retries, words of the hint)
             1: (404, "http", 0, "no such resource"),
@@ -211,7 +209,7 @@ def test_permanent_faults_then_fixed_rerun_does_each_page_once(tmp_path: Path) -
         assert (rerun.status, rerun.pages_done, rerun.pages_skipped) == ("complete", 4, 1)
         keys = [line["page_key"] for line in _lines(out)]
         assert len(keys) == len(set(keys)) == 5
-        assert not part_path(out).exists() and not errors_path(out).exists()
+        assert not part_of(out).exists() and not errors_of(out).exists()
 
 
 def test_manifest_html_or_404_cannot_start_then_fixed(one_book: Library, tmp_path: Path) -> None:
@@ -222,7 +220,7 @@ def test_manifest_html_or_404_cannot_start_then_fixed(one_book: Library, tmp_pat
         chaos.add(Rule(pattern="manifests", then=fault, tag="manifest"))
         result = process_manifest(one_book.manifest_url(), out, quiet_options(tmp_path))
         assert (result.status, result.exit_code) == ("not_started", 4)
-        error = PageError.model_validate(_lines(errors_path(out))[0])
+        error = PageError.model_validate(_lines(errors_of(out))[0])
         assert error.stage == "manifest" and error.status == status
         assert one_book.manifest_url() in error.message and hint in error.hint
         chaos.remove("manifest")
@@ -296,7 +294,7 @@ def test_stall_ends_by_timeout_not_a_hang(one_book: Library, tmp_path: Path) -> 
     with no_hang(120, "pages behind a stall"):  # two read timeouts, not the stall's ten minutes
         result = process_manifest(one_book.manifest_url(), out, quiet_options(tmp_path))
     assert (result.status, result.exit_code) == ("page_errors", 3)
-    error = PageError.model_validate(_lines(errors_path(out))[0])
+    error = PageError.model_validate(_lines(errors_of(out))[0])
     assert error.kind == "network" and "did not answer in time (read timeout)" in error.message
     assert (error.retries, error.retry_reasons) == (1, ["read timeout"])
     assert "transient" in error.hint and chaos.count("stall") == 2

@@ -22,8 +22,8 @@ from barnacle.finetune.train import TrainSettings
 from barnacle.finetune.truth_input import read_truth_input
 from barnacle.groundtruth.write import write_groundtruth
 from barnacle.hashing import file_sha256
+from barnacle.model_files.resolve import demo_model_path, resolve_model
 from barnacle.worker import WorkerOptions, process_manifest
-from barnacle.worker.model_ref import demo_model_path, resolve_model
 
 from support.paths import REPO
 from support.scripted_server import ScriptedServer

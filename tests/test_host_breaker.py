@@ -19,8 +19,8 @@ from barnacle.http_client import (
     get_json,
     get_session,
 )
+from barnacle.run_folder import errors_of
 from barnacle.worker import WorkerOptions, process_manifest
-from barnacle.worker.output_files import errors_path
 
 from support.cli import barnacle
 from support.dead_hosts import closed_port, hanging_up_server, serve_dead_host_book
@@ -137,7 +137,7 @@ def test_book_on_a_dead_image_host_ends_with_every_page_recorded(
             result = process_manifest(url, out, options)
     assert result.status == "page_errors" and result.pages_failed == 5
     assert not out.exists()  # unfinished: `make resubmit-failed` takes it up again
-    errors = [json.loads(line) for line in errors_path(out).read_text().splitlines()]
+    errors = [json.loads(line) for line in errors_of(out).read_text().splitlines()]
     assert [error["canvas_index"] for error in errors] == [0, 1, 2, 3, 4]
     assert all(error["kind"] == "network" for error in errors)
     hung_up = {"connection reset", "connection closed without an answer"}

@@ -22,8 +22,8 @@ import pytest
 from barnacle.http_client import HttpSettings, get_session
 from barnacle.images import ImageCache
 from barnacle.listing import fetch_snapshot, manifest_sha1, read_table
+from barnacle.run_folder import errors_of, part_of
 from barnacle.worker import process_manifest
-from barnacle.worker.output_files import errors_path, part_path
 
 from support import iiif_docs as docs
 from support.fast_pages import serve_fast_book
@@ -164,9 +164,9 @@ def test_hostile_ids_stay_strings_from_listing_to_records(
     ]
     assert [d.returncode for d in done] == [3, 4], [d.stderr for d in done]
     out = run_dir / "ocr" / f"{manifest_sha1(url)}.jsonl"
-    assert [r["canvas_id"] for r in _records(part_path(out))] == hostile  # kept, byte for byte
-    assert [r["canvas_label"] for r in _records(part_path(out))] == [h.strip() for h in hostile]
-    [bomb] = _records(errors_path(out))
+    assert [r["canvas_id"] for r in _records(part_of(out))] == hostile  # kept, byte for byte
+    assert [r["canvas_label"] for r in _records(part_of(out))] == [h.strip() for h in hostile]
+    [bomb] = _records(errors_of(out))
     assert bomb["kind"] == "bomb" and f"{BOMB_SIDE**2} pixels, above the limit" in bomb["message"]
     assert "404" in done[1].stderr
 
@@ -232,7 +232,7 @@ def test_urls_that_are_not_http_or_lead_nowhere(server: ScriptedServer, tmp_path
             )
             done = _run(command, tmp_path, 60)
             assert done.returncode == code, done.stderr
-            assert reason in done.stderr and reason in errors_path(out).read_text()
+            assert reason in done.stderr and reason in errors_of(out).read_text()
         # A server that accepts and never answers: the read timeout ends it.
         get_session(HttpSettings(retries=0, connect_timeout=1, read_timeout=1))
         with no_hang(120, "the worker against a server that never answers"):
@@ -265,11 +265,11 @@ def test_pages_whose_images_are_local_files_or_other_schemes_are_errors(
     out = tmp_path / "local.jsonl"
     result = process_manifest(server.url("/local.json"), out, quiet_options(tmp_path))
     assert (result.status, result.pages_failed) == ("page_errors", 3)
-    errors = _records(errors_path(out))
+    errors = _records(errors_of(out))
     assert "http.server" in errors[0]["message"] and "only http(s)" in errors[1]["message"]
     assert "could not connect" in errors[2]["message"]
     assert "root:" not in out.with_name(out.name + ".errors.jsonl").read_text()
-    assert not part_path(out).exists() or part_path(out).read_text() == ""
+    assert not part_of(out).exists() or part_of(out).read_text() == ""
 
 
 @pytest.mark.slow
@@ -377,7 +377,7 @@ def test_decompression_bomb_is_refused_by_the_pixel_limit(
     with no_hang(300, "the worker on a decompression bomb"):
         result = process_manifest(url, out, quiet_options(tmp_path))
     assert (result.status, result.pages_done, result.pages_failed) == ("page_errors", 1, 1)
-    [error] = _records(errors_path(out))
+    [error] = _records(errors_of(out))
     assert (error["canvas_index"], error["kind"], error["image_url"]) == (1, "bomb", bomb_url)
     assert f"{BOMB_SIDE**2} pixels, above the limit of 100000000" in error["message"]
     assert "--max-image-pixels" in error["message"]

@@ -13,8 +13,8 @@ import pytest
 
 from barnacle.images.info import clear_info_memo
 from barnacle.records import PageError, PageRecord
+from barnacle.run_folder import errors_of, part_of
 from barnacle.worker import process_manifest
-from barnacle.worker.output_files import errors_path, part_path
 
 from support.strict_iiif import StrictServer, strict_server
 from support.worker_options import quiet_options
@@ -52,7 +52,7 @@ def test_mixed_book_ocrs_its_images_and_downloads_no_av_byte(
     assert (region.image.width, region.image.height, region.image.region) == (20, 500, "0,0,20,500")
     assert by_index[0].image.region is None
     assert strict.bytes_sent("/files/") == 0 and not strict.paths("/files/")
-    assert not errors_path(out).exists()
+    assert not errors_of(out).exists()
 
 
 def test_one_bad_canvas_does_not_reject_the_book(strict: StrictServer, tmp_path: Path) -> None:
@@ -62,10 +62,10 @@ def test_one_bad_canvas_does_not_reject_the_book(strict: StrictServer, tmp_path:
     )
     assert result.status == "page_errors"
     assert (result.pages_done, result.pages_failed) == (4, 2)
-    records = [PageRecord.model_validate(line) for line in _lines(part_path(out))]
+    records = [PageRecord.model_validate(line) for line in _lines(part_of(out))]
     assert [r.canvas_index for r in records] == [0, 1, 2, 5]
     assert all(r.image_url.endswith("/full/full/0/native.jpg") for r in records)  # Image API 1.1
-    errors = {e.canvas_index: e for e in map(PageError.model_validate, _lines(errors_path(out)))}
+    errors = {e.canvas_index: e for e in map(PageError.model_validate, _lines(errors_of(out)))}
     assert sorted(errors) == [3, 4]
     assert errors[3].canvas_id == strict.url("/canvas/3") and errors[3].kind == "not_image"
     assert errors[4].canvas_id == strict.url("/canvas/4") and errors[4].kind == "bad_canvas"
@@ -77,6 +77,6 @@ def test_book_without_images_is_one_manifest_error(strict: StrictServer, tmp_pat
     before = len(strict.log)
     result = process_manifest(strict.manifest_url("av-only.json"), out, quiet_options(tmp_path))
     assert result.status == "not_started" and "no image canvases" in result.message
-    (error,) = map(PageError.model_validate, _lines(errors_path(out)))
+    (error,) = map(PageError.model_validate, _lines(errors_of(out)))
     assert error.stage == "manifest" and "Sound" in error.message and "Video" in error.message
     assert [e.path for e in strict.log[before:]] == ["/manifests/av-only.json"]

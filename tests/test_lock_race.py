@@ -16,8 +16,9 @@ from multiprocessing.synchronize import Barrier
 from pathlib import Path
 from typing import Any
 
+from barnacle.run_folder import lock_of
 from barnacle.worker import lock as lock_module
-from barnacle.worker.lock import LockedError, ManifestLock, lock_path, pid_namespace
+from barnacle.worker.lock import LockedError, ManifestLock, pid_namespace
 
 ROUNDS = 150
 
@@ -82,7 +83,7 @@ def test_two_workers_racing_for_one_stale_lock(tmp_path: Path) -> None:
         racer.start()
     try:
         for round_number in range(ROUNDS):
-            lock_path(out).write_text(_stale_body(dead))
+            lock_of(out).write_text(_stale_body(dead))
             barrier.wait()
             barrier.wait()
             tries = [results.get(timeout=30) for _ in range(2)]
@@ -90,11 +91,11 @@ def test_two_workers_racing_for_one_stale_lock(tmp_path: Path) -> None:
             winners = [t for t in tries if t[2]]
             assert len(winners) == 1, f"round {round_number}: {tries}"
             assert any(t[3] and "is gone" in t[3] for t in tries)  # one of them took it over
-            holder = json.loads(lock_path(out).read_text())
+            holder = json.loads(lock_of(out).read_text())
             assert holder["pid"] == winners[0][1], f"round {round_number}: {tries}, {holder}"
             barrier.wait()
             barrier.wait()
-            assert not lock_path(out).exists(), f"round {round_number}: the winner released"
+            assert not lock_of(out).exists(), f"round {round_number}: the winner released"
         assert sorted(p.name for p in tmp_path.iterdir()) == []  # no temporary file left
     finally:
         for racer in racers:
@@ -112,16 +113,16 @@ def test_release_leaves_a_lock_another_worker_took_over(tmp_path: Path) -> None:
     # Judged stale (a heartbeat lost on a slow shared file system, say) and taken over.
     other = tmp_path / "other"
     other.write_text(_stale_body(os.getppid()))
-    os.replace(other, lock_path(out))
+    os.replace(other, lock_of(out))
     assert not first.holds()
     first.release()
-    assert json.loads(lock_path(out).read_text())["pid"] == os.getppid()
+    assert json.loads(lock_of(out).read_text())["pid"] == os.getppid()
     # The same body in a new file (inode numbers are reused at once) is not this worker's either.
     second = ManifestLock(out, stale_after=0.0)
-    os.utime(lock_path(out), (0, 0))
+    os.utime(lock_of(out), (0, 0))
     second.acquire()
-    mine = lock_path(out).read_bytes()
-    lock_path(out).unlink()
-    lock_path(out).write_bytes(mine.replace(b'"token": "', b'"token": "0'))
+    mine = lock_of(out).read_bytes()
+    lock_of(out).unlink()
+    lock_of(out).write_bytes(mine.replace(b'"token": "', b'"token": "0'))
     second.release()
-    assert lock_path(out).exists()
+    assert lock_of(out).exists()

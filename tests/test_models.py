@@ -15,11 +15,11 @@ from pathlib import Path
 
 import pytest
 
-from barnacle.models import as_doi, installed_models, resolve_doi
+from barnacle.model_files import as_doi, installed_models, resolve_doi
+from barnacle.model_files.resolve import ModelNotFound, demo_model_path, model_doi, resolve_model
+from barnacle.model_files.store import INSTALL_NOTE, ModelNotInstalled
 from barnacle.models.install import get_model
-from barnacle.models.store import INSTALL_NOTE, ModelNotInstalled
 from barnacle.worker import WorkerOptions, process_manifest
-from barnacle.worker.model_ref import ModelNotFound, demo_model_path, model_doi, resolve_model
 
 from support.fast_pages import serve_fast_book
 from support.paths import REPO
@@ -217,7 +217,8 @@ CREATED = "2026-01-01T00:00:00+00:00"
 def test_low_confidence_manifests_are_flagged(tmp_path: Path) -> None:
     from barnacle.listing.manifest_table import manifest_sha1
     from barnacle.models.confidence import FLAG
-    from barnacle.run.manifest_stats import stats_path, write_stats
+    from barnacle.run_folder import stats_of
+    from barnacle.run_folder.manifest_stats import write_stats
 
     run = tmp_path / "run"
     (run / "ocr").mkdir(parents=True)
@@ -246,13 +247,13 @@ def test_low_confidence_manifests_are_flagged(tmp_path: Path) -> None:
     # The worker's stats file carries the figure; status reads it there, not the records.
     out = run / "ocr" / f"{manifest_sha1(urls[1])}.jsonl"
     write_stats(out, out)
-    stats = json.loads(stats_path(out).read_text())
+    stats = json.loads(stats_of(out).read_text())
     assert stats["line_confidence"]["pages"] == 2
     assert stats["line_confidence"]["mean"] == pytest.approx(0.825)
     assert _cli("status", str(run)).stdout == status.stdout
-    stats_path(out).write_text(json.dumps(stats | {"line_confidence": {"mean": 0.5, "pages": 2}}))
+    stats_of(out).write_text(json.dumps(stats | {"line_confidence": {"mean": 0.5, "pages": 2}}))
     assert f"0.500  {urls[1]}" in _cli("status", str(run)).stdout
     # A stats file from before the figure: the head of the records is read instead.
     del stats["line_confidence"]
-    stats_path(out).write_text(json.dumps(stats))
+    stats_of(out).write_text(json.dumps(stats))
     assert _cli("status", str(run)).stdout == status.stdout

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from barnacle.pause_points import PAUSE_AT_ENV, PAUSE_DIR_ENV
+from barnacle.run_folder import errors_of, part_of
 from barnacle.worker import WorkerOptions, process_manifest
-from barnacle.worker.output_files import errors_path, part_path
 
 from support.fast_pages import serve_fast_book
 from support.scripted_server import ScriptedServer
@@ -50,8 +50,8 @@ def test_a_killed_page_process_is_an_error_record(
     killer.join(timeout=5)
     assert killed, "no page process reached the OCR"
     assert (result.status, result.exit_code) == ("page_errors", 3)
-    assert not out.exists() and not part_path(out).read_bytes()
-    errors = [json.loads(line) for line in errors_path(out).read_text().splitlines()]
+    assert not out.exists() and not part_of(out).read_bytes()
+    errors = [json.loads(line) for line in errors_of(out).read_text().splitlines()]
     assert errors and all(e["kind"] == "page_process_died" for e in errors)
     for error in errors:
         assert f"canvas {error['canvas_index']}" in error["message"]

@@ -14,14 +14,14 @@ from PIL import Image
 from barnacle.cli import main
 from barnacle.listing.manifest_table import manifest_sha1
 from barnacle.run.chart import draw_progress_chart
-from barnacle.run.manifest_stats import read_stats, stats_path
 from barnacle.run.metadata import read_metadata, record_run
 from barnacle.run.settings_guard import collection_conflict
 from barnacle.run.status import run_status
 from barnacle.run.summary import summarize, summary_lines, timeline
 from barnacle.run.time_ticks import count_ticks, time_ticks
+from barnacle.run_folder import errors_of, part_of, stats_of
+from barnacle.run_folder.manifest_stats import read_stats
 from barnacle.worker import process_manifest
-from barnacle.worker.output_files import errors_path, part_path
 
 from support.fast_pages import image_path, page_png, serve_fast_book
 from support.make_runs import make
@@ -64,8 +64,8 @@ def _write_lines(path: Path, records: list[dict[str, object]]) -> None:
 def test_summary_and_status_of_a_book_whose_pages_all_failed(tmp_path: Path) -> None:
     good, forbidden = "https://example.org/good/manifest", "https://example.org/403/manifest"
     run_dir = _run_dir(tmp_path, [good, forbidden])
-    _write_lines(part_path(_out(run_dir, good)), [_record(good, 0), _record(good, 1, 4.0)])
-    part_path(_out(run_dir, forbidden)).write_bytes(b"")  # RecordWriter creates it first
+    _write_lines(part_of(_out(run_dir, good)), [_record(good, 0), _record(good, 1, 4.0)])
+    part_of(_out(run_dir, forbidden)).write_bytes(b"")  # RecordWriter creates it first
     error = {
         "manifest_url": forbidden,
         "canvas_index": 0,
@@ -73,7 +73,7 @@ def test_summary_and_status_of_a_book_whose_pages_all_failed(tmp_path: Path) -> 
         "status": 403,
         "message": "403 Forbidden for the image of page 1",
     }
-    _write_lines(errors_path(_out(run_dir, forbidden)), [error, error | {"canvas_index": 1}])
+    _write_lines(errors_of(_out(run_dir, forbidden)), [error, error | {"canvas_index": 1}])
 
     status = run_status(run_dir)
     assert (status.counts["partial"], status.counts["failed"]) == (1, 1)
@@ -107,13 +107,13 @@ def test_summary_reads_stats_files_of_finished_books_and_checks_them(tmp_path: P
         "host": [0],
         "empty": [],
     }
-    stats_path(out).write_text(json.dumps(stats))
+    stats_of(out).write_text(json.dumps(stats))
     summary = summarize(run_dir)
     # The stats file is read, not the records: its (different) figures show.
     assert summary["pages"]["done"] == 1 and list(summary["hosts"]) == ["statshost"]
     assert [t for t, _ in timeline(run_dir)] == [START.timestamp() + 7]
     # A stats file that does not describe the JSONL as it is (another size) is ignored.
-    stats_path(out).write_text(json.dumps(stats | {"bytes": size + 1}))
+    stats_of(out).write_text(json.dumps(stats | {"bytes": size + 1}))
     assert read_stats(out) is None
     summary = summarize(run_dir)
     assert summary["pages"]["done"] == 2 and list(summary["hosts"]) == ["node01"]
@@ -158,7 +158,7 @@ def test_a_run_has_one_model_and_one_size(
     assert _run_info(capsys, run_dir, "--set=SIZE=!2000,2000")[0] == 0
     assert read_metadata(run_dir)["size"] == "!2000,2000"
     (run_dir / "ocr").mkdir()
-    part_path(run_dir / "ocr" / f"{'a' * 40}.jsonl").write_text("{}\n")
+    part_of(run_dir / "ocr" / f"{'a' * 40}.jsonl").write_text("{}\n")
     code, err = _run_info(capsys, run_dir, "--set=SIZE=!3000,3000")
     assert code == 2 and "SIZE=!2000,2000, not !3000,3000" in err and "new RUN=" in err
     code, err = _run_info(capsys, run_dir, f"--model={other}", "--set=SIZE=!2000,2000")

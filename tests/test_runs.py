@@ -14,7 +14,7 @@ import pytest
 
 from barnacle.iiif import ImageRequest
 from barnacle.images import ImageCache, size_page_request
-from barnacle.run.page_figures import page_figures
+from barnacle.run_folder import RunFolder, read_record_lines
 from barnacle.sample.serve import serve_sample
 from barnacle.worker.manifest_source import load_manifest
 
@@ -156,7 +156,8 @@ def test_scancel_then_resubmit_failed_completes_each_page_once(
     assert sorted(len(set(book)) for book in keys) == pages_each
     assert all(len(book) == len(set(book)) for book in keys)  # each page once
     assert f"{SAMPLE_BOOKS}  complete" in make("status", *common, env=cluster)
-    figures = sum(1 for path in (run_dir / "ocr").glob("*.jsonl") for _ in page_figures(path))
+    outputs = RunFolder(run_dir).finished_outputs()
+    figures = sum(len(read_record_lines(path).records) for path in outputs)
     assert figures == sum(pages_each)
 
 

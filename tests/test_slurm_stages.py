@@ -17,7 +17,7 @@ from barnacle.defaults import IMAGE_SIZE
 from barnacle.export.synthetic import synthetic_record
 from barnacle.images import ImageCache
 from barnacle.job_arrays import select_targets
-from barnacle.run.layout import read_manifests
+from barnacle.run_folder import RunFolder
 from barnacle.sample.serve import serve_sample
 
 from support.make_runs import wait_idle
@@ -39,7 +39,7 @@ def _finish(run: Path, row: dict[str, str], pages: int) -> Path:
 def test_export_tasks_are_the_finished_manifests_with_an_export_due(tmp_path: Path) -> None:
     run = tmp_path / "run"
     write_manifest_table(run, [f"https://example.org/m{i}/manifest.json" for i in range(3)])
-    rows = read_manifests(run)
+    rows = RunFolder(run).read_manifests()
     exported, due = _finish(run, rows[0], 1), _finish(run, rows[1], 1)  # rows[2] unfinished
     text = run / "text" / f"{rows[0]['sha1']}.txt"
     text.parent.mkdir()
@@ -98,7 +98,7 @@ def test_prefetch_and_export_run_as_arrays_on_a_local_cluster(
     assert len(logs) == 2 and all("barnacle-task OK" in log.splitlines()[-1] for log in logs)
     assert sorted(log.count("images downloaded") for log in logs) == [1, 1]
     offline = ImageCache(cache, offline=True)
-    rows = read_manifests(run)
+    rows = RunFolder(run).read_manifests()
     for row, pages in zip(rows, (2, 1), strict=True):
         urls = planned_image_urls(row["manifest_url"], offline, IMAGE_SIZE)
         assert len(urls) == pages and all(offline.get(url) for url in urls)

@@ -18,9 +18,10 @@ from pathlib import Path
 import pytest
 
 from barnacle.records import PageError, PageRecord
+from barnacle.run_folder import errors_of, lock_of, part_of
 from barnacle.worker import process_manifest
-from barnacle.worker.lock import LockedError, ManifestLock, lock_path, pid_namespace
-from barnacle.worker.output_files import errors_path, part_path, repair_and_read_keys
+from barnacle.worker.lock import LockedError, ManifestLock, pid_namespace
+from barnacle.worker.output_files import repair_and_read_keys
 
 from support.paths import REPO
 from support.scripted_server import Response, ScriptedServer
@@ -41,7 +42,7 @@ def test_complete_manifest_records_and_provenance(server: ScriptedServer, tmp_pa
     meta = {"source_metadata_id": "991", "ark": "ark:/88435/x", "shelf": "A1"}
     result = process_manifest(url, out, quiet_options(tmp_path, metadata=meta))
     assert (result.status, result.exit_code, result.pages_done) == ("complete", 0, 2)
-    assert out.exists() and not part_path(out).exists() and not lock_path(out).exists()
+    assert out.exists() and not part_of(out).exists() and not lock_of(out).exists()
     records = [PageRecord.model_validate(r) for r in _records(out)]
     assert [r.canvas_index for r in records] == [0, 1]
     first = records[0]
@@ -82,8 +83,8 @@ def test_bad_pages_recorded_then_rerun_completes(server: ScriptedServer, tmp_pat
     out = tmp_path / "book.jsonl"
     result = process_manifest(url, out, quiet_options(tmp_path))
     assert (result.status, result.exit_code, result.pages_failed) == ("page_errors", 3, 2)
-    assert not out.exists() and len(_records(part_path(out))) == 1
-    errors = [PageError.model_validate(e) for e in _records(errors_path(out))]
+    assert not out.exists() and len(_records(part_of(out))) == 1
+    errors = [PageError.model_validate(e) for e in _records(errors_of(out))]
     assert [(e.canvas_index, e.status, e.kind) for e in errors] == [
         (1, 404, "http"),
         (2, None, "corrupt"),
@@ -96,7 +97,7 @@ def test_bad_pages_recorded_then_rerun_completes(server: ScriptedServer, tmp_pat
     rerun = process_manifest(url, out, quiet_options(tmp_path))
     assert (rerun.status, rerun.pages_done, rerun.pages_skipped) == ("complete", 2, 1)
     keys = [r["page_key"] for r in _records(out)]
-    assert len(keys) == len(set(keys)) == 3 and not errors_path(out).exists()
+    assert len(keys) == len(set(keys)) == 3 and not errors_of(out).exists()
 
 
 def test_bad_manifest_and_missing_model_cannot_start(
@@ -105,7 +106,7 @@ def test_bad_manifest_and_missing_model_cannot_start(
     out = tmp_path / "m.jsonl"
     result = process_manifest(server.url("/missing.json"), out, quiet_options(tmp_path))
     assert (result.status, result.exit_code) == ("not_started", 4)
-    error = PageError.model_validate(_records(errors_path(out))[0])
+    error = PageError.model_validate(_records(errors_of(out))[0])
     assert error.stage == "manifest" and error.status == 404
     missing = process_manifest(
         server.url("/x.json"), out, quiet_options(tmp_path, model="/nope.mlmodel")
@@ -130,7 +131,7 @@ def test_offline_uses_cache_only(server: ScriptedServer, tmp_path: Path) -> None
         image.unlink()
     missing = process_manifest(url, out, quiet_options(tmp_path, offline=True, resume=False))
     assert missing.exit_code == 3
-    assert {e["kind"] for e in _records(errors_path(out))} == {"offline_miss"}
+    assert {e["kind"] for e in _records(errors_of(out))} == {"offline_miss"}
 
 
 def test_torn_last_line_is_dropped_and_redone(tmp_path: Path) -> None:
@@ -151,17 +152,17 @@ def test_lock_refuses_a_live_holder_and_takes_over_a_dead_one(tmp_path: Path) ->
         [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True
     )
     here = {"host": socket.gethostname(), "pidns": pid_namespace(), "started": 0}
-    lock_path(out).write_text(json.dumps({**here, "pid": int(dead.stdout)}))
+    lock_of(out).write_text(json.dumps({**here, "pid": int(dead.stdout)}))
     lock = ManifestLock(out)
     lock.acquire()
     assert lock.took_over and "gone" in lock.took_over
     lock.release()
     # The same pid number in another PID namespace (a container) says nothing: the lock holds.
-    lock_path(out).write_text(json.dumps({**here, "pid": int(dead.stdout), "pidns": 1}))
+    lock_of(out).write_text(json.dumps({**here, "pid": int(dead.stdout), "pidns": 1}))
     with pytest.raises(LockedError, match="another worker"):
         ManifestLock(out).acquire()
-    lock_path(out).write_text(json.dumps({"host": "other-node", "pid": 1, "started": 0}))
-    os.utime(lock_path(out), (time.time() - 3600, time.time() - 3600))
+    lock_of(out).write_text(json.dumps({"host": "other-node", "pid": 1, "started": 0}))
+    os.utime(lock_of(out), (time.time() - 3600, time.time() - 3600))
     with ManifestLock(out, stale_after=600) as stale:
         assert stale.took_over and "not been heard from" in stale.took_over
 
@@ -200,11 +201,11 @@ def test_sigkill_mid_manifest_then_rerun_has_every_page_once(
     url = serve_book(server, "book", 3, delay=0.5)
     out = tmp_path / "book.jsonl"
     worker = _start_worker(url, out, tmp_path)
-    _wait_for(lambda: part_path(out).exists() and part_path(out).read_text().count("\n") >= 1)
+    _wait_for(lambda: part_of(out).exists() and part_of(out).read_text().count("\n") >= 1)
     worker.send_signal(signal.SIGKILL)
     worker.wait()
-    assert not out.exists() and lock_path(out).exists()  # killed: lock left behind, stale
-    done_before = len(repair_and_read_keys(part_path(out)))
+    assert not out.exists() and lock_of(out).exists()  # killed: lock left behind, stale
+    done_before = len(repair_and_read_keys(part_of(out)))
     assert 1 <= done_before < 3
     result = process_manifest(url, out, quiet_options(tmp_path))
     assert result.status == "complete" and result.pages_skipped == done_before
@@ -218,12 +219,12 @@ def test_two_workers_on_one_manifest(server: ScriptedServer, tmp_path: Path) -> 
     url = serve_book(server, "book", 2, delay=1.0)
     out = tmp_path / "book.jsonl"
     first = _start_worker(url, out, tmp_path)
-    _wait_for(lambda: lock_path(out).exists())
+    _wait_for(lambda: lock_of(out).exists())
     second = process_manifest(url, out, quiet_options(tmp_path))
     assert (second.status, second.exit_code) == ("locked", 5) and "another worker" in second.message
     assert first.wait(timeout=180) == 0, first.stderr.read() if first.stderr else ""
     keys = [r["page_key"] for r in _records(out)]
-    assert len(keys) == len(set(keys)) == 2 and not lock_path(out).exists()
+    assert len(keys) == len(set(keys)) == 2 and not lock_of(out).exists()
 
 
 @pytest.mark.slow

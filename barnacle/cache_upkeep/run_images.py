@@ -3,11 +3,14 @@
 The cache is keyed by request URL (barnacle.images.cache). A finished manifest's images are
 the `image_url` of its records (ocr/<sha1>.jsonl). A manifest not finished may still need
 the images of its done pages (its .part records) and of the pages still to do, whose request
-URLs its page plan recomputes offline from the cached manifest and info.json files.
+URLs its page plan recomputes offline from the cached manifest and info.json files. A torn
+line of a record file is logged as a warning naming the file and line (its page's image, not
+known from it, is left in the cache).
 """
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 from pydantic import BaseModel
@@ -15,10 +18,11 @@ from pydantic import BaseModel
 from barnacle.http_client import FetchError
 from barnacle.iiif import IIIFError, ImageRequest
 from barnacle.images import ImageCache, size_page_request
-from barnacle.run.layout import ocr_dir, read_manifests
 from barnacle.run.metadata import read_metadata
-from barnacle.run.page_figures import page_figures
+from barnacle.run_folder import RunFolder, read_record_lines
 from barnacle.worker.manifest_source import load_manifest
+
+log = logging.getLogger(__name__)
 
 
 class RunImages(BaseModel):
@@ -35,7 +39,10 @@ def record_image_urls(jsonl: Path) -> set[str]:
     """The image URLs of a JSONL's records (only the head of each line is parsed)."""
     if not jsonl.is_file():
         return set()
-    return {str(r["image_url"]) for r in page_figures(jsonl) if r.get("image_url")}
+    lines = read_record_lines(jsonl, figures_only=True)
+    for torn in lines.torn:
+        log.warning("%s: its page's image is left in the cache", torn.message())
+    return {str(r["image_url"]) for r in lines.dicts() if r.get("image_url")}
 
 
 def planned_image_urls(manifest_url: str, cache: ImageCache, size: str) -> set[str]:
@@ -63,18 +70,18 @@ def run_images(run_dir: Path, cache_dir: Path, size: str) -> RunImages:
     other), else at `size`."""
     size = str(read_metadata(run_dir).get("size") or size)
     cache = ImageCache(cache_dir, offline=True)
-    folder = ocr_dir(run_dir)
+    run = RunFolder(run_dir)
     done: set[str] = set()
     kept: set[str] = set()
     finished = 0
-    rows = read_manifests(run_dir)
+    rows = run.read_manifests()
     for row in rows:
-        output = folder / f"{row['sha1']}.jsonl"
+        output = run.output(row["sha1"])
         if output.is_file():
             finished += 1
             done |= record_image_urls(output)
         else:
-            kept |= record_image_urls(folder / f"{row['sha1']}.jsonl.part")
+            kept |= record_image_urls(run.part(row["sha1"]))
             kept |= planned_image_urls(row["manifest_url"], cache, size)
 
     def existing(urls: set[str]) -> set[Path]:

@@ -47,7 +47,7 @@ def cmd_run_task(args: argparse.Namespace) -> int:
 
 
 def cmd_prefetch(args: argparse.Namespace) -> int:
-    from barnacle.run.prefetch import prefetch
+    from barnacle.tasks.prefetch import prefetch
 
     configure_http(args)
     try:

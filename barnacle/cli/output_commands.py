@@ -18,7 +18,7 @@ from barnacle.evaluate.metrics import WORD_SPLITS
 def cmd_export(args: argparse.Namespace) -> int:
     """JSONL files (or a run's changed ones) -> ALTO, hOCR, PAGE, text, IIIF (barnacle.export)."""
     from barnacle.export import ExportOptions, ExportReport, export_jsonl, export_run
-    from barnacle.export.layout import normalise_publish_url
+    from barnacle.export.published_urls import normalise_publish_url
     from barnacle.export.run import check_formats, default_run_dir
     from barnacle.export.source_manifest import run_cache_dir
 
@@ -120,7 +120,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 def cmd_model_get(args: argparse.Namespace) -> int:
     """Fetch a model record by DOI into the store (needs internet), print where and its sha256."""
     from barnacle.hashing import file_sha256
-    from barnacle.models import as_doi
+    from barnacle.model_files import as_doi
     from barnacle.models.install import ModelGetError, get_model
 
     doi = as_doi(args.doi)
@@ -137,7 +137,7 @@ def cmd_model_get(args: argparse.Namespace) -> int:
 
 def cmd_model_list(args: argparse.Namespace) -> int:
     """The installed DOI models: DOI, name, path, sha256, licence."""
-    from barnacle.models import installed_models, store_roots
+    from barnacle.model_files import installed_models, store_roots
 
     models = installed_models()
     if args.json:

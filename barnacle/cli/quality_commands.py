@@ -42,6 +42,8 @@ def cmd_groundtruth(args: argparse.Namespace) -> int:
     )
     if report.without_image:
         print(f"  {report.without_image} page(s) left out: image not in the cache {cache_dir}")
+    for message in report.torn_lines:
+        print(f"  left out, {message}")
     print(
         "  correct the text of each <NNNN>.xml (eScriptorium: import the folder as PAGE, "
         "or any PAGE editor), then: make finetune TRUTH=" + str(report.folder) + " ..."
@@ -54,8 +56,8 @@ def cmd_finetune(args: argparse.Namespace) -> int:
     from barnacle.finetune import FinetuneError, finetune
     from barnacle.finetune.install import InstallError
     from barnacle.finetune.train import TrainingFailed, TrainSettings
+    from barnacle.model_files.resolve import ModelNotFound
     from barnacle.ocr.errors import OcrError
-    from barnacle.worker.model_ref import ModelNotFound
 
     if args.slurm:
         return _submit_finetune(args)
@@ -101,7 +103,7 @@ def _submit_finetune(args: argparse.Namespace) -> int:
     from barnacle.finetune.slurm import job_command, submit_finetune
     from barnacle.job_arrays.cluster import SlurmError
     from barnacle.job_arrays.sbatch import SbatchOptions
-    from barnacle.worker.model_ref import ModelNotFound
+    from barnacle.model_files.resolve import ModelNotFound
 
     try:
         check_inputs(Path(args.truth), args.base, args.name, args.seed, args.validation_share)

@@ -74,12 +74,13 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 def cmd_summary(args: argparse.Namespace) -> int:
     from barnacle.run.chart import draw_progress_chart
-    from barnacle.run.layout import summary_json
     from barnacle.run.metadata import record_run
     from barnacle.run.status import run_status
     from barnacle.run.summary import summarize, summary_lines, timeline
+    from barnacle.run_folder import RunFolder
 
     run_dir = Path(args.run_dir)
+    run = RunFolder(run_dir)
     try:
         summary = summarize(run_dir, run_status(run_dir, _busy(run_dir)))
     except FileNotFoundError as err:
@@ -87,9 +88,9 @@ def cmd_summary(args: argparse.Namespace) -> int:
     from barnacle.models.confidence import low_confidence_lines, low_confidence_manifests
 
     summary["low_confidence_manifests"] = low_confidence_manifests(run_dir)
-    atomic_write_text(summary_json(run_dir), json.dumps(summary, indent=2) + "\n")
+    atomic_write_text(run.summary_json, json.dumps(summary, indent=2) + "\n")
     record_run(run_dir, summary)  # metadata.json: end time, counts (SLURM runs too)
-    failed = run_dir / "failed-manifests.txt"
+    failed = run.failed_manifests_txt
     atomic_write_text(
         failed, "".join(f["manifest_url"] + "\n" for f in summary["failed_manifests"])
     )
@@ -98,11 +99,9 @@ def cmd_summary(args: argparse.Namespace) -> int:
             summary_lines(summary) + low_confidence_lines(summary["low_confidence_manifests"])
         )
     )
-    print(f"  written: {summary_json(run_dir)}, {failed}", end="")
+    print(f"  written: {run.summary_json}, {failed}", end="")
     if not args.no_chart:
-        chart = draw_progress_chart(
-            timeline(run_dir), run_dir / "progress.png", f"run {run_dir.name}"
-        )
+        chart = draw_progress_chart(timeline(run_dir), run.progress_png, f"run {run_dir.name}")
         print(f", {chart}", end="")
     print()
     return ExitCode.OK
@@ -113,11 +112,11 @@ def cmd_run_info(args: argparse.Namespace) -> int:
     from datetime import UTC, datetime
 
     from barnacle.hashing import file_sha256
+    from barnacle.model_files.resolve import ModelNotFound, model_doi, resolve_model
     from barnacle.ocr.identity import kraken_version
     from barnacle.records.provenance import container_id, git_commit
     from barnacle.run.metadata import update_metadata
     from barnacle.run.status import run_status
-    from barnacle.worker.model_ref import ModelNotFound, model_doi, resolve_model
 
     run_dir = Path(args.run_dir)
     now = datetime.now(UTC).isoformat()

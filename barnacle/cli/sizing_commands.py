@@ -93,7 +93,7 @@ def _gb(count: int) -> str:
 
 def _model_note(model: str | None) -> str:
     """Whether MODEL resolves here (a DOI not installed stops `make run` before any page)."""
-    from barnacle.worker.model_ref import ModelNotFound, resolve_model
+    from barnacle.model_files.resolve import ModelNotFound, resolve_model
 
     try:
         ref, path = resolve_model(model)

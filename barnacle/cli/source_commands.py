@@ -59,6 +59,7 @@ def cmd_list_manifests(args: argparse.Namespace) -> int:
     from pydantic import ValidationError
 
     from barnacle.listing import CollectionSnapshot, build_table, write_table
+    from barnacle.run_folder import RunFolder
 
     snapshot_path = Path(args.snapshot)
     if not snapshot_path.is_file():
@@ -70,7 +71,7 @@ def cmd_list_manifests(args: argparse.Namespace) -> int:
             f"{snapshot_path}: not a fetch-collection snapshot ({err.error_count()} errors)"
         )
     run_dir = Path(args.run_dir) if args.run_dir else snapshot_path.parent
-    out = Path(args.out) if args.out else run_dir / "manifests.tsv"
+    out = Path(args.out) if args.out else RunFolder(run_dir).manifests_tsv
     table = build_table(snapshot, run_dir)
     write_table(table, out)
     for problem in table.invalid:

@@ -9,7 +9,6 @@ sums and counted apart (`undefined`).
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from pydantic import BaseModel
@@ -18,7 +17,7 @@ from barnacle.display import printable
 from barnacle.evaluate.metrics import ErrorCounts, page_errors
 from barnacle.evaluate.normalise import Normalisation, normalise
 from barnacle.evaluate.truth import Truth, read_truth_text
-from barnacle.run.layout import manifests_tsv, ocr_dir, read_manifests
+from barnacle.run_folder import RunFolder, read_record_lines
 
 
 class PageScore(BaseModel):
@@ -40,6 +39,7 @@ class RunEvaluation(BaseModel):
     total: ErrorCounts
     missing: int  # ground-truth pages with no record in the run
     undefined: int = 0  # pages with empty ground truth and OCR text: left out of the sums
+    torn_lines: list[str] = []  # torn lines of the record files (not scored), file:line: why
 
     @property
     def cer(self) -> float | None:
@@ -50,57 +50,55 @@ class RunEvaluation(BaseModel):
         return self.total.wer
 
 
-def _record_files(run_dir: Path) -> dict[str, Path]:
-    """Manifest sha1 -> its finished output, else its partial one."""
-    files: dict[str, Path] = {}
-    for path in sorted(ocr_dir(run_dir).glob("*.jsonl.part")):
-        files[path.name.removesuffix(".jsonl.part")] = path
-    for path in sorted(ocr_dir(run_dir).glob("*.jsonl")):
-        files[path.name.removesuffix(".jsonl")] = path
-    return files
-
-
-def _labels(run_dir: Path) -> dict[str, str]:
-    if not manifests_tsv(run_dir).is_file():
+def _labels(run: RunFolder) -> dict[str, str]:
+    if not run.manifests_tsv.is_file():
         return {}
-    return {row["sha1"]: row.get("label", "") for row in read_manifests(run_dir)}
+    return {row["sha1"]: row.get("label", "") for row in run.read_manifests()}
+
+
+def _page_scores(
+    sha1: str, path: Path, truth: Truth, how: Normalisation, used: set[Path], torn: list[str]
+) -> list[PageScore]:
+    """The scores of the pages of one record file that have ground truth (their truth files
+    added to `used`); its torn lines are added to `torn`."""
+    lines = read_record_lines(path)
+    torn += [line.message() for line in lines.torn]
+    pages = []
+    for record in lines.dicts():
+        file = truth.file_for(sha1, record["canvas_index"], record["canvas_id"])
+        if file is None:
+            continue
+        used.add(file)
+        counts = page_errors(
+            normalise(record.get("text", ""), how),
+            normalise(read_truth_text(file), how),
+            how.word_split,
+        )
+        pages.append(
+            PageScore(
+                manifest_sha1=sha1,
+                canvas_index=record["canvas_index"],
+                canvas_id=record["canvas_id"],
+                canvas_label=record.get("canvas_label", ""),
+                counts=counts,
+                cer=counts.cer,
+                wer=counts.wer,
+            )
+        )
+    return pages
 
 
 def evaluate_run(run_dir: Path, truth: Truth, how: Normalisation | None = None) -> RunEvaluation:
     """Score every page of `run_dir` that has ground truth."""
     how = how or Normalisation()
-    if not ocr_dir(run_dir).is_dir():
-        raise FileNotFoundError(f"{ocr_dir(run_dir)}: no such folder; is {run_dir} a run?")
+    run = RunFolder(run_dir)
+    if not run.ocr_dir.is_dir():
+        raise FileNotFoundError(f"{run.ocr_dir}: no such folder; is {run_dir} a run?")
     pages: list[PageScore] = []
     used: set[Path] = set()
-    for sha1, path in _record_files(run_dir).items():
-        for line in path.read_text(encoding="utf-8").splitlines():
-            if not line.strip():
-                continue
-            try:
-                record = json.loads(line)
-            except ValueError:
-                continue  # a torn last line of a .part file
-            file = truth.file_for(sha1, record["canvas_index"], record["canvas_id"])
-            if file is None:
-                continue
-            used.add(file)
-            counts = page_errors(
-                normalise(record.get("text", ""), how),
-                normalise(read_truth_text(file), how),
-                how.word_split,
-            )
-            pages.append(
-                PageScore(
-                    manifest_sha1=sha1,
-                    canvas_index=record["canvas_index"],
-                    canvas_id=record["canvas_id"],
-                    canvas_label=record.get("canvas_label", ""),
-                    counts=counts,
-                    cer=counts.cer,
-                    wer=counts.wer,
-                )
-            )
+    torn: list[str] = []
+    for sha1, path in run.record_files().items():
+        pages += _page_scores(sha1, path, truth, how, used, torn)
     manifests: dict[str, ErrorCounts] = {}
     defined = [page for page in pages if not page.counts.undefined]
     for page in defined:
@@ -114,10 +112,11 @@ def evaluate_run(run_dir: Path, truth: Truth, how: Normalisation | None = None) 
         normalisation=how.describe(),
         pages=pages,
         manifests=manifests,
-        labels=_labels(run_dir),
+        labels=_labels(run),
         total=total,
         missing=len(all_files - used),
         undefined=len(pages) - len(defined),
+        torn_lines=torn,
     )
 
 
@@ -165,6 +164,9 @@ def comparison_lines(runs: list[RunEvaluation], worst: int = 10) -> list[str]:
                 f"{run.run}: {run.undefined} page(s) with empty ground truth but OCR text: "
                 "CER undefined, left out of the figures above"
             )
+        if run.torn_lines:
+            lines.append(f"{run.run}: {len(run.torn_lines)} torn record line(s), not scored:")
+            lines += [f"  {message}" for message in run.torn_lines[:10]]
     for run in runs:
         ranked = sorted(run.pages, key=lambda p: (-_rank(p.cer), p.manifest_sha1, p.canvas_index))
         if not ranked or not worst:

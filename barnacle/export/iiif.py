@@ -10,8 +10,8 @@ import json
 from typing import Any
 
 from barnacle.export.geometry import line_box, scale_box, xywh
-from barnacle.export.layout import PublishedUrls
 from barnacle.export.problems import Problem
+from barnacle.export.published_urls import PublishedUrls
 from barnacle.export.records import ManifestRecords, NumberedRecord
 from barnacle.export.v2_to_v3 import PRESENTATION_3, manifest_v2_to_v3
 from barnacle.iiif.load import detect_version

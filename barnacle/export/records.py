@@ -1,14 +1,15 @@
-"""Read one finished JSONL into page records, keeping every good line and naming the bad ones."""
+"""Read one finished JSONL into page records, keeping every good line and naming the bad ones.
+Lines are read by the one reader of record files (barnacle.run_folder.record_lines)."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from pydantic import BaseModel, ValidationError
 
 from barnacle.export.problems import Problem
 from barnacle.records.page_record import PageRecord
+from barnacle.run_folder import TornLine, iter_record_lines, sha1_of
 
 LINE_LEVEL_NOTE = (
     "written before records kept character positions: exported at line level (no word boxes)"
@@ -43,7 +44,7 @@ class ManifestRecords(BaseModel):
 
     @property
     def sha1(self) -> str:
-        return self.path.name.removesuffix(".jsonl")
+        return sha1_of(self.path)
 
     @property
     def manifest_url(self) -> str | None:
@@ -56,14 +57,6 @@ def _first_error(err: ValidationError) -> str:
     return f"{where}: {first['msg']}"
 
 
-def _torn(raw: bytes) -> bool:
-    try:
-        json.loads(raw)
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        return True
-    return False
-
-
 def read_manifest_records(path: Path) -> ManifestRecords:
     """The page records of `path`. A torn line (not JSON), a foreign one (JSON but not a page
     record), a second record for the same canvas or another manifest's record becomes a
@@ -73,33 +66,32 @@ def read_manifest_records(path: Path) -> ManifestRecords:
     notes: list[Problem] = []
     manifest_url: str | None = None
     old_lines: list[int] = []
-    with path.open("rb") as handle:
-        for number, raw in enumerate(handle, start=1):
-            if not raw.strip():
-                continue
-            try:
-                record = PageRecord.model_validate_json(raw)
-            except ValidationError as err:
-                if _torn(raw):
-                    problems.append(Problem.at(path, number, "torn line (not JSON): skipped"))
-                else:
-                    message = f"not a page record ({_first_error(err)}): skipped"
-                    problems.append(Problem.at(path, number, message))
-                continue
-            if manifest_url is None:
-                manifest_url = record.manifest_url
-            elif record.manifest_url != manifest_url:
-                message = f"record of another manifest ({record.manifest_url}): skipped"
-                problems.append(Problem.at(path, number, message))
-                continue
-            if record.canvas_index in pages:
-                message = f"second record for canvas {record.canvas_index}: the first is kept"
-                problems.append(Problem.at(path, number, message))
-                continue
-            item = NumberedRecord(line=number, record=record)
-            pages[record.canvas_index] = item
-            if not item.word_level:
-                old_lines.append(number)
+    for line in iter_record_lines(path):
+        if isinstance(line, TornLine):
+            if not line.resumed:  # a .part's torn tail is the crash a rerun resumes from
+                problems.append(Problem.at(path, line.line, f"{line.reason}: skipped"))
+            continue
+        number, data = line
+        try:
+            record = PageRecord.model_validate(data)
+        except ValidationError as err:
+            message = f"not a page record ({_first_error(err)}): skipped"
+            problems.append(Problem.at(path, number, message))
+            continue
+        if manifest_url is None:
+            manifest_url = record.manifest_url
+        elif record.manifest_url != manifest_url:
+            message = f"record of another manifest ({record.manifest_url}): skipped"
+            problems.append(Problem.at(path, number, message))
+            continue
+        if record.canvas_index in pages:
+            message = f"second record for canvas {record.canvas_index}: the first is kept"
+            problems.append(Problem.at(path, number, message))
+            continue
+        item = NumberedRecord(line=number, record=record)
+        pages[record.canvas_index] = item
+        if not item.word_level:
+            old_lines.append(number)
     if old_lines:
         shown = ", ".join(str(n) for n in old_lines[:10]) + (" ..." if len(old_lines) > 10 else "")
         notes.append(

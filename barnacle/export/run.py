@@ -9,11 +9,13 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
-from barnacle.export import layout
 from barnacle.export.problems import Problem
+from barnacle.export.published_urls import normalise_publish_url
 from barnacle.export.records import read_manifest_records
 from barnacle.export.source_manifest import run_cache_dir
 from barnacle.export.writers import WRITERS, ExportOptions, FormatResult
+from barnacle.run_folder import RunFolder, sha1_of
+from barnacle.run_folder.folder import EXPORT_FORMATS, run_folder_of
 
 
 class ManifestExport(BaseModel):
@@ -64,17 +66,18 @@ class ExportReport(BaseModel):
 
 def check_formats(formats: Sequence[str]) -> list[str]:
     """The formats, in order, duplicates dropped; ValueError naming an unknown one."""
-    unknown = [f for f in formats if f not in layout.FORMATS]
+    unknown = [f for f in formats if f not in EXPORT_FORMATS]
     if unknown:
         raise ValueError(
-            f"unknown export format {unknown[0]!r}: choose from {' '.join(layout.FORMATS)}"
+            f"unknown export format {unknown[0]!r}: choose from {' '.join(EXPORT_FORMATS)}"
         )
     return list(dict.fromkeys(formats))
 
 
 def default_run_dir(jsonl: Path) -> Path:
     """The run folder of `runs/<RUN>/ocr/<sha1>.jsonl` (else the JSONL's own folder)."""
-    return jsonl.parent.parent if jsonl.parent.name == "ocr" else jsonl.parent
+    run = run_folder_of(jsonl)
+    return run.root if run is not None else jsonl.parent
 
 
 def export_jsonl(
@@ -89,7 +92,7 @@ def export_jsonl(
         result = WRITERS[fmt](records, run_dir, options)
         done.results.append(result)
         if records.problems or result.problems:
-            _leave_stale(jsonl, layout.target(run_dir, fmt, records.sha1))
+            _leave_stale(jsonl, RunFolder(run_dir).export_target(fmt, records.sha1))
     return done
 
 
@@ -121,19 +124,20 @@ def export_run(
     `cache_dir`, by default the cache the run used. A folder with no `ocr/` is refused
     (FileNotFoundError): exporting nothing from a mistyped run is not a success."""
     wanted = check_formats(formats)
-    if not (run_dir / "ocr").is_dir():
+    run = RunFolder(run_dir)
+    if not run.ocr_dir.is_dir():
         raise FileNotFoundError(
-            f"{run_dir} has no OCR output ({run_dir / 'ocr'} not found): "
+            f"{run_dir} has no OCR output ({run.ocr_dir} not found): "
             "name a run folder runs/<RUN> that make run has written into"
         )
     options = ExportOptions(
-        publish_url=layout.normalise_publish_url(publish_url),
+        publish_url=normalise_publish_url(publish_url),
         cache_dir=cache_dir or run_cache_dir(run_dir),
     )
     report = ExportReport(run_dir=run_dir, formats=wanted)
-    for jsonl in layout.finished_jsonl(run_dir):
-        sha1 = jsonl.name.removesuffix(".jsonl")
-        todo = [f for f in wanted if force or stale(jsonl, layout.target(run_dir, f, sha1))]
+    for jsonl in run.finished_outputs():
+        sha1 = sha1_of(jsonl)
+        todo = [f for f in wanted if force or stale(jsonl, run.export_target(f, sha1))]
         report.up_to_date += len(wanted) - len(todo)
         if todo:
             report.exported.append(export_jsonl(jsonl, todo, run_dir, options))

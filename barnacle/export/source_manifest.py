@@ -8,6 +8,7 @@ from typing import Any
 
 from barnacle.defaults import CACHE_DIR
 from barnacle.images.cache import ImageCache
+from barnacle.run_folder import RunFolder
 from barnacle.worker.manifest_source import MANIFEST_SUFFIX
 
 
@@ -36,7 +37,7 @@ def run_cache_dir(run_dir: Path) -> Path:
     """The cache a run used: CACHE_DIR from its metadata.json (make run records it), else
     CACHE_DIR (make's default), both relative to the working directory as make runs."""
     try:
-        meta = json.loads((run_dir / "metadata.json").read_text())
+        meta = json.loads(RunFolder(run_dir).metadata_json.read_text())
         value = (meta.get("make_variables") or {}).get("CACHE_DIR")
     except (OSError, json.JSONDecodeError, AttributeError):
         value = None

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from barnacle.export.layout import PublishedUrls
+from barnacle.export.published_urls import PublishedUrls
 
 PRESENTATION_3 = "http://iiif.io/api/presentation/3/context.json"
 BEHAVIORS = {"paged", "continuous", "individuals", "non-paged", "multi-part", "facing-pages"}

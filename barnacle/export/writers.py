@@ -11,14 +11,15 @@ from pydantic import BaseModel
 from barnacle.atomic import atomic_write_bytes, atomic_write_text
 from barnacle.defaults import CACHE_DIR
 from barnacle.encodable import replace_unencodable
-from barnacle.export import layout
 from barnacle.export.geometry import geometry_problems
 from barnacle.export.problems import Problem
+from barnacle.export.published_urls import DEFAULT_PUBLISH_URL, PublishedUrls
 from barnacle.export.records import ManifestRecords
+from barnacle.run_folder import RunFolder
 
 
 class ExportOptions(BaseModel):
-    publish_url: str = layout.DEFAULT_PUBLISH_URL
+    publish_url: str = DEFAULT_PUBLISH_URL
     cache_dir: Path = Path(CACHE_DIR)
 
 
@@ -49,13 +50,14 @@ def _write_per_page(
 ) -> FormatResult:
     """One XML file per page (`<fmt>/<sha1>/<NNNN>.xml`), rendered by `render(page, sha1)`."""
     result = FormatResult(format=fmt, problems=geometry_problems(records))
+    run = RunFolder(run_dir)
     files = {
-        layout.per_page_file(run_dir, fmt, records.sha1, item.record.canvas_index).name: render(
+        run.per_page_export(fmt, records.sha1, item.record.canvas_index).name: render(
             item, records.sha1
         )
         for item in records.pages
     }
-    _page_folder(layout.target(run_dir, fmt, records.sha1), files, result)
+    _page_folder(run.export_target(fmt, records.sha1), files, result)
     return result
 
 
@@ -75,7 +77,7 @@ def write_hocr(records: ManifestRecords, run_dir: Path, options: ExportOptions) 
     from barnacle.export.hocr import hocr_document
 
     result = FormatResult(format="hocr", problems=geometry_problems(records))
-    path = layout.hocr_file(run_dir, records.sha1)
+    path = RunFolder(run_dir).hocr_file(records.sha1)
     atomic_write_bytes(path, hocr_document(records))
     result.files.append(path)
     return result
@@ -84,7 +86,7 @@ def write_hocr(records: ManifestRecords, run_dir: Path, options: ExportOptions) 
 def write_text(records: ManifestRecords, run_dir: Path, options: ExportOptions) -> FormatResult:
     from barnacle.export.text import manifest_text
 
-    path = layout.text_file(run_dir, records.sha1)
+    path = RunFolder(run_dir).text_file(records.sha1)
     atomic_write_text(path, manifest_text(records))
     return FormatResult(format="text", files=[path])
 
@@ -110,21 +112,21 @@ def write_iiif(records: ManifestRecords, run_dir: Path, options: ExportOptions) 
             "UTF-8) exported with U+FFFD in their place"
         )
         result.problems.append(Problem.at(records.path, None, message))
-    urls = layout.PublishedUrls(options.publish_url, records.sha1)
+    urls = PublishedUrls(options.publish_url, records.sha1)
     manifest, pages, problems = derived_manifest(source, url, records, urls)
     result.problems += problems
-    folder = layout.iiif_dir(run_dir, records.sha1) / "annotations"
+    folder = RunFolder(run_dir).iiif_annotations_dir(records.sha1)
     folder.mkdir(parents=True, exist_ok=True)
     written = set()
     for index, page in pages.items():
-        path = layout.annotation_file(run_dir, records.sha1, index)
+        path = RunFolder(run_dir).iiif_annotation(records.sha1, index)
         atomic_write_bytes(path, dumps(page))
         result.files.append(path)
         written.add(path.name)
     for stale in folder.glob("*.json"):
         if stale.name not in written:
             stale.unlink()
-    path = layout.iiif_manifest_file(run_dir, records.sha1)
+    path = RunFolder(run_dir).iiif_manifest(records.sha1)
     atomic_write_bytes(path, dumps(manifest))
     result.files.append(path)
     return result

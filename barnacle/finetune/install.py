@@ -16,9 +16,9 @@ from pydantic import BaseModel
 
 from barnacle.finetune.gate import GateResult
 from barnacle.finetune.train import EpochScore
-from barnacle.models.doi import as_doi
-from barnacle.models.store import FINETUNE_CARD, store_roots
-from barnacle.worker.model_ref import DEMO_MODEL_NAME
+from barnacle.model_files.doi import as_doi
+from barnacle.model_files.resolve import DEMO_MODEL_NAME
+from barnacle.model_files.store import FINETUNE_CARD, store_roots
 
 GATE_CHART = "gate.png"
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")

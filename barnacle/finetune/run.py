@@ -27,9 +27,9 @@ from barnacle.finetune.split import split_pages
 from barnacle.finetune.train import TrainSettings, fine_tune
 from barnacle.finetune.truth_input import TruthPage, read_truth_input
 from barnacle.hashing import file_sha256
+from barnacle.model_files.resolve import model_doi, resolve_model
 from barnacle.records.page_record import utc_now
 from barnacle.records.provenance import git_commit
-from barnacle.worker.model_ref import model_doi, resolve_model
 
 
 class FinetuneError(ValueError):

@@ -20,8 +20,7 @@ from barnacle.export.records import NumberedRecord, read_manifest_records
 from barnacle.groundtruth.pages_xml import groundtruth_page
 from barnacle.groundtruth.select import Candidate, Chosen, choose_pages
 from barnacle.images.cache import ImageCache
-from barnacle.run.layout import ocr_dir
-from barnacle.run.page_figures import page_figures
+from barnacle.run_folder import RunFolder, read_record_lines
 
 PAGES_TSV = "pages.tsv"
 IMAGE_SUFFIXES = {"JPEG": ".jpg", "PNG": ".png", "TIFF": ".tif", "WEBP": ".webp", "GIF": ".gif"}
@@ -35,29 +34,20 @@ class GroundTruthReport(BaseModel):
     folder: Path
     chosen: list[Chosen]
     without_image: int  # pages with lines whose image is not in the cache: not chosen
+    torn_lines: list[str] = []  # torn lines of the record files (file:line: why): not chosen
 
 
-def groundtruth_dir(run_dir: Path) -> Path:
-    return run_dir / "groundtruth"
-
-
-def _record_files(run_dir: Path) -> dict[str, Path]:
-    """Manifest sha1 -> its finished records, else its partial ones."""
-    files: dict[str, Path] = {}
-    for path in sorted(ocr_dir(run_dir).glob("*.jsonl.part")):
-        files[path.name.removesuffix(".jsonl.part")] = path
-    for path in sorted(ocr_dir(run_dir).glob("*.jsonl")):
-        if not path.name.endswith(".errors.jsonl"):
-            files[path.name.removesuffix(".jsonl")] = path
-    return files
-
-
-def _candidates(files: dict[str, Path], cache: ImageCache) -> tuple[list[Candidate], int]:
-    """The pages with lines and a confidence, and how many of them lack a cached image."""
+def _candidates(
+    files: dict[str, Path], cache: ImageCache, torn: list[str]
+) -> tuple[list[Candidate], int]:
+    """The pages with lines and a confidence, and how many of them lack a cached image; the
+    torn lines of the files are added to `torn`."""
     found: list[Candidate] = []
     without_image = 0
     for sha1, path in files.items():
-        for head in page_figures(path):
+        lines = read_record_lines(path, figures_only=True)
+        torn += [line.message() for line in lines.torn]
+        for head in lines.dicts():
             if head.get("line_confidence") is None or not head.get("image_url"):
                 continue
             if cache.get(head["image_url"]) is None:
@@ -106,16 +96,18 @@ def write_groundtruth(
     run_dir: Path, cache_dir: Path, pages: int, seed: int, random_share: float
 ) -> GroundTruthReport:
     """Choose `pages` pages of the run and write them to runs/<RUN>/groundtruth/."""
-    folder = groundtruth_dir(run_dir)
+    run = RunFolder(run_dir)
+    folder = run.groundtruth_dir
     if folder.exists():
         raise GroundTruthError(
             f"{folder} exists (it may hold corrections): move it away to choose pages again"
         )
-    files = _record_files(run_dir)
+    files = run.record_files()
     if not files:
-        raise GroundTruthError(f"{ocr_dir(run_dir)}: no records; run `make run RUN=...` first")
+        raise GroundTruthError(f"{run.ocr_dir}: no records; run `make run RUN=...` first")
     cache = ImageCache(cache_dir, offline=True)
-    candidates, without_image = _candidates(files, cache)
+    torn: list[str] = []
+    candidates, without_image = _candidates(files, cache, torn)
     if not candidates:
         raise GroundTruthError(
             f"no page of {run_dir} has recognised lines and its image in the cache {cache_dir} "
@@ -137,4 +129,6 @@ def write_groundtruth(
     except BaseException:
         shutil.rmtree(temp, ignore_errors=True)
         raise
-    return GroundTruthReport(folder=folder, chosen=chosen, without_image=without_image)
+    return GroundTruthReport(
+        folder=folder, chosen=chosen, without_image=without_image, torn_lines=torn
+    )

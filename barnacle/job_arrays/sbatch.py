@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from barnacle.defaults import ARRAY_THROTTLE
+from barnacle.run_folder import RunFolder
 
 REPO = Path(__file__).resolve().parents[2]
 SBATCH_SCRIPT = REPO / "slurm" / "ocr-array.sbatch"
@@ -129,7 +130,7 @@ def sbatch_args(
         "--parsable",
         f"--job-name={options.job_name or 'barnacle-' + run_dir.name}",
         f"--array={array}",
-        f"--output={run_dir / 'logs' / '%A_%a.out'}",
+        f"--output={RunFolder(run_dir).log_pattern}",
         f"--chdir={options.chdir}",
         f"--comment={comment}",
         # Configuration travels in the environment: `--export=VAR=value` lists break on commas.

@@ -20,8 +20,8 @@ from barnacle.job_arrays.sbatch import (
     worker_environment,
 )
 from barnacle.job_arrays.targets import select_targets, task_list_outputs, write_task_list
-from barnacle.listing.manifest_table import read_table
 from barnacle.run.metadata import append_slurm_jobs, slurm_jobs
+from barnacle.run_folder.manifest_rows import read_table
 
 
 @dataclass

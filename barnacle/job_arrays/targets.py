@@ -7,9 +7,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from barnacle.atomic import atomic_write_text
-from barnacle.export import layout as export_layout
 from barnacle.export.run import check_formats, stale
-from barnacle.listing.manifest_table import output_path, row_metadata
+from barnacle.listing.manifest_table import row_metadata
+from barnacle.run_folder import RunFolder, sha1_of
 
 
 @dataclass(frozen=True)
@@ -32,7 +32,7 @@ class Target:
 
 def output_for(run_dir: Path, url: str) -> Path:
     """The absolute output path of a manifest: RUN_DIR/ocr/<sha1>.jsonl."""
-    return output_path(run_dir.resolve(), url)
+    return RunFolder(run_dir.resolve()).output_for_url(url)
 
 
 def target_from_row(run_dir: Path, row: dict[str, str]) -> Target:
@@ -43,8 +43,8 @@ def target_from_row(run_dir: Path, row: dict[str, str]) -> Target:
 def export_due(run_dir: Path, output: Path, formats: Sequence[str]) -> bool:
     """A finished output has a format whose export is missing or older than it (as make
     export judges it)."""
-    sha1 = output.name.removesuffix(".jsonl")
-    return any(stale(output, export_layout.target(run_dir.resolve(), fmt, sha1)) for fmt in formats)
+    run, sha1 = RunFolder(run_dir.resolve()), sha1_of(output)
+    return any(stale(output, run.export_target(fmt, sha1)) for fmt in formats)
 
 
 def select_targets(

@@ -10,6 +10,7 @@ from barnacle.atomic import atomic_write_text
 from barnacle.hashing import manifest_sha1
 from barnacle.http_client import url_problem
 from barnacle.listing.snapshot import CollectionSnapshot
+from barnacle.run_folder import RunFolder
 
 BASE_COLUMNS = ["index", "manifest_url", "sha1", "output", "label"]
 COMPUTED_COLUMNS = ("index", "manifest_url", "sha1", "output")  # an input column cannot set these
@@ -24,10 +25,6 @@ def row_metadata(row: dict[str, str]) -> dict[str, str]:
         for key, value in row.items()
         if key and key not in BASE_COLUMNS and "=" not in key and value
     }
-
-
-def output_path(run_dir: Path, url: str) -> Path:
-    return run_dir / "ocr" / f"{manifest_sha1(url)}.jsonl"
 
 
 @dataclass
@@ -73,7 +70,7 @@ def build_table(snapshot: CollectionSnapshot, run_dir: Path) -> ManifestTable:
             "index": str(len(rows) + 1),
             "manifest_url": url,
             "sha1": manifest_sha1(url),
-            "output": str(output_path(run_dir, url)),
+            "output": str(RunFolder(run_dir).output_for_url(url)),
             "label": _clean(entry.label)[:500],
         }
         # A `label` column names the manifest; `sha1` or `output` columns must never choose
@@ -92,13 +89,3 @@ def table_text(table: ManifestTable) -> str:
 
 def write_table(table: ManifestTable, path: Path) -> None:
     atomic_write_text(path, table_text(table))
-
-
-def read_table(path: Path) -> list[dict[str, str]]:
-    """The rows of a `manifests.tsv`, as dicts keyed by column name. Lines end at "\n" only:
-    a label may hold other characters that str.splitlines would break at."""
-    lines = [line.removesuffix("\r") for line in path.read_text(encoding="utf-8").split("\n")]
-    if not lines:
-        return []
-    columns = lines[0].split("\t")
-    return [dict(zip(columns, line.split("\t"), strict=False)) for line in lines[1:] if line]

@@ -1,22 +1,4 @@
-"""Recognition models by DOI: installed once through htrmopo (kraken's model repository
-client), resolved offline to their files, listed with name, sha256 and licence."""
-
-from barnacle.models.doi import as_doi
-from barnacle.models.store import (
-    InstalledModel,
-    ModelNotInstalled,
-    installed_models,
-    record_folder,
-    resolve_doi,
-    store_roots,
-)
-
-__all__ = [
-    "InstalledModel",
-    "ModelNotInstalled",
-    "as_doi",
-    "installed_models",
-    "record_folder",
-    "resolve_doi",
-    "store_roots",
-]
+"""Getting and judging recognition models: installing a DOI model through htrmopo
+(`install.py`), refusing the demo model on real scans (`demo_guard.py`) and flagging a run's
+manifests whose line confidence says the model does not fit the material (`confidence.py`).
+Where model files are and how a reference resolves to them: barnacle.model_files."""

@@ -7,39 +7,45 @@ sample pages it was made for 0.97-0.999. A model that suits the material is usua
 summary` (summary.json: low_confidence_manifests) and `make status`. The mean is taken over
 the first CONFIDENCE_PAGES pages with lines of each manifest (`line_confidence` of the
 records). A finished manifest's figure is in its `ocr/<sha1>.stats.json`
-(barnacle.run.manifest_stats), so `make status` opens one small file per finished manifest;
+(barnacle.run_folder.manifest_stats), so `make status` opens one small file per finished manifest;
 an unfinished one, or one whose stats file predates the figure, has its first records read.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import logging
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from barnacle.hashing import manifest_sha1
-from barnacle.run.layout import ocr_dir, read_manifests
-from barnacle.run.manifest_stats import head_confidence, read_confidence
-from barnacle.run.page_figures import page_figures
+from barnacle.run_folder import RunFolder, is_part
+from barnacle.run_folder.manifest_stats import head_confidence, read_confidence
+from barnacle.run_folder.record_lines import TornLine, iter_record_lines
+
+log = logging.getLogger(__name__)
 
 LOW_CONFIDENCE = 0.9
 FLAG = "model likely wrong for this material"
 
 
-def mean_line_confidence(lines: Sequence[dict[str, Any]]) -> float | None:
-    """The mean confidence of a page's lines (as the engine returns them), None without any."""
-    values = [line["confidence"] for line in lines if line.get("confidence") is not None]
-    return round(sum(values) / len(values), 4) if values else None
-
-
 def manifest_confidence(path: Path) -> tuple[float | None, int]:
     """(mean line confidence, pages it is taken over) of a records file's first pages: from
     the stats file of a finished `.jsonl` when it has the figure, else from the records."""
-    if path.name.endswith(".jsonl"):
+    if not is_part(path):
         found = read_confidence(path)
         if found is not None:
             return found
-    return head_confidence(page_figures(path))
+    return head_confidence(_records_reporting_torn(path))
+
+
+def _records_reporting_torn(path: Path) -> Iterator[dict[str, Any]]:
+    """The records of `path`, read as far as they are asked for; torn lines met are logged."""
+    for item in iter_record_lines(path, figures_only=True):
+        if not isinstance(item, TornLine):
+            yield item[1]
+        elif not item.resumed:
+            log.warning("%s (not counted in the mean line confidence)", item.message())
 
 
 def low_confidence_manifests(
@@ -47,14 +53,14 @@ def low_confidence_manifests(
 ) -> list[dict[str, Any]]:
     """The run's manifests (finished or partial) whose mean line confidence is below
     `threshold`, lowest first."""
+    run = RunFolder(run_dir)
+    records = run.record_files()
     found = []
-    for row in read_manifests(run_dir):
-        base = ocr_dir(run_dir) / f"{manifest_sha1(row['manifest_url'])}.jsonl"
-        path = base if base.exists() else base.with_name(base.name + ".part")
-        try:
-            mean, pages = manifest_confidence(path)
-        except FileNotFoundError:
+    for row in run.read_manifests():
+        path = records.get(manifest_sha1(row["manifest_url"]))
+        if path is None:
             continue
+        mean, pages = manifest_confidence(path)
         if mean is not None and mean < threshold:
             found.append(
                 {

@@ -49,7 +49,7 @@ def demo_model_refusal(model_ref: str, collection: str | None) -> str | None:
     model_ref: the resolved model reference ('barnacle-demo' for the demo model).
     collection: the run's COLLECTION, or None on a rerun of a run already started.
     """
-    from barnacle.worker.model_ref import DEMO_MODEL_NAME
+    from barnacle.model_files.resolve import DEMO_MODEL_NAME
 
     if model_ref != DEMO_MODEL_NAME or not collection:
         return None

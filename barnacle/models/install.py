@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from barnacle.atomic import atomic_write_text, temp_folder_beside
-from barnacle.models.store import (
+from barnacle.model_files.store import (
     INSTALL_NOTE,
     InstallNote,
     ModelNotInstalled,

@@ -44,3 +44,11 @@ class PageOcr(BaseModel):
     width: int
     height: int
     timings_ms: OcrTimings
+
+
+def mean_line_confidence(lines: list[OcrLine]) -> float | None:
+    """The mean confidence of a page's lines (a record's `line_confidence`), None without any.
+    The low-confidence flag of `make status` and `make summary` (barnacle.models.confidence)
+    averages it over a manifest's first pages."""
+    values = [line.confidence for line in lines if line.confidence is not None]
+    return round(sum(values) / len(values), 4) if values else None

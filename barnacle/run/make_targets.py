@@ -19,20 +19,20 @@ from pathlib import Path
 
 from barnacle.atomic import atomic_write_text
 from barnacle.defaults import ExitCode
-from barnacle.run.layout import manifests_tsv, ocr_dir, read_manifests
+from barnacle.run_folder import RunFolder
 
-OUTPUTS_MK = "outputs.mk"
 _SHA1 = re.compile(r"[0-9a-f]{40}")
 
 
 def manifest_sha1s(run_dir: Path) -> list[str]:
     """The `sha1` column of runs/<RUN>/manifests.tsv, in its order; each must be 40 hex
     digits, since it becomes a make target."""
-    sha1s = [row.get("sha1", "") for row in read_manifests(run_dir)]
+    run = RunFolder(run_dir)
+    sha1s = [row.get("sha1", "") for row in run.read_manifests()]
     for line, sha1 in enumerate(sha1s, start=2):
         if not _SHA1.fullmatch(sha1):
             raise ValueError(
-                f"{manifests_tsv(run_dir)} line {line}: sha1 {sha1!r} is not 40 hex digits: "
+                f"{run.manifests_tsv} line {line}: sha1 {sha1!r} is not 40 hex digits: "
                 "rewrite the file with make list-manifests"
             )
     return sha1s
@@ -41,7 +41,7 @@ def manifest_sha1s(run_dir: Path) -> list[str]:
 def outputs_makefile(run_dir: Path, sha1s: list[str]) -> str:
     """The text of outputs.mk: MANIFEST_SHA1S, one manifest a line."""
     lines = [
-        f"# Written by barnacle.run.make_targets from {manifests_tsv(run_dir)}.",
+        f"# Written by barnacle.run.make_targets from {RunFolder(run_dir).manifests_tsv}.",
         "MANIFEST_SHA1S := \\",
         *(f"  {sha1} \\" for sha1 in sha1s),
         "",
@@ -50,7 +50,7 @@ def outputs_makefile(run_dir: Path, sha1s: list[str]) -> str:
 
 
 def write_outputs_makefile(run_dir: Path) -> Path:
-    path = run_dir / OUTPUTS_MK
+    path = RunFolder(run_dir).outputs_mk
     atomic_write_text(path, outputs_makefile(run_dir, manifest_sha1s(run_dir)))
     return path
 
@@ -58,9 +58,9 @@ def write_outputs_makefile(run_dir: Path) -> Path:
 def unfinished(run_dir: Path, sha1s: list[str] | None = None) -> list[str]:
     """The manifests of the run (or of `sha1s`, already read from manifests.tsv) whose
     ocr/<sha1>.jsonl does not exist."""
-    folder = ocr_dir(run_dir)
+    run = RunFolder(run_dir)
     listed = manifest_sha1s(run_dir) if sha1s is None else sha1s
-    return [sha1 for sha1 in listed if not (folder / f"{sha1}.jsonl").exists()]
+    return [sha1 for sha1 in listed if not run.output(sha1).exists()]
 
 
 def _finished(run_dir: Path) -> int:

@@ -13,16 +13,16 @@ from pathlib import Path
 from typing import Any
 
 from barnacle.atomic import atomic_write_text
-
-METADATA_NAME = "metadata.json"
+from barnacle.run_folder import RunFolder
 
 
 @contextmanager
-def _locked(path: Path) -> Iterator[None]:
-    """Serialise read-modify-write of `path` between processes (a lock on a side file)."""
-    lock_path = path.with_name(f".{path.name}.lock")
-    lock_path.parent.mkdir(parents=True, exist_ok=True)
-    with open(lock_path, "a") as handle:
+def _locked(run_dir: Path) -> Iterator[None]:
+    """Serialise read-modify-write of metadata.json between processes (a lock on a side
+    file)."""
+    lock = RunFolder(run_dir).metadata_lock
+    lock.parent.mkdir(parents=True, exist_ok=True)
+    with open(lock, "a") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
         try:
             yield
@@ -31,7 +31,7 @@ def _locked(path: Path) -> Iterator[None]:
 
 
 def read_metadata(run_dir: Path) -> dict[str, Any]:
-    path = run_dir / METADATA_NAME
+    path = RunFolder(run_dir).metadata_json
     if not path.exists():
         return {}
     data = json.loads(path.read_text(encoding="utf-8"))
@@ -47,8 +47,8 @@ def slurm_jobs(run_dir: Path) -> list[dict[str, Any]]:
 
 def append_slurm_jobs(run_dir: Path, jobs: list[dict[str, Any]]) -> None:
     """Add `jobs` to `slurm_jobs`, keeping every other key (temp file + os.replace)."""
-    path = run_dir / METADATA_NAME
-    with _locked(path):
+    path = RunFolder(run_dir).metadata_json
+    with _locked(run_dir):
         data = read_metadata(run_dir)
         data.setdefault("slurm_jobs", []).extend(jobs)
         atomic_write_text(path, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
@@ -56,8 +56,8 @@ def append_slurm_jobs(run_dir: Path, jobs: list[dict[str, Any]]) -> None:
 
 def update_metadata(run_dir: Path, **fields: Any) -> dict[str, Any]:
     """Set top-level keys of metadata.json (None values are skipped), keeping the others."""
-    path = run_dir / METADATA_NAME
-    with _locked(path):
+    path = RunFolder(run_dir).metadata_json
+    with _locked(run_dir):
         data = read_metadata(run_dir)
         data.update({key: value for key, value in fields.items() if value is not None})
         atomic_write_text(path, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
@@ -127,8 +127,8 @@ def run_record(data: dict[str, Any], summary: dict[str, Any], now: datetime) -> 
 def record_run(run_dir: Path, summary: dict[str, Any]) -> dict[str, Any]:
     """Bring metadata.json up to date from a summary (make summary, make run's end): end time,
     counts, elapsed hours, job ids, model and container, keeping every other key."""
-    path = run_dir / METADATA_NAME
-    with _locked(path):
+    path = RunFolder(run_dir).metadata_json
+    with _locked(run_dir):
         data = read_metadata(run_dir)
         data.update(run_record(data, summary, datetime.now(UTC)))
         atomic_write_text(path, json.dumps(data, indent=2, ensure_ascii=False) + "\n")

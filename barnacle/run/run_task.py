@@ -6,7 +6,7 @@ from pathlib import Path
 
 from barnacle.hashing import manifest_sha1
 from barnacle.listing.manifest_table import row_metadata
-from barnacle.run.layout import ocr_dir, read_manifests
+from barnacle.run_folder import RunFolder
 from barnacle.worker import ProcessingResult, WorkerOptions, process_manifest
 
 
@@ -19,11 +19,11 @@ def run_task(run_dir: Path, sha1: str, options: WorkerOptions) -> ProcessingResu
     row's metadata columns (source_metadata_id, ark, ...) into every record."""
     if len(sha1) != 40 or any(ch not in "0123456789abcdef" for ch in sha1):
         raise UnknownManifest(f"{sha1!r} is not the SHA1 of a manifest URL (40 hex digits)")
-    for row in read_manifests(run_dir):
+    run = RunFolder(run_dir)
+    for row in run.read_manifests():
         # The SHA1 of the row's URL, not its sha1 cell: the output path is never read from a file.
         if row.get("manifest_url") and manifest_sha1(row["manifest_url"]) == sha1:
             metadata = row_metadata(row) | options.metadata
             options = options.model_copy(update={"metadata": metadata})
-            out = ocr_dir(run_dir) / f"{sha1}.jsonl"
-            return process_manifest(row["manifest_url"], out, options)
-    raise UnknownManifest(f"no manifest with sha1 {sha1} in {run_dir}/manifests.tsv")
+            return process_manifest(row["manifest_url"], run.output(sha1), options)
+    raise UnknownManifest(f"no manifest with sha1 {sha1} in {run.manifests_tsv}")

@@ -13,20 +13,18 @@ import json
 from pathlib import Path
 from typing import Any
 
-from barnacle.run.layout import ocr_dir
+from barnacle.run_folder import RunFolder
 
 
 def _has_outputs(run_dir: Path) -> bool:
-    folder = ocr_dir(run_dir)
-    return folder.is_dir() and any(
-        path.name.endswith((".jsonl", ".jsonl.part")) for path in folder.iterdir()
-    )
+    run = RunFolder(run_dir)
+    return bool(run.record_files() or run.error_files())
 
 
 def snapshot_source(run_dir: Path) -> str | None:
     """The SOURCE that runs/<RUN>/collection.json was taken from, None without a snapshot."""
     try:
-        data = json.loads((run_dir / "collection.json").read_text(encoding="utf-8"))
+        data = json.loads(RunFolder(run_dir).collection_json.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
     source = data.get("source") if isinstance(data, dict) else None

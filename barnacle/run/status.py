@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from barnacle.hashing import manifest_sha1
-from barnacle.run.layout import ocr_dir, read_manifests
+from barnacle.run_folder import RunFolder
 from barnacle.worker.lock import STALE_AFTER_S, lock_is_stale
 
 STATES = ("complete", "running", "partial", "failed", "not_started")
@@ -60,31 +60,32 @@ def _has_pages(part: Path) -> bool:
 
 
 def manifest_state(
-    folder: Path, sha1: str, names: set[str], busy_names: frozenset[str] | set[str] = frozenset()
+    run: RunFolder, sha1: str, names: set[str], busy_names: frozenset[str] | set[str] = frozenset()
 ) -> str:
-    """The state (one of STATES) of the manifest whose output is `folder/<sha1>.jsonl`.
+    """The state (one of STATES) of the manifest whose output is `run.output(sha1)`.
 
-    `names`: the file names in `folder`; `busy_names`: outputs queued or running in SLURM."""
-    name = f"{sha1}.jsonl"
-    if name in names:
+    `names`: the file names in `run.ocr_dir`; `busy_names`: outputs queued or running in SLURM."""
+    out = run.output(sha1)
+    if out.name in names:
         return "complete"
-    if name in busy_names or (f"{name}.lock" in names and _live_lock(folder / f"{name}.lock")):
+    lock, part, errors = run.lock(sha1), run.part(sha1), run.errors(sha1)
+    if out.name in busy_names or (lock.name in names and _live_lock(lock)):
         return "running"
-    if f"{name}.part" in names and _has_pages(folder / f"{name}.part"):
+    if part.name in names and _has_pages(part):
         return "partial"
-    if f"{name}.errors.jsonl" in names:
+    if errors.name in names:
         return "failed"
     return "not_started"
 
 
 def run_status(run_dir: Path, busy: set[Path] | None = None) -> RunStatus:
     """Classify every manifest in manifests.tsv. `busy`: outputs queued or running in SLURM."""
-    rows = read_manifests(run_dir)
-    folder = ocr_dir(run_dir)
-    names = set(os.listdir(folder)) if folder.is_dir() else set()
+    run = RunFolder(run_dir)
+    rows = run.read_manifests()
+    names = set(os.listdir(run.ocr_dir)) if run.ocr_dir.is_dir() else set()
     busy_names = {path.name for path in busy or set()}
     status = RunStatus()
     for row in rows:
         sha1 = manifest_sha1(row["manifest_url"])
-        status.counts[manifest_state(folder, sha1, names, busy_names)] += 1
+        status.counts[manifest_state(run, sha1, names, busy_names)] += 1
     return status

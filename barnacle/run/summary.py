@@ -4,7 +4,8 @@ and a table.
 Counts of manifests are the states of barnacle.run.status ("failed": no page done, errors
 recorded); `pages.errors` counts failed pages (error records of a page); `failed_manifests`
 lists the manifests with errors recorded that are not complete (failed or partial), the ones
-`failed-manifests.txt` names.
+`failed-manifests.txt` names. A torn line in a record file (other than the tail of a `.part`,
+the crash a rerun resumes from) is not counted and is named in `torn_lines`.
 """
 
 from __future__ import annotations
@@ -20,15 +21,14 @@ from typing import Any
 
 from barnacle.atomic import atomic_write_text
 from barnacle.hashing import manifest_sha1
-from barnacle.run.layout import ocr_dir, read_manifests
-from barnacle.run.manifest_stats import Page, read_pages, read_stats
 from barnacle.run.status import RunStatus, run_status
+from barnacle.run_folder import RunFolder, is_part
+from barnacle.run_folder.manifest_stats import Page, read_pages, read_stats
+from barnacle.run_folder.record_lines import read_record_lines
 
-# Where `make summary` keeps the page figures it read from each file, with the file's size and
-# mtime, to reuse while those are unchanged (named apart from the image cache, CACHE_DIR).
-# Runs summarised before kept them in `.summary-cache`: no longer read, they are worked out
-# anew from the files.
-PAGE_FIGURES_DIR = ".summary-page-figures"
+# `make summary` keeps the page figures it read from each file, with the file's size and
+# mtime, to reuse while those are unchanged (RunFolder.page_figures_cache). Runs summarised
+# before kept them in `.summary-cache`: no longer read, they are worked out anew from the files.
 
 
 def _stamp(path: Path) -> list[int]:
@@ -36,52 +36,65 @@ def _stamp(path: Path) -> list[int]:
     return [stat.st_size, stat.st_mtime_ns]
 
 
-def _cached(path: Path, cache: Path) -> list[Page] | None:
+PagesRead = tuple[list[Page], list[str]]  # a file's page figures, its torn lines (messages)
+
+
+def _cached(path: Path, cache: Path) -> PagesRead | None:
     try:
         data = json.loads((cache / f"{path.name}.json").read_text())
         if data["stamp"] == _stamp(path):
             pages: list[Page] = [tuple(page) for page in data["pages"]]
-            return pages
+            return pages, [str(torn) for torn in data.get("torn", [])]
     except (OSError, ValueError, KeyError):
         pass
     return None
 
 
-def _store(path: Path, cache: Path, pages: list[Page]) -> None:
+def _store(path: Path, cache: Path, read: PagesRead) -> None:
     cache.mkdir(parents=True, exist_ok=True)
+    pages, torn = read
     atomic_write_text(
-        cache / f"{path.name}.json", json.dumps({"stamp": _stamp(path), "pages": pages})
+        cache / f"{path.name}.json",
+        json.dumps({"stamp": _stamp(path), "pages": pages, "torn": torn}),
     )
 
 
-_finished: dict[Path, list[Page]] = {}  # finished files read by the last summarize()
+_finished: dict[Path, PagesRead] = {}  # finished files read by the last summarize()
 
 
-def _finished_pages(path: Path, cache: Path | None) -> list[Page] | None:
-    """A finished file's figures from its stats file, else the summary cache; None if
-    neither has them. Kept for the rest of this process (the chart reads them again)."""
-    pages = _finished.get(path)
-    if pages is None:
+def _finished_pages(path: Path, cache: Path | None) -> PagesRead | None:
+    """A finished file's figures from its stats file (written from a whole file: no torn
+    line), else the summary cache; None if neither has them. Kept for the rest of this process
+    (the chart reads them again)."""
+    read = _finished.get(path)
+    if read is None:
         pages = read_stats(path)
-        if pages is None and cache is not None:
-            pages = _cached(path, cache)
-        if pages is not None:
-            _finished[path] = pages
-    return pages
+        read = (pages, []) if pages is not None else None
+        if read is None and cache is not None:
+            read = _cached(path, cache)
+        if read is not None:
+            _finished[path] = read
+    return read
 
 
-def pages_of(path: Path, cache: Path | None = None) -> list[Page]:
-    """The figures of every page in `path`. A finished `.jsonl` has them in its stats file
-    (written by the worker); without one (an older run), they are read from the records once
-    and kept in `cache` (keyed by size and mtime), so later summaries do not read it again."""
-    if not path.name.endswith(".jsonl"):
-        return read_pages(path)
-    pages = _finished_pages(path, cache)
-    if pages is None:
-        pages = read_pages(path)
-        if cache is not None:
-            _store(path, cache, pages)
-    return pages
+def pages_of(path: Path, cache: Path | None = None, torn: list[str] | None = None) -> list[Page]:
+    """The figures of every page in `path`; its torn lines, which are not counted, are added to
+    `torn` (messages naming file and line). A finished `.jsonl` has its figures in its stats
+    file (written by the worker); without one (an older run), they are read from the records
+    once and kept in `cache` (keyed by size and mtime), so later summaries do not read it
+    again."""
+    if is_part(path):
+        read = read_pages(path)
+    else:
+        found = _finished_pages(path, cache)
+        if found is None:
+            found = read_pages(path)
+            if cache is not None:
+                _store(path, cache, found)
+        read = found
+    if torn is not None:
+        torn += read[1]
+    return read[0]
 
 
 def warm_cache(paths: list[Path], cache: Path) -> None:
@@ -91,8 +104,8 @@ def warm_cache(paths: list[Path], cache: Path) -> None:
         return
     workers = max(1, len(os.sched_getaffinity(0)))
     with ProcessPoolExecutor(max_workers=workers) as pool:
-        for path, pages in zip(todo, pool.map(read_pages, todo, chunksize=16), strict=True):
-            _store(path, cache, pages)
+        for path, read in zip(todo, pool.map(read_pages, todo, chunksize=16), strict=True):
+            _store(path, cache, read)
 
 
 def _percentile(values: list[float], fraction: float) -> float:
@@ -100,14 +113,10 @@ def _percentile(values: list[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
 
 
-def _errors(path: Path) -> list[dict[str, Any]]:
-    records = []
-    for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
-        try:
-            records.append(json.loads(line))
-        except ValueError:
-            continue
-    return records
+def _errors(path: Path, torn: list[str]) -> list[dict[str, Any]]:
+    lines = read_record_lines(path)
+    torn += [line.message() for line in lines.torn]
+    return lines.dicts()
 
 
 def _reason(error: dict[str, Any]) -> str:
@@ -120,29 +129,31 @@ def summarize(run_dir: Path, status: RunStatus | None = None) -> dict[str, Any]:
     """Everything `make summary` reports, as one JSON-able dict."""
     status = status or run_status(run_dir)
     _finished.clear()  # read afresh; the chart drawn after this summary reuses what is read
-    folder = ocr_dir(run_dir)
-    cache = run_dir / PAGE_FIGURES_DIR
+    run = RunFolder(run_dir)
+    cache = run.page_figures_cache
     pages: list[Page] = []
+    torn: list[str] = []
     per_manifest: dict[str, list[float]] = defaultdict(list)
     errors_by_reason: Counter[str] = Counter()
     error_pages = 0
     failed: list[dict[str, Any]] = []
-    rows = read_manifests(run_dir)
-    finished = [folder / f"{manifest_sha1(row['manifest_url'])}.jsonl" for row in rows]
+    rows = run.read_manifests()
+    finished = [run.output_for_url(row["manifest_url"]) for row in rows]
     warm_cache([path for path in finished if path.exists()], cache)
     for row in rows:
         url = row["manifest_url"]
-        base = folder / f"{manifest_sha1(url)}.jsonl"
+        sha1 = manifest_sha1(url)
+        base = run.output(sha1)
         complete = base.exists()
-        source = base if complete else base.with_name(base.name + ".part")
+        source = base if complete else run.part(sha1)
         if source.exists():
-            found = pages_of(source, cache)
+            found = pages_of(source, cache, torn)
             pages += found
             if found:  # an empty .part (every page failed) has no time per page
                 per_manifest[url] = [seconds for _, seconds, _, _ in found]
-        errors_file = base.with_name(base.name + ".errors.jsonl")
+        errors_file = run.errors(sha1)
         if not complete and errors_file.exists():
-            errors = _errors(errors_file)
+            errors = _errors(errors_file, torn)
             error_pages += sum(1 for e in errors if e.get("canvas_index", -1) >= 0)
             errors_by_reason.update(_reason(e) for e in errors)
             failed.append(
@@ -170,6 +181,8 @@ def summarize(run_dir: Path, status: RunStatus | None = None) -> dict[str, Any]:
         "errors_by_reason": dict(errors_by_reason.most_common()),
         "failed_manifests": failed,
     }
+    if torn:
+        summary["torn_lines"] = torn
     if pages:
         start = min(t - s for t, s, _, _ in pages)
         end = max(t for t, _, _, _ in pages)
@@ -217,10 +230,10 @@ def summarize(run_dir: Path, status: RunStatus | None = None) -> dict[str, Any]:
 
 def timeline(run_dir: Path) -> list[tuple[float, str]]:
     """(finished epoch, host) of every page done, oldest first: for the chart."""
+    run = RunFolder(run_dir)
     points = []
-    for path in ocr_dir(run_dir).glob("*.jsonl*"):
-        if path.name.endswith((".jsonl", ".jsonl.part")):
-            points += [(t, host) for t, _, host, _ in pages_of(path, run_dir / PAGE_FIGURES_DIR)]
+    for path in run.record_files().values():
+        points += [(t, host) for t, _, host, _ in pages_of(path, run.page_figures_cache)]
     return sorted(points)
 
 
@@ -264,4 +277,8 @@ def summary_lines(summary: dict[str, Any]) -> list[str]:
             f"    {x['manifest_url']}  ({x['errors']} errors: {x['first_error'][:80]})"
             for x in summary["failed_manifests"][:10]
         ]
+    if summary.get("torn_lines"):
+        torn = summary["torn_lines"]
+        out.append(f"  torn lines, not counted ({len(torn)}; a crash or a hand edit):")
+        out += [f"    {message}" for message in torn[:10]]
     return out

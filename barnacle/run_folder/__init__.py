@@ -7,18 +7,26 @@ manifest's output given by path, the `*_of` functions of `folder.py`)."""
 from barnacle.run_folder.folder import (
     RunFolder,
     errors_of,
+    is_part,
     lock_of,
     part_of,
     sha1_of,
     stats_of,
 )
-from barnacle.run_folder.record_lines import RecordLines, TornLine, read_record_lines
+from barnacle.run_folder.record_lines import (
+    RecordLines,
+    TornLine,
+    iter_record_lines,
+    read_record_lines,
+)
 
 __all__ = [
     "RecordLines",
     "RunFolder",
     "TornLine",
     "errors_of",
+    "is_part",
+    "iter_record_lines",
     "lock_of",
     "part_of",
     "read_record_lines",

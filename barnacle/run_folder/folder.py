@@ -6,6 +6,7 @@
       outputs.mk               the outputs as make targets           (make run)
       settings.json            the run's settings, written at start  (make run)
       metadata.json            provenance: start, end, SLURM arrays  (make run)
+      .metadata.json.lock      serialises its read-modify-writes
       ocr/<sha1>.jsonl         a finished manifest's page records
       ocr/<sha1>.jsonl.part    the records of an unfinished one (resumed from)
       ocr/<sha1>.jsonl.errors.jsonl  its failed pages
@@ -13,12 +14,19 @@
       ocr/<sha1>.stats.json    the page figures of a finished one    (make summary)
       slurm/tasks-<stamp>.txt  the sha1s an array's tasks take, one a line
       logs/<job>_<task>.out    each array task's output
-      alto/ page/ hocr/ text/ iiif/   the exports                    (make export)
+      alto/<sha1>/<NNNN>.xml          the exports (make export; NNNN: the canvas index)
+      page/<sha1>/<NNNN>.xml
+      hocr/<sha1>.html
+      text/<sha1>.txt
+      iiif/<sha1>/manifest.json, iiif/<sha1>/annotations/<NNNN>.json
       summary.json progress.png       make summary
+      failed-manifests.txt            make summary: manifests with errors, not complete
       evaluation.json                 make evaluate
       groundtruth/                    make groundtruth
       search.sqlite                   make view's full-text index
+      .view-cache/progress.png        make view's progress chart
       page-counts.tsv                 make plan's page counts
+      .summary-page-figures/          make summary's figures of older finished manifests
 
 A manifest's output may also be written outside a run (`barnacle ocr --out FILE`): the files
 beside an output are named from its path by `part_of`, `errors_of`, `lock_of` and `stats_of`.
@@ -26,16 +34,14 @@ beside an output are named from its path by `part_of`, `errors_of`, `lock_of` an
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from barnacle.hashing import manifest_sha1
-from barnacle.listing.manifest_table import read_table
+from barnacle.run_folder.manifest_rows import read_table
 
 EXPORT_FORMATS: tuple[str, ...] = ("alto", "hocr", "page", "text", "iiif")
-_SHA1 = re.compile(r"[0-9a-f]{40}")
 
 
 def part_of(out: Path) -> Path:
@@ -58,13 +64,15 @@ def stats_of(out: Path) -> Path:
     return out.with_name(out.name.removesuffix(".jsonl") + ".stats.json")
 
 
+def is_part(path: Path) -> bool:
+    """`<out>.part`: an unfinished manifest's records (else a finished output, or another file
+    beside it)."""
+    return path.name.endswith(".part")
+
+
 def sha1_of(out: Path) -> str:
     """The manifest sha1 naming an output (`<sha1>.jsonl`, `.part`, `.errors.jsonl`, ...)."""
     return out.name.split(".", 1)[0]
-
-
-def is_sha1(text: str) -> bool:
-    return bool(_SHA1.fullmatch(text))
 
 
 @dataclass(frozen=True)
@@ -99,8 +107,18 @@ class RunFolder:
         return self.root / "metadata.json"
 
     @property
+    def metadata_lock(self) -> Path:
+        """Held (flock) while metadata.json is read, changed and written back."""
+        return self.root / ".metadata.json.lock"
+
+    @property
     def summary_json(self) -> Path:
         return self.root / "summary.json"
+
+    @property
+    def failed_manifests_txt(self) -> Path:
+        """The manifests with errors that are not complete, one URL a line (make summary)."""
+        return self.root / "failed-manifests.txt"
 
     @property
     def progress_png(self) -> Path:
@@ -119,8 +137,19 @@ class RunFolder:
         return self.root / "search.sqlite"
 
     @property
+    def view_progress_png(self) -> Path:
+        """make view's own progress chart (apart from make summary's progress.png)."""
+        return self.root / ".view-cache" / "progress.png"
+
+    @property
     def page_counts_tsv(self) -> Path:
         return self.root / "page-counts.tsv"
+
+    @property
+    def page_figures_cache(self) -> Path:
+        """Where `make summary` keeps the page figures it read from finished files without a
+        stats file (runs before stats files), keyed by their size and mtime."""
+        return self.root / ".summary-page-figures"
 
     # OCR outputs, one set per manifest
     @property
@@ -173,11 +202,14 @@ class RunFolder:
         return dict(sorted(files.items()))
 
     def _ocr_files(self, suffix: str) -> Iterator[Path]:
+        """The files of ocr/ named `<stem><suffix>`, the stem without a dot: `<sha1>.jsonl`
+        (also a JSONL put there by hand), not `<sha1>.jsonl.errors.jsonl`."""
         if not self.ocr_dir.is_dir():
             return
         for path in self.ocr_dir.iterdir():
             name = path.name
-            if name.endswith(suffix) and is_sha1(name[: -len(suffix)]):
+            stem = name.removesuffix(suffix)
+            if stem != name and stem and "." not in stem:
                 yield path
 
     # SLURM
@@ -220,6 +252,13 @@ class RunFolder:
 
     def iiif_manifest(self, sha1: str) -> Path:
         return self.iiif_dir(sha1) / "manifest.json"
+
+    def iiif_annotations_dir(self, sha1: str) -> Path:
+        return self.iiif_dir(sha1) / "annotations"
+
+    def iiif_annotation(self, sha1: str, page: int) -> Path:
+        """iiif/<sha1>/annotations/<NNNN>.json: one page's annotation page."""
+        return self.iiif_annotations_dir(sha1) / f"{page:04d}.json"
 
     def export_target(self, fmt: str, sha1: str) -> Path:
         """The file make export builds for a manifest and format (alto/ and page/: the

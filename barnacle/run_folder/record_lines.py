@@ -30,6 +30,7 @@ class TornLine:
     path: Path
     line: int  # 1-based
     reason: str
+    resumed: bool = False  # a .part's torn last line: the crash a rerun resumes from
 
     def message(self) -> str:
         return f"{self.path}:{self.line}: {self.reason}"
@@ -92,19 +93,35 @@ def parse_line(data: bytes, *, figures_only: bool = False) -> dict[str, Any] | N
     return record
 
 
+def iter_record_lines(
+    path: Path, *, figures_only: bool = False
+) -> Iterator[tuple[int, dict[str, Any]] | TornLine]:
+    """The records of `path` in order, as (line number, record), each torn line in its place as
+    a TornLine: the torn last line of a `.part` with `resumed` set (not to be reported), any
+    other not. Read lazily, so a reader that needs only the first records stops early."""
+    part = path.name.endswith(PART_SUFFIX)
+    lines = raw_lines(path)
+    line = next(lines, None)
+    while line is not None:
+        following = next(lines, None)
+        record = parse_line(line.data, figures_only=figures_only) if line.ended else None
+        if record is not None:
+            yield line.number, record
+        else:
+            reason = "not JSON" if line.ended else "no newline at its end"
+            resumed = following is None and part
+            yield TornLine(path, line.number, f"torn line ({reason})", resumed)
+        line = following
+
+
 def read_record_lines(path: Path, *, figures_only: bool = False) -> RecordLines:
     """Every record of `path` as a dict, with torn lines set aside by the policy above."""
     result = RecordLines(path)
-    lines = list(raw_lines(path))
-    for position, line in enumerate(lines):
-        record = parse_line(line.data, figures_only=figures_only) if line.ended else None
-        if record is not None:
-            result.records.append((line.number, record))
-            continue
-        last = position == len(lines) - 1
-        if last and path.name.endswith(PART_SUFFIX):
+    for item in iter_record_lines(path, figures_only=figures_only):
+        if not isinstance(item, TornLine):
+            result.records.append(item)
+        elif item.resumed:
             result.resumed_tail = True
         else:
-            reason = "not JSON" if line.ended else "no newline at its end"
-            result.torn.append(TornLine(path, line.number, f"torn line ({reason})"))
+            result.torn.append(item)
     return result

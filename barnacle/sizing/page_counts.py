@@ -13,10 +13,8 @@ from barnacle.atomic import atomic_write_text
 from barnacle.http_client import FetchError
 from barnacle.iiif import IIIFError
 from barnacle.images import ImageCache
-from barnacle.run.layout import read_manifests
+from barnacle.run_folder import RunFolder
 from barnacle.worker.manifest_source import load_manifest
-
-COUNTS_FILE = "page-counts.tsv"
 
 
 class PageCounts(BaseModel):
@@ -54,9 +52,10 @@ def _read_counts(path: Path) -> dict[str, tuple[int, str]]:
 def count_pages(run_dir: Path, cache_dir: Path, threads: int = 4) -> PageCounts:
     """Every manifest of runs/<RUN>/manifests.tsv counted; those already in page-counts.tsv
     without a problem are not read again, those with one are tried again."""
-    path = run_dir / COUNTS_FILE
+    run = RunFolder(run_dir)
+    path = run.page_counts_tsv
     known = {sha1: got for sha1, got in _read_counts(path).items() if not got[1]}
-    rows = read_manifests(run_dir)
+    rows = run.read_manifests()
     todo = [row for row in rows if row["sha1"] not in known]
     with ThreadPoolExecutor(max_workers=threads) as pool:
         found = pool.map(lambda row: _count_one(row["manifest_url"], cache_dir), todo)

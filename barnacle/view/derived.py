@@ -18,10 +18,9 @@ from typing import Any
 from urllib.parse import urljoin
 
 from barnacle.export import ExportOptions, export_jsonl
-from barnacle.export import layout as export_layout
 from barnacle.export.run import stale
 from barnacle.export.source_manifest import run_cache_dir
-from barnacle.run.layout import ocr_dir
+from barnacle.run_folder import RunFolder
 
 
 class ExportFailed(RuntimeError):
@@ -33,12 +32,13 @@ class DerivedIIIF:
 
     def __init__(self, run_dir: Path, cache_dir: Path | None = None) -> None:
         self.run_dir = run_dir
+        self.run = RunFolder(run_dir)
         self.cache_dir = cache_dir or run_cache_dir(run_dir)
         self._lock = threading.Lock()
         self._sizes: dict[str, tuple[int, dict[str, tuple[int, int]]]] = {}
 
     def jsonl(self, sha1: str) -> Path:
-        return ocr_dir(self.run_dir) / f"{sha1}.jsonl"
+        return self.run.output(sha1)
 
     def ensure(self, sha1: str, publish_url: str, formats: Sequence[str] = ("iiif",)) -> bool:
         """Export `formats` of `sha1` where missing or stale. False when the manifest has no
@@ -46,17 +46,15 @@ class DerivedIIIF:
         jsonl = self.jsonl(sha1)
         if not jsonl.is_file():
             return False
-        todo = [f for f in formats if stale(jsonl, export_layout.target(self.run_dir, f, sha1))]
+        todo = [f for f in formats if stale(jsonl, self.run.export_target(f, sha1))]
         if not todo:
             return True
         with self._lock:
-            todo = [f for f in todo if stale(jsonl, export_layout.target(self.run_dir, f, sha1))]
+            todo = [f for f in todo if stale(jsonl, self.run.export_target(f, sha1))]
             if todo:
                 options = ExportOptions(publish_url=publish_url, cache_dir=self.cache_dir)
                 done = export_jsonl(jsonl, todo, self.run_dir, options)
-                missing = [
-                    f for f in todo if not export_layout.target(self.run_dir, f, sha1).exists()
-                ]
+                missing = [f for f in todo if not self.run.export_target(f, sha1).exists()]
                 if missing:
                     problems = done.all_problems
                     why = str(problems[0]) if problems else "nothing written"
@@ -81,7 +79,7 @@ class DerivedIIIF:
 
     def base_of(self, sha1: str) -> str | None:
         """The PUBLISH_URL a manifest was exported with, from its id."""
-        path = export_layout.iiif_manifest_file(self.run_dir, sha1)
+        path = self.run.iiif_manifest(sha1)
         try:
             ident = json.loads(path.read_bytes()).get("id", "")
         except (OSError, ValueError, AttributeError):
@@ -95,7 +93,7 @@ class DerivedIIIF:
             self.ensure(sha1, publish_url)
         except ExportFailed:
             pass
-        manifest = export_layout.iiif_manifest_file(self.run_dir, sha1)
+        manifest = self.run.iiif_manifest(sha1)
         try:
             stamp = manifest.stat().st_mtime_ns
         except FileNotFoundError:

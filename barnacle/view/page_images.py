@@ -27,7 +27,7 @@ from pydantic import BaseModel
 
 from barnacle.export.iiif import canvas_size, dumps
 from barnacle.images.cache import ImageCache
-from barnacle.run.layout import ocr_dir
+from barnacle.run_folder import RunFolder
 from barnacle.view.derived import DerivedIIIF
 
 ROUTE = "image"  # /image/<sha1>/<canvas index>: a level 0 image service
@@ -105,7 +105,7 @@ class PageImages:
 
     def sources(self, sha1: str) -> dict[int, PageSource]:
         """The page sources of `sha1`, reread when its JSONL changed; empty without one."""
-        jsonl = ocr_dir(self.run_dir) / f"{sha1}.jsonl"
+        jsonl = RunFolder(self.run_dir).output(sha1)
         try:
             stamp = jsonl.stat().st_mtime_ns
         except FileNotFoundError:

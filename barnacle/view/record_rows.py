@@ -1,6 +1,8 @@
 """What the search index stores of one finished JSONL: its pages and lines as rows (a line's
 box in the downloaded image's pixels, its words' boxes when the record has them), read in
-worker processes when many manifests are indexed at once (the first build)."""
+worker processes when many manifests are indexed at once (the first build). Lines are read by
+the one reader of record files (barnacle.run_folder.record_lines): in a finished JSONL every
+torn line is reported, here as TornRecord."""
 
 from __future__ import annotations
 
@@ -16,6 +18,7 @@ from typing import Any
 from barnacle.encodable import replace_unencodable
 from barnacle.export.word_boxes import word_boxes as line_word_boxes
 from barnacle.ocr.result import OcrLine
+from barnacle.run_folder.record_lines import parse_line, raw_lines
 
 _SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
 
@@ -57,21 +60,20 @@ def word_boxes(line: dict[str, Any]) -> list[dict[str, Any]] | None:
 
 
 def _records(path: Path) -> Iterator[dict[str, Any]]:
-    with path.open("rb") as handle:
-        for number, line in enumerate(handle, 1):
-            try:
-                record = json.loads(line)
-                if _SURROGATE_ESCAPE.search(line):  # a lone one cannot go into SQLite
-                    record = replace_unencodable(record)[0]
-                if not line.endswith(b"\n") or not isinstance(record, dict):
-                    raise ValueError
-                record["canvas_index"] = int(record["canvas_index"])
-            except (ValueError, KeyError, TypeError):
-                raise TornRecord(
-                    f"{path}:{number}: not a whole page record (a torn or foreign line); "
-                    "rerun the manifest (delete the file and `make run`) or fix the line"
-                ) from None
-            yield record
+    for line in raw_lines(path):
+        record = parse_line(line.data) if line.ended else None
+        try:
+            if record is None:
+                raise ValueError
+            if _SURROGATE_ESCAPE.search(line.data):  # a lone one cannot go into SQLite
+                record = replace_unencodable(record)[0]
+            record["canvas_index"] = int(record["canvas_index"])
+        except (ValueError, KeyError, TypeError):
+            raise TornRecord(
+                f"{path}:{line.number}: not a whole page record (a torn or foreign line); "
+                "rerun the manifest (delete the file and `make run`) or fix the line"
+            ) from None
+        yield record
 
 
 @dataclass

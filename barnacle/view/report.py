@@ -14,9 +14,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
-from barnacle.run.layout import ocr_dir, read_manifests
 from barnacle.run.status import STATE_LABELS, manifest_state, run_status
-from barnacle.run.summary import PAGE_FIGURES_DIR, pages_of, summarize
+from barnacle.run.summary import pages_of, summarize
+from barnacle.run_folder import RunFolder
 from barnacle.view.search_index import SearchIndex
 
 ROW_STATES = {  # a manifest's state in its row: short, the status table says it in full
@@ -65,15 +65,14 @@ def report_data(run_dir: Path, index: SearchIndex) -> dict[str, Any]:
     summary = summarize(run_dir, status)
     failed = {f["manifest_url"]: f for f in summary["failed_manifests"]}
     figures = index.manifest_figures()
-    folder = ocr_dir(run_dir)
-    names = set(p.name for p in folder.iterdir()) if folder.is_dir() else set()
-    cache = run_dir / PAGE_FIGURES_DIR
+    run = RunFolder(run_dir)
+    names = set(p.name for p in run.ocr_dir.iterdir()) if run.ocr_dir.is_dir() else set()
     rows = []
-    for number, row in enumerate(read_manifests(run_dir), 1):
+    for number, row in enumerate(run.read_manifests(), 1):
         sha1, url = row["sha1"], row["manifest_url"]
-        state = manifest_state(folder, sha1, names)
-        source = folder / (f"{sha1}.jsonl" if state == "complete" else f"{sha1}.jsonl.part")
-        pages = pages_of(source, cache) if source.name in names else []
+        state = manifest_state(run, sha1, names)
+        source = run.output(sha1) if state == "complete" else run.part(sha1)
+        pages = pages_of(source, run.page_figures_cache) if source.name in names else []
         error = failed.get(url, {})
         done = len(pages)
         total = done if state == "complete" else (done + error["errors"] if error else None)

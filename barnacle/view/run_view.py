@@ -9,8 +9,8 @@ from pathlib import Path
 from typing import Any
 
 from barnacle.run.chart import draw_progress_chart
-from barnacle.run.layout import manifests_tsv, ocr_dir
 from barnacle.run.summary import timeline
+from barnacle.run_folder import RunFolder
 from barnacle.view.derived import DerivedIIIF
 from barnacle.view.page_images import PageImages
 from barnacle.view.report import report_data
@@ -18,10 +18,6 @@ from barnacle.view.search_index import SearchIndex
 from barnacle.view.viewer import mirador_dir
 
 REPORT_MAX_AGE_S = 30.0
-
-
-def search_db(run_dir: Path) -> Path:
-    return run_dir / "search.sqlite"
 
 
 class RunView:
@@ -35,7 +31,8 @@ class RunView:
         cache_dir: Path | None = None,
     ):
         self.run_dir = run_dir
-        self.index = SearchIndex(search_db(run_dir))
+        self.run = RunFolder(run_dir)
+        self.index = SearchIndex(self.run.search_index)
         self.derived = DerivedIIIF(run_dir, cache_dir)
         self.page_images = PageImages(run_dir, self.derived)
         self.refresh_s = refresh_s
@@ -72,7 +69,7 @@ class RunView:
             except FileNotFoundError:
                 return 0
 
-        return mtime(ocr_dir(self.run_dir)), mtime(manifests_tsv(self.run_dir))
+        return mtime(self.run.ocr_dir), mtime(self.run.manifests_tsv)
 
     def report(self) -> tuple[dict[str, Any], bytes]:
         """Report figures and chart, rebuilt when ocr/ changed or after REPORT_MAX_AGE_S."""
@@ -83,10 +80,10 @@ class RunView:
                 return cached[2], cached[3]
             self.refresh_index()
             data = report_data(self.run_dir, self.index)
-            folder = self.run_dir / ".view-cache"
-            folder.mkdir(exist_ok=True)
+            chart_file = self.run.view_progress_png
+            chart_file.parent.mkdir(exist_ok=True)
             chart = draw_progress_chart(
-                timeline(self.run_dir), folder / "progress.png", f"run {self.run_dir.name}"
+                timeline(self.run_dir), chart_file, f"run {self.run_dir.name}"
             )
             self._report = (stamp, time.monotonic(), data, chart.read_bytes())
             return data, self._report[3]

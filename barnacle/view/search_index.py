@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from barnacle.atomic import create_new_file
-from barnacle.run.layout import ocr_dir, read_manifests
+from barnacle.run_folder import RunFolder
 from barnacle.view.record_rows import RecordRows, TornRecord, parse_all, read_record_rows
 
 SCHEMA = """
@@ -125,8 +125,8 @@ class SearchIndex:
         """Index every finished JSONL of the run that is new or changed; drop manifests whose
         JSONL is gone. Returns the sha1s (re)indexed. A torn line raises TornRecord when
         `strict`, else that manifest is left as it was."""
-        rows = read_manifests(run_dir)
-        folder = ocr_dir(run_dir)
+        run = RunFolder(run_dir)
+        rows = run.read_manifests()
         known = {
             sha1: (size, mtime)
             for sha1, size, mtime in self.db.execute("SELECT sha1, size, mtime_ns FROM manifests")
@@ -134,7 +134,7 @@ class SearchIndex:
         todo: list[tuple[Path, dict[str, str]]] = []
         present: set[str] = set()
         for row in rows:
-            path = folder / f"{row['sha1']}.jsonl"
+            path = run.output(row["sha1"])
             try:
                 stat = path.stat()
             except FileNotFoundError:

@@ -34,8 +34,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 from barnacle.defaults import VIEW_BACKLOG
 from barnacle.display import printable
-from barnacle.export import layout as export_layout
-from barnacle.run.layout import manifests_tsv
+from barnacle.run_folder import RunFolder
 from barnacle.view.access import Access, AccessError, check_token, cors_route, public_url
 from barnacle.view.content_search import PAGE_SIZE, search_page
 from barnacle.view.derived import ExportFailed
@@ -218,12 +217,12 @@ class Handler(BaseHTTPRequestHandler):
         if body is None:
             self.fail(HTTPStatus.NOT_FOUND, f"no such {fmt} file of {sha1} (not finished?)")
             return
-        if fmt == "iiif" and path.name == "manifest.json":  # pages from the image cache
+        if fmt == "iiif" and path == self.view.run.iiif_manifest(sha1):  # pages from the cache
             body = self.view.page_images.localize(body, sha1, self.base())
         self.send(body, ctype)
 
     def iiif(self, query: dict[str, str], sha1: str, rel: str) -> None:
-        path = export_layout.iiif_dir(self.view.run_dir, sha1) / rel
+        path = self.view.run.iiif_dir(sha1) / rel
         self.export_file("iiif", sha1, path, "application/ld+json;charset=utf-8")
 
     def page_image(self, query: dict[str, str], sha1: str, index: str, what: str) -> None:
@@ -234,11 +233,11 @@ class Handler(BaseHTTPRequestHandler):
         self.send(*reply)
 
     def alto(self, query: dict[str, str], sha1: str, name: str) -> None:
-        path = self.view.run_dir / "alto" / sha1 / name
+        path = self.view.run.export_dir("alto") / sha1 / name
         self.export_file("alto", sha1, path, "application/xml;charset=utf-8")
 
     def text(self, query: dict[str, str], sha1: str) -> None:
-        path = export_layout.text_file(self.view.run_dir, sha1)
+        path = self.view.run.text_file(sha1)
         self.export_file("text", sha1, path, "text/plain;charset=utf-8")
 
     def viewer(self, query: dict[str, str], sha1: str) -> None:
@@ -300,8 +299,9 @@ def open_view(
     `public`: the URL users open (default: the bound address); `token`: the access token."""
     if not run_dir.is_dir():
         raise ViewError(f"{run_dir}: no such run folder (make view RUN=<name> of runs/<name>)")
-    if not manifests_tsv(run_dir).is_file():
-        raise ViewError(f"{manifests_tsv(run_dir)} not found: not a run folder (make run first)")
+    table = RunFolder(run_dir).manifests_tsv
+    if not table.is_file():
+        raise ViewError(f"{table} not found: not a run folder (make run first)")
     try:
         token, given = check_token(token), public_url(public, host, port) if public else None
     except AccessError as err:

@@ -29,6 +29,7 @@ from types import TracebackType
 from barnacle.atomic import create_new_file
 from barnacle.oserrors import owner_is_gone, owner_tag, pid_namespace
 from barnacle.pause_points import pause_point
+from barnacle.run_folder import lock_of
 
 log = logging.getLogger(__name__)
 
@@ -40,10 +41,6 @@ TEMP_STALE_S = 60.0  # a lock's temporary file lives for a moment: older, its wr
 
 class LockedError(RuntimeError):
     """Another live worker holds the manifest."""
-
-
-def lock_path(out: Path) -> Path:
-    return out.with_name(out.name + ".lock")
 
 
 Identity = tuple[int, bytes]  # a lock file's inode and body
@@ -160,7 +157,7 @@ def remove_dead_temps(path: Path, now: float | None = None) -> None:
 
 class ManifestLock:
     def __init__(self, out: Path, stale_after: float = STALE_AFTER_S) -> None:
-        self.path = lock_path(out)
+        self.path = lock_of(out)
         self.stale_after = stale_after
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None

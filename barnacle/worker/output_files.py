@@ -1,4 +1,5 @@
-"""A manifest's output files and the page-level resume they allow.
+"""A manifest's output files and the page-level resume they allow (their names:
+barnacle.run_folder).
 
 <out>.part          records of finished pages, one whole line each, appended and fsynced
 <out>               the same file, renamed once every page is done: "manifest complete"
@@ -8,19 +9,20 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 from contextlib import suppress
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 from pydantic import BaseModel
 
 from barnacle.atomic import atomic_write_bytes
 from barnacle.oserrors import with_path
 from barnacle.pause_points import hold, pause_point, pause_wanted
-from barnacle.run.manifest_stats import write_stats
+from barnacle.run_folder import errors_of, part_of
+from barnacle.run_folder.manifest_stats import write_stats
+from barnacle.run_folder.record_lines import parse_line, raw_lines
 
 log = logging.getLogger(__name__)
 
@@ -43,67 +45,66 @@ def jsonl_line(record: BaseModel) -> bytes:
     return data + b"\n"
 
 
-def part_path(out: Path) -> Path:
-    return out.with_name(out.name + ".part")
-
-
-def errors_path(out: Path) -> Path:
-    return out.with_name(out.name + ".errors.jsonl")
-
-
-def _page_key(line: bytes) -> str | None:
-    try:
-        record = json.loads(line)
-    except (ValueError, UnicodeDecodeError):
-        return None
-    key = record.get("page_key") if isinstance(record, dict) else None
+def _page_key(record: dict[str, Any] | None) -> str | None:
+    key = record.get("page_key") if record is not None else None
     return key if isinstance(key, str) else None
 
 
 def repair_and_read_keys(path: Path, plan_keys: set[str] | None = None) -> list[str]:
     """The page keys recorded in `path`, in order, after making the file whole again.
 
-    A crash can leave a torn last line (no newline, or not JSON): it is cut off so that page is
-    redone. A line that is not a record, or repeats a key, is dropped; so is, when `plan_keys`
-    is given, a record whose key is not in the current page plan (another model, image size or
-    page set), so a finished file never mixes two plans or holds two records for one canvas.
-    The file is rewritten atomically only when something had to go.
+    Lines are read by the one reader of record files (barnacle.run_folder.record_lines). A
+    crash can leave a torn last line (no newline, or not JSON): the crash being resumed, it is
+    cut off so that page is redone. A torn line elsewhere, or a record that repeats a key, is
+    dropped with a warning naming the file and line; so is, when `plan_keys` is given, a record
+    whose key is not in the current page plan (another model, image size or page set), so a
+    finished file never mixes two plans or holds two records for one canvas. The file is
+    rewritten atomically only when something had to go.
     """
     if not path.exists():
         return []
-    data = path.read_bytes()
+    lines = list(raw_lines(path))
     keys: list[str] = []
     seen: set[str] = set()
     kept: list[bytes] = []
-    dropped = foreign = 0
-    for line in data.split(b"\n"):
-        if not line.strip():
+    torn: list[int] = []
+    repeated = foreign = 0
+    for position, line in enumerate(lines):
+        key = _page_key(parse_line(line.data) if line.ended else None)
+        if key is None:
+            if position < len(lines) - 1:
+                torn.append(line.number)
+            else:
+                log.info("%s: cut off its torn last line (the crash being resumed)", path)
             continue
-        key = _page_key(line)
-        if key is None or key in seen:
-            dropped += 1
-            continue
-        if plan_keys is not None and key not in plan_keys:
+        if key in seen:
+            repeated += 1
+        elif plan_keys is not None and key not in plan_keys:
             foreign += 1
-            continue
-        seen.add(key)
-        keys.append(key)
-        kept.append(line)
+        else:
+            seen.add(key)
+            keys.append(key)
+            kept.append(line.data)
     whole = b"".join(line + b"\n" for line in kept)
-    if whole != data:
-        if dropped:
-            log.warning(
-                "%s: dropped %d torn or repeated line(s); those pages are redone", path, dropped
-            )
-        if foreign:
-            log.warning(
-                "%s: dropped %d record(s) not in this page plan (another model, size or page "
-                "set); those pages are redone",
-                path,
-                foreign,
-            )
+    if whole != path.read_bytes():
+        _warn_dropped(path, torn, repeated, foreign)
         atomic_write_bytes(path, whole)
     return keys
+
+
+def _warn_dropped(path: Path, torn: list[int], repeated: int, foreign: int) -> None:
+    if torn:
+        lines = ", ".join(str(number) for number in torn)
+        log.warning("%s: dropped torn line(s) %s; those pages are redone", path, lines)
+    if repeated:
+        log.warning("%s: dropped %d repeated record(s)", path, repeated)
+    if foreign:
+        log.warning(
+            "%s: dropped %d record(s) not in this page plan (another model, size or page "
+            "set); those pages are redone",
+            path,
+            foreign,
+        )
 
 
 def append_line(handle: IO[bytes], path: Path, line: bytes, sync: bool) -> None:
@@ -137,8 +138,8 @@ class RecordWriter:
 
     def __init__(self, out: Path) -> None:
         self.out = out
-        self.part = part_path(out)
-        self.errors = errors_path(out)
+        self.part = part_of(out)
+        self.errors = errors_of(out)
         try:
             out.parent.mkdir(parents=True, exist_ok=True)
             self._handle: IO[bytes] = self.part.open("ab", buffering=0)

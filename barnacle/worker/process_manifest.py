@@ -17,29 +17,17 @@ from barnacle.display import printable
 from barnacle.http_client import FetchError
 from barnacle.iiif import IIIFError, ImageRequest
 from barnacle.images import ImageCache
+from barnacle.model_files.resolve import ModelNotFound, model_doi, resolve_model
 from barnacle.ocr.identity import ModelIdentity
 from barnacle.oserrors import describe_os_error
 from barnacle.pause_points import pause_point
 from barnacle.records import ModelRef
 from barnacle.records.provenance import current_provenance
-from barnacle.run.manifest_stats import stats_path
-from barnacle.worker.lock import (
-    STALE_AFTER_S,
-    LockedError,
-    ManifestLock,
-    lock_is_stale,
-    lock_path,
-)
+from barnacle.run_folder import errors_of, lock_of, part_of, stats_of
+from barnacle.worker.lock import STALE_AFTER_S, LockedError, ManifestLock, lock_is_stale
 from barnacle.worker.manifest_source import load_manifest
-from barnacle.worker.model_ref import ModelNotFound, model_doi, resolve_model
 from barnacle.worker.options import ProcessingResult, Status, WorkerOptions
-from barnacle.worker.output_files import (
-    RecordWriter,
-    errors_path,
-    jsonl_line,
-    part_path,
-    repair_and_read_keys,
-)
+from barnacle.worker.output_files import RecordWriter, jsonl_line, repair_and_read_keys
 from barnacle.worker.page_plan import PagePlan, plan_pages
 from barnacle.worker.page_result import PageFailed, PageResult
 from barnacle.worker.page_scheduler import schedule_pages
@@ -184,10 +172,10 @@ def _locked_pass(
         log.warning("took over a stale lock: %s", lock.took_over)
         _remove_dead_temps(out)
     if not options.resume:  # only now that no other worker can be writing them
-        for path in (out, part_path(out), errors_path(out), stats_path(out)):
+        for path in (out, part_of(out), errors_of(out), stats_of(out)):
             path.unlink(missing_ok=True)
     plan = _plan(job, model.sha256)
-    done_keys = set(repair_and_read_keys(part_path(out), {page.page_key for page in plan}))
+    done_keys = set(repair_and_read_keys(part_of(out), {page.page_key for page in plan}))
     todo = [page for page in plan if page.page_key not in done_keys]
     tally = _Tally(total=len(plan), skipped=len(plan) - len(todo))
     shared = ManifestShared(
@@ -242,7 +230,7 @@ def _write_manifest_error(
 ) -> None:
     """A manifest that cannot be read is recorded next to its output, for summaries."""
     failed = PageFailed(stage="manifest", kind=kind, message=message, status=status)
-    atomic_write_bytes(errors_path(out), jsonl_line(manifest_error(manifest_url, failed)))
+    atomic_write_bytes(errors_of(out), jsonl_line(manifest_error(manifest_url, failed)))
 
 
 def _write_pages(
@@ -282,8 +270,8 @@ def _write_page(
 def _tidy_complete(out: Path) -> None:
     """A complete `out` needs no errors file and no lock: remove those a worker killed
     between its rename and its clean-up left behind (a live worker's lock stays)."""
-    errors_path(out).unlink(missing_ok=True)
-    lock = lock_path(out)
+    errors_of(out).unlink(missing_ok=True)
+    lock = lock_of(out)
     if lock.exists() and lock_is_stale(lock, STALE_AFTER_S)[0]:
         lock.unlink(missing_ok=True)
 
@@ -291,6 +279,6 @@ def _tidy_complete(out: Path) -> None:
 def _remove_dead_temps(out: Path) -> None:
     """The temporary files of atomic rewrites of `<out>.part` and `<out>.errors.jsonl` that a
     killed worker left (only the lock holder writes those: called with the lock held)."""
-    for name in (part_path(out).name, errors_path(out).name):
+    for name in (part_of(out).name, errors_of(out).name):
         for temp in out.parent.glob(f".{glob.escape(name)}.*.tmp"):
             temp.unlink(missing_ok=True)

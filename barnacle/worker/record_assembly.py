@@ -7,7 +7,7 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict
 
 from barnacle.images import PageImageResult
-from barnacle.models.confidence import mean_line_confidence
+from barnacle.ocr.result import mean_line_confidence
 from barnacle.records import ImageFacts, ModelRef, PageError, PageRecord, Provenance, Timings
 from barnacle.records.provenance import current_provenance
 from barnacle.worker.error_hints import hint_for
@@ -77,9 +77,7 @@ def page_record(shared: ManifestShared, plan: PagePlan, done: PageDone) -> PageR
         retry_lost_ms=round(fetched.retry.lost_ms, 1),
         retry_reasons=fetched.retry.reasons,
         notes=fetched.notes,
-        line_confidence=mean_line_confidence(
-            [line.model_dump(include={"confidence"}) for line in ocr.lines]
-        ),
+        line_confidence=mean_line_confidence(ocr.lines),
         text=ocr.text,
         ocr_lines=ocr.lines,
     )

@@ -135,7 +135,7 @@ import json, resource, sys, time
 from pathlib import Path
 from PIL import Image
 from barnacle.worker import WorkerOptions, page_process, process_manifest
-from barnacle.worker.model_ref import resolve_model
+from barnacle.model_files.resolve import resolve_model
 page_process.init_engine(str(resolve_model(None)[1]), "cpu", 1, None, child=False)
 page_process._engine.ocr(Image.new("L", (8, 400), 255))  # kraken's first-page costs: not ours
 before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss

@@ -5,8 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from barnacle.worker.lock import lock_path
-from barnacle.worker.output_files import errors_path, part_path
+from barnacle.run_folder import errors_of, lock_of, part_of
 
 
 def whole_records(path: Path) -> list[dict]:
@@ -22,6 +21,6 @@ def assert_complete(out: Path, pages: int) -> list[dict]:
     keys = [r["page_key"] for r in records]
     assert len(keys) == len(set(keys)) == pages
     assert sorted(r["canvas_index"] for r in records) == list(range(pages))
-    assert not part_path(out).exists() and not lock_path(out).exists()
-    assert not errors_path(out).exists()
+    assert not part_of(out).exists() and not lock_of(out).exists()
+    assert not errors_of(out).exists()
     return records

@@ -20,10 +20,8 @@ from urllib.parse import urlsplit
 
 from pydantic import BaseModel, Field
 
-from barnacle.run.layout import ocr_dir, read_manifests
-from barnacle.run.page_figures import page_figures
+from barnacle.run_folder import RunFolder, errors_of, part_of, read_record_lines
 from barnacle.sample.serve import serve_sample
-from barnacle.worker.output_files import errors_path, part_path
 
 from .chaos_server import TRANSIENT_FAULTS, ChaosServer, Fault, Rule, chaos_server
 from .paths import REPO
@@ -184,7 +182,7 @@ def make_pass(
 
 def count_pass(label: str, run_dir: Path, books: dict[str, TinyBook], wall_s: float) -> PassFigures:
     """Figures of a run directory, from its output, part and error files."""
-    rows = read_manifests(run_dir)
+    rows = RunFolder(run_dir).read_manifests()
     figures = dict.fromkeys(
         (
             "manifests_complete",
@@ -204,12 +202,12 @@ def count_pass(label: str, run_dir: Path, books: dict[str, TinyBook], wall_s: fl
     for row in rows:
         book = books[Path(urlsplit(row["manifest_url"]).path).stem]
         figures["pages"] += len(book.pages)
-        out = ocr_dir(run_dir) / f"{row['sha1']}.jsonl"
-        records_file = out if out.exists() else part_path(out)
-        records = list(page_figures(records_file)) if records_file.exists() else []
+        out = RunFolder(run_dir).output(row["sha1"])
+        records_file = out if out.exists() else part_of(out)
+        records = read_record_lines(records_file).dicts() if records_file.exists() else []
         errors = []
-        if errors_path(out).exists():
-            errors = [json.loads(line) for line in errors_path(out).read_text().splitlines()]
+        if errors_of(out).exists():
+            errors = [json.loads(line) for line in errors_of(out).read_text().splitlines()]
         keys = [record["page_key"] for record in records]
         done = {record["canvas_index"] for record in records}
         failed = {error["canvas_index"] for error in errors if error["canvas_index"] >= 0} - done

@@ -23,8 +23,8 @@ from pathlib import Path
 from PIL import Image
 
 from barnacle.http_client import HttpSettings, get_session
+from barnacle.model_files.resolve import resolve_model
 from barnacle.worker import WorkerOptions, page_process, process_manifest
-from barnacle.worker.model_ref import resolve_model
 
 CRASHED = 70  # a child that raised: the test shows its stderr
 

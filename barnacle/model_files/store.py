@@ -21,7 +21,7 @@ from pathlib import Path
 from pydantic import BaseModel
 
 from barnacle.hashing import file_sha256
-from barnacle.models.card import read_card
+from barnacle.model_files.card import read_card
 
 WEIGHT_SUFFIXES = (".safetensors", ".mlmodel")
 INSTALL_NOTE = "barnacle-model.json"

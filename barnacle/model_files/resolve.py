@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from barnacle.models.doi import as_doi
+from barnacle.model_files.doi import as_doi
 
 DEMO_MODEL_NAME = "barnacle-demo"
 MODELS_DIR = Path(__file__).resolve().parents[2] / "data" / "models"
@@ -47,8 +47,8 @@ def model_doi(ref: str | None) -> str | None:
 
 def resolve_model(ref: str | None) -> tuple[str, Path]:
     """(ref as the user named it, resolved absolute path). A DOI resolves offline to its
-    installed weights (see barnacle.models). Raises ModelNotFound."""
-    from barnacle.models.store import ModelNotInstalled, resolve_doi, resolve_name
+    installed weights (see store.py). Raises ModelNotFound."""
+    from barnacle.model_files.store import ModelNotInstalled, resolve_doi, resolve_name
 
     ref = ref or os.environ.get("BARNACLE_MODEL") or None
     if ref is None or ref == DEMO_MODEL_NAME:

@@ -13,7 +13,7 @@ from barnacle.defaults import IMAGE_SIZE
 from barnacle.http_client import FetchError
 from barnacle.iiif import IIIFError, ImageRequest, PageImage
 from barnacle.images import ImageCache, fetch_page_image
-from barnacle.run.layout import read_manifests
+from barnacle.run_folder import RunFolder
 from barnacle.worker.manifest_source import load_manifest
 
 
@@ -40,9 +40,10 @@ def prefetch(
     counts: Counter[str] = Counter()
     problems: list[str] = []
     pages: list[PageImage] = []
-    rows = [row for row in read_manifests(run_dir) if only in (None, row["manifest_url"])]
+    run = RunFolder(run_dir)
+    rows = [row for row in run.read_manifests() if only in (None, row["manifest_url"])]
     if only and not rows:
-        raise FileNotFoundError(f"{only} is not a manifest of {run_dir}/manifests.tsv")
+        raise FileNotFoundError(f"{only} is not a manifest of {run.manifests_tsv}")
     for row in tqdm(rows, desc="manifests", disable=not progress):
         try:
             found = load_manifest(row["manifest_url"], cache).pages

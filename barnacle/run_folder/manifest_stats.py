@@ -7,6 +7,9 @@ match its JSONL (a crash between the two, a hand-edited file) is ignored and the
 It also carries the mean line confidence of the manifest's first CONFIDENCE_PAGES pages with
 lines, the figure behind the low-confidence flag of `make status` and `make summary`
 (barnacle.models.confidence); stats files written before it was added lack it.
+
+It is a file of the run folder that the worker writes and `make summary` reads, so it lives
+here, below both.
 """
 
 from __future__ import annotations
@@ -18,16 +21,12 @@ from pathlib import Path
 from typing import Any
 
 from barnacle.atomic import atomic_write_text
-from barnacle.run.page_figures import page_figures
+from barnacle.run_folder.folder import stats_of
+from barnacle.run_folder.record_lines import read_record_lines
 
 Page = tuple[float, float, str, bool]  # finished (epoch), seconds, host, empty text
 STATS_VERSION = 2
 CONFIDENCE_PAGES = 10  # the low-confidence flag's sample: the first pages with lines
-
-
-def stats_path(out: Path) -> Path:
-    """`ocr/<sha1>.stats.json` for the output `ocr/<sha1>.jsonl`."""
-    return out.with_name(out.name.removesuffix(".jsonl") + ".stats.json")
 
 
 def _page(record: dict[str, Any]) -> Page:
@@ -36,9 +35,11 @@ def _page(record: dict[str, Any]) -> Page:
     return finished, seconds, str(record.get("host", "?")), record.get("chars", 1) == 0
 
 
-def read_pages(path: Path) -> list[Page]:
-    """The figures of every whole record in the JSONL file `path` (text not parsed)."""
-    return [_page(record) for record in page_figures(path)]
+def read_pages(path: Path) -> tuple[list[Page], list[str]]:
+    """(the figures of every whole record in the records file `path`, text not parsed; the
+    torn lines found, as messages): torn lines are not counted, and reported by the caller."""
+    lines = read_record_lines(path, figures_only=True)
+    return [_page(record) for record in lines.dicts()], [torn.message() for torn in lines.torn]
 
 
 def head_confidence(records: Iterable[dict[str, Any]]) -> tuple[float | None, int]:
@@ -59,7 +60,7 @@ def write_stats(records: Path, out: Path) -> None:
 
     Columns of integers, quick to parse: page end times in ms after `t0`, page times in
     0.1 ms, each page's host as an index into `hosts`, the positions of pages with no text."""
-    heads = list(page_figures(records))
+    heads = read_record_lines(records, figures_only=True).dicts()  # made whole by the worker
     pages = [_page(record) for record in heads]
     mean, sampled = head_confidence(heads)
     t0 = min((t for t, _, _, _ in pages), default=0.0)
@@ -77,13 +78,13 @@ def write_stats(records: Path, out: Path) -> None:
         "empty": [n for n, page in enumerate(pages) if page[3]],
         "line_confidence": {"mean": mean, "pages": sampled},
     }
-    atomic_write_text(stats_path(out), json.dumps(data, separators=(",", ":")) + "\n")
+    atomic_write_text(stats_of(out), json.dumps(data, separators=(",", ":")) + "\n")
 
 
 def _matching_stats(out: Path, size: int | None) -> dict[str, Any] | None:
     """The stats file of `out` when it describes `out` as it is now (same byte size)."""
     try:
-        data = json.loads(stats_path(out).read_bytes())
+        data = json.loads(stats_of(out).read_bytes())
         if size is None:
             size = out.stat().st_size
     except (OSError, ValueError):
