@@ -15,6 +15,7 @@ import os
 import statistics
 from collections import Counter, defaultdict
 from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -125,18 +126,22 @@ def _reason(error: dict[str, Any]) -> str:
     return f"{kind} (HTTP {status})" if status else kind
 
 
-def summarize(run_dir: Path, status: RunStatus | None = None) -> dict[str, Any]:
-    """Everything `make summary` reports, as one JSON-able dict."""
-    status = status or run_status(run_dir)
-    _finished.clear()  # read afresh; the chart drawn after this summary reuses what is read
-    run = RunFolder(run_dir)
+@dataclass
+class _Read:
+    """What summarize reads from the run's files."""
+
+    pages: list[Page] = field(default_factory=list)
+    per_manifest: dict[str, list[float]] = field(default_factory=dict)  # url -> page seconds
+    errors_by_reason: Counter[str] = field(default_factory=Counter)
+    error_pages: int = 0
+    failed: list[dict[str, Any]] = field(default_factory=list)
+    torn: list[str] = field(default_factory=list)
+
+
+def _read_run(run: RunFolder) -> _Read:
+    """The page figures of every manifest's records and the errors of those not complete."""
+    read = _Read()
     cache = run.page_figures_cache
-    pages: list[Page] = []
-    torn: list[str] = []
-    per_manifest: dict[str, list[float]] = defaultdict(list)
-    errors_by_reason: Counter[str] = Counter()
-    error_pages = 0
-    failed: list[dict[str, Any]] = []
     rows = run.read_manifests()
     finished = [run.output_for_url(row["manifest_url"]) for row in rows]
     warm_cache([path for path in finished if path.exists()], cache)
@@ -147,26 +152,33 @@ def summarize(run_dir: Path, status: RunStatus | None = None) -> dict[str, Any]:
         complete = base.exists()
         source = base if complete else run.part(sha1)
         if source.exists():
-            found = pages_of(source, cache, torn)
-            pages += found
+            found = pages_of(source, cache, read.torn)
+            read.pages += found
             if found:  # an empty .part (every page failed) has no time per page
-                per_manifest[url] = [seconds for _, seconds, _, _ in found]
+                read.per_manifest[url] = [seconds for _, seconds, _, _ in found]
         errors_file = run.errors(sha1)
         if not complete and errors_file.exists():
-            errors = _errors(errors_file, torn)
-            error_pages += sum(1 for e in errors if e.get("canvas_index", -1) >= 0)
-            errors_by_reason.update(_reason(e) for e in errors)
-            failed.append(
+            errors = _errors(errors_file, read.torn)
+            read.error_pages += sum(1 for e in errors if e.get("canvas_index", -1) >= 0)
+            read.errors_by_reason.update(_reason(e) for e in errors)
+            read.failed.append(
                 {
                     "manifest_url": url,
                     "output": str(base),
-                    "pages_done": len(per_manifest.get(url, [])),
+                    "pages_done": len(read.per_manifest.get(url, [])),
                     "errors": len(errors),
                     "first_error": errors[0].get("message", "") if errors else "",
                 }
             )
-    seconds = [s for _, s, _, _ in pages]
-    empty = sum(1 for page in pages if page[3])
+    return read
+
+
+def summarize(run_dir: Path, status: RunStatus | None = None) -> dict[str, Any]:
+    """Everything `make summary` reports, as one JSON-able dict."""
+    status = status or run_status(run_dir)
+    _finished.clear()  # read afresh; the chart drawn after this summary reuses what is read
+    read = _read_run(RunFolder(run_dir))
+    pages = read.pages
     summary: dict[str, Any] = {
         "run": run_dir.name,
         "generated_at": datetime.now(UTC).isoformat(),
@@ -177,43 +189,55 @@ def summarize(run_dir: Path, status: RunStatus | None = None) -> dict[str, Any]:
                 for k in ("complete", "running", "partial", "failed", "not_started")
             },
         },
-        "pages": {"done": len(pages), "empty_text": empty, "errors": error_pages},
-        "errors_by_reason": dict(errors_by_reason.most_common()),
-        "failed_manifests": failed,
+        "pages": {
+            "done": len(pages),
+            "empty_text": sum(1 for page in pages if page[3]),
+            "errors": read.error_pages,
+        },
+        "errors_by_reason": dict(read.errors_by_reason.most_common()),
+        "failed_manifests": read.failed,
     }
-    if torn:
-        summary["torn_lines"] = torn
+    if read.torn:
+        summary["torn_lines"] = read.torn
     if pages:
-        start = min(t - s for t, s, _, _ in pages)
-        end = max(t for t, _, _, _ in pages)
-        wall_hours = max(end - start, 1e-9) / 3600
-        cpu_hours = sum(seconds) / 3600
-        summary["started_at"] = datetime.fromtimestamp(start, UTC).isoformat()
-        summary["last_page_at"] = datetime.fromtimestamp(end, UTC).isoformat()
-        summary["rates"] = {
+        summary.update(_rates(pages, read.per_manifest))
+    return summary
+
+
+def _rates(pages: list[Page], per_manifest: dict[str, list[float]]) -> dict[str, Any]:
+    """When the run ran, how fast, its slowest manifests and each host's rate."""
+    seconds = [s for _, s, _, _ in pages]
+    start = min(t - s for t, s, _, _ in pages)
+    end = max(t for t, _, _, _ in pages)
+    wall_hours = max(end - start, 1e-9) / 3600
+    cpu_hours = sum(seconds) / 3600
+    slowest = sorted(per_manifest.items(), key=lambda kv: -sum(kv[1]) / len(kv[1]))[:10]
+    hosts: dict[str, list[tuple[float, float]]] = defaultdict(list)
+    for page_end, secs, host, _ in pages:
+        hosts[host].append((page_end, secs))
+    return {
+        "started_at": datetime.fromtimestamp(start, UTC).isoformat(),
+        "last_page_at": datetime.fromtimestamp(end, UTC).isoformat(),
+        "rates": {
             "wall_hours": round(wall_hours, 4),
             "pages_per_hour": round(len(pages) / wall_hours, 1),
             "page_process_hours": round(cpu_hours, 4),
             "pages_per_cpu_hour": round(len(pages) / cpu_hours, 1) if cpu_hours else None,
-        }
-        summary["page_seconds"] = {
+        },
+        "page_seconds": {
             "median": round(statistics.median(seconds), 2),
             "p90": round(_percentile(seconds, 0.9), 2),
             "max": round(max(seconds), 2),
-        }
-        slowest = sorted(per_manifest.items(), key=lambda kv: -sum(kv[1]) / len(kv[1]))[:10]
-        summary["slowest_manifests"] = [
+        },
+        "slowest_manifests": [
             {
                 "manifest_url": url,
                 "pages": len(times),
                 "seconds_per_page": round(sum(times) / len(times), 2),
             }
             for url, times in slowest
-        ]
-        hosts: dict[str, list[tuple[float, float]]] = defaultdict(list)
-        for page_end, secs, host, _ in pages:
-            hosts[host].append((page_end, secs))
-        summary["hosts"] = {
+        ],
+        "hosts": {
             host: {
                 "pages": len(items),
                 "pages_per_hour": round(
@@ -224,8 +248,8 @@ def summarize(run_dir: Path, status: RunStatus | None = None) -> dict[str, Any]:
                 ),
             }
             for host, items in sorted(hosts.items())
-        }
-    return summary
+        },
+    }
 
 
 def timeline(run_dir: Path) -> list[tuple[float, str]]:
