@@ -1,1 +1,3 @@
-"""A run directory (runs/<RUN>/): metadata, status, summaries, prefetch, one task."""
+"""A run's bookkeeping (runs/<RUN>/): metadata, status, summaries and chart, the settings guard,
+the outputs as make targets, one task. Its paths come from barnacle.run_folder; doing the work
+is barnacle.tasks and barnacle.worker."""
