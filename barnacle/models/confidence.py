@@ -54,13 +54,14 @@ def low_confidence_manifests(
     """The run's manifests (finished or partial) whose mean line confidence is below
     `threshold`, lowest first."""
     run = RunFolder(run_dir)
-    records = run.record_files()
     found = []
     for row in run.read_manifests():
-        path = records.get(manifest_sha1(row["manifest_url"]))
-        if path is None:
+        sha1 = manifest_sha1(row["manifest_url"])
+        out = run.output(sha1)
+        try:
+            mean, pages = manifest_confidence(out if out.exists() else run.part(sha1))
+        except FileNotFoundError:  # not started, or its .part renamed meanwhile
             continue
-        mean, pages = manifest_confidence(path)
         if mean is not None and mean < threshold:
             found.append(
                 {
