@@ -1,19 +1,22 @@
-"""A page record as the page structure `kraken.serialization.serialize` hands its templates
-(alto, hocr, pagexml), rendered with kraken's own templates.
+"""A page record as the page structure kraken's serializer hands its templates, rendered with
+Barnacle's own templates (barnacle/export/templates/: ALTO 4, PAGE 2019, hOCR) in a Jinja
+environment set up as kraken's serializer sets its own.
 
-Why not call `serialize` itself: it rebuilds every character's polygon section with shapely
-(about 1.5 s a page, more than 10% of the page's OCR) and compiles the template again on
-every call. Here the same structure is built from the record's cuts in a few milliseconds:
-word boxes span the baseline positions of their first and last character and the line's
-height (barnacle.export.word_boxes); the environment and templates are loaded once.
-Characters (Glyph) are not written.
+The templates were made from kraken 7's and write what indexers need directly (ids unique in
+the run, the page's number and image, word confidences): nothing is edited after rendering.
+Why not call `kraken.serialization.serialize` itself: it rebuilds every character's polygon
+section with shapely (about 1.5 s a page, more than 10% of the page's OCR), stamps the page
+with the time of the export (a re-export would not give the same bytes) and measures words
+from kraken's character polygons, not the record's cuts. Here the same structure is built
+from the record's cuts in a few milliseconds: word boxes span the baseline positions of their
+first and last character and the line's height (barnacle.export.word_boxes); the environment
+and templates are loaded once. Characters (Glyph) are not written.
 """
 
 from __future__ import annotations
 
 import functools
 import importlib.metadata
-import re
 from typing import Any
 
 from jinja2 import Environment, PackageLoader, Template
@@ -23,8 +26,6 @@ from barnacle.export.records import NumberedRecord
 from barnacle.export.word_boxes import word_boxes
 from barnacle.ocr.result import OcrLine
 
-_ID = re.compile(r'(\s(?:ID|REF|id))="([^"]*)"')
-
 
 def page_id(sha1: str, canvas_index: int) -> str:
     """An XML id unique to this page in the whole run: manifest SHA1 and canvas index."""
@@ -33,15 +34,15 @@ def page_id(sha1: str, canvas_index: int) -> str:
 
 @functools.cache
 def template(name: str) -> Template:
-    """kraken's template `name`, in an environment set up as kraken's serializer sets it."""
+    """Our template `name` (alto.xml.j2, pagexml.xml.j2, hocr.html.j2), in an environment set
+    up as kraken's serializer sets its own (blocks trimmed, XML escaped, a `whitespace` test)."""
     env = Environment(
-        loader=PackageLoader("kraken", "templates"),
+        loader=PackageLoader("barnacle.export", "templates"),
         trim_blocks=True,
         lstrip_blocks=True,
         autoescape=True,
     )
     env.tests["whitespace"] = str.isspace
-    env.filters["rescale"] = lambda values, low, high: [(high - low) * x + low for x in values]
     return env.get_template(name)
 
 
@@ -78,8 +79,9 @@ def _segments(line: OcrLine, box: Box, word_level: bool, start: int) -> list[dic
 
 
 def page_structure(item: NumberedRecord, page: str, *, spaces: bool = True) -> dict[str, Any]:
-    """The `page` that kraken's templates render: one text block around all lines, each line
-    with its words (spaces too when `spaces`). Lines without text or geometry are left out."""
+    """The `page` the templates render, with id `page`: one text block around all lines, each
+    line with its words (spaces too when `spaces`). Lines without text or geometry are left
+    out."""
     record = item.record
     word_level = item.word_level
     lines = []
@@ -129,6 +131,8 @@ def page_structure(item: NumberedRecord, page: str, *, spaces: bool = True) -> d
             }
         )
     return {
+        "id": page,
+        "canvas_index": record.canvas_index,
         "entities": entities,
         "size": (record.image.width, record.image.height),
         "name": record.image_url,
@@ -141,10 +145,9 @@ def page_structure(item: NumberedRecord, page: str, *, spaces: bool = True) -> d
     }
 
 
-def render(item: NumberedRecord, page: str, name: str, *, spaces: bool = True) -> str:
-    """kraken's template `name` (alto, hocr, pagexml) for the page, with the recognition as
-    its processing step and every id made unique to the page (the templates number words
-    `segment_N` from 0 on every page)."""
+def processing_metadata(item: NumberedRecord) -> dict[str, Any]:
+    """The `metadata` the templates render: the recognition as the one processing step (its
+    model) and kraken's version."""
     record = item.record
     step = {
         "id": "recognition",
@@ -152,13 +155,10 @@ def render(item: NumberedRecord, page: str, name: str, *, spaces: bool = True) -
         "description": "Baseline segmentation and text recognition (kraken, via Barnacle)",
         "settings": {"model": record.model.ref, "model_sha256": record.model.sha256},
     }
-    metadata = {"processing_steps": [step], "version": kraken_version()}
-    text = template(name).render(page=page_structure(item, page, spaces=spaces), metadata=metadata)
+    return {"processing_steps": [step], "version": kraken_version()}
 
-    def unique(match: re.Match[str]) -> str:
-        value = match.group(2)
-        if value.startswith(page):
-            return match.group(0)
-        return f'{match.group(1)}="{page}_{value}"'
 
-    return _ID.sub(unique, text)
+def render(item: NumberedRecord, page: str, name: str) -> str:
+    """Our template `name` (alto.xml.j2, pagexml.xml.j2) for the page record, with id `page`."""
+    structure = page_structure(item, page)
+    return template(name).render(page=structure, metadata=processing_metadata(item))
