@@ -2,6 +2,7 @@
 
 Modules:
 
+* :mod:`barnacle.demo.passages` -- the passages pages are set from.
 * :mod:`barnacle.demo.texts` -- deterministic text in French, English and Latin.
 * :mod:`barnacle.demo.render` -- book-like page images with known lines.
 * :mod:`barnacle.demo.training_data` -- PAGE XML training data for ``ketos``.
