@@ -14,6 +14,7 @@ import os
 import statistics
 from collections import Counter, defaultdict
 from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -116,17 +117,23 @@ def _reason(error: dict[str, Any]) -> str:
     return f"{kind} (HTTP {status})" if status else kind
 
 
-def summarize(run_dir: Path, status: RunStatus | None = None) -> dict[str, Any]:
-    """Everything `make summary` reports, as one JSON-able dict."""
-    status = status or run_status(run_dir)
-    _finished.clear()  # read afresh; the chart drawn after this summary reuses what is read
+@dataclass
+class _Tally:
+    """What the run's record, part and error files say, manifest by manifest."""
+
+    pages: list[Page] = field(default_factory=list)
+    per_manifest: dict[str, list[float]] = field(default_factory=dict)
+    errors_by_reason: Counter[str] = field(default_factory=Counter)
+    error_pages: int = 0
+    failed: list[dict[str, Any]] = field(default_factory=list)
+
+
+def _tally(run_dir: Path) -> _Tally:
+    """Read the pages of every manifest (finished, else its `.part`) and, for those not
+    complete, their error records."""
     folder = ocr_dir(run_dir)
     cache = run_dir / PAGE_FIGURES_DIR
-    pages: list[Page] = []
-    per_manifest: dict[str, list[float]] = defaultdict(list)
-    errors_by_reason: Counter[str] = Counter()
-    error_pages = 0
-    failed: list[dict[str, Any]] = []
+    tally = _Tally()
     rows = read_manifests(run_dir)
     finished = [folder / f"{manifest_sha1(row['manifest_url'])}.jsonl" for row in rows]
     warm_cache([path for path in finished if path.exists()], cache)
@@ -137,24 +144,89 @@ def summarize(run_dir: Path, status: RunStatus | None = None) -> dict[str, Any]:
         source = base if complete else base.with_name(base.name + ".part")
         if source.exists():
             found = pages_of(source, cache)
-            pages += found
+            tally.pages += found
             if found:  # an empty .part (every page failed) has no time per page
-                per_manifest[url] = [seconds for _, seconds, _, _ in found]
+                tally.per_manifest[url] = [seconds for _, seconds, _, _ in found]
         errors_file = base.with_name(base.name + ".errors.jsonl")
         if not complete and errors_file.exists():
             errors = _errors(errors_file)
-            error_pages += sum(1 for e in errors if e.get("canvas_index", -1) >= 0)
-            errors_by_reason.update(_reason(e) for e in errors)
-            failed.append(
+            tally.error_pages += sum(1 for e in errors if e.get("canvas_index", -1) >= 0)
+            tally.errors_by_reason.update(_reason(e) for e in errors)
+            tally.failed.append(
                 {
                     "manifest_url": url,
                     "output": str(base),
-                    "pages_done": len(per_manifest.get(url, [])),
+                    "pages_done": len(tally.per_manifest.get(url, [])),
                     "errors": len(errors),
                     "first_error": errors[0].get("message", "") if errors else "",
                 }
             )
+    return tally
+
+
+def _rates(pages: list[Page]) -> dict[str, Any]:
+    """When the first page started and the last ended, pages an hour (of the wall clock and
+    of page processes), and the spread of seconds a page."""
     seconds = [s for _, s, _, _ in pages]
+    start = min(t - s for t, s, _, _ in pages)
+    end = max(t for t, _, _, _ in pages)
+    wall_hours = max(end - start, 1e-9) / 3600
+    cpu_hours = sum(seconds) / 3600
+    return {
+        "started_at": datetime.fromtimestamp(start, UTC).isoformat(),
+        "last_page_at": datetime.fromtimestamp(end, UTC).isoformat(),
+        "rates": {
+            "wall_hours": round(wall_hours, 4),
+            "pages_per_hour": round(len(pages) / wall_hours, 1),
+            "page_process_hours": round(cpu_hours, 4),
+            "pages_per_cpu_hour": round(len(pages) / cpu_hours, 1) if cpu_hours else None,
+        },
+        "page_seconds": {
+            "median": round(statistics.median(seconds), 2),
+            "p90": round(_percentile(seconds, 0.9), 2),
+            "max": round(max(seconds), 2),
+        },
+    }
+
+
+def _slowest_manifests(per_manifest: dict[str, list[float]]) -> list[dict[str, Any]]:
+    """The ten manifests with the most seconds a page."""
+    slowest = sorted(per_manifest.items(), key=lambda kv: -sum(kv[1]) / len(kv[1]))[:10]
+    return [
+        {
+            "manifest_url": url,
+            "pages": len(times),
+            "seconds_per_page": round(sum(times) / len(times), 2),
+        }
+        for url, times in slowest
+    ]
+
+
+def _hosts(pages: list[Page]) -> dict[str, dict[str, Any]]:
+    """Pages done and pages an hour of each host."""
+    hosts: dict[str, list[tuple[float, float]]] = defaultdict(list)
+    for page_end, secs, host, _ in pages:
+        hosts[host].append((page_end, secs))
+    return {
+        host: {
+            "pages": len(items),
+            "pages_per_hour": round(
+                len(items)
+                * 3600
+                / max(max(f for f, _ in items) - min(f - s for f, s in items), 1e-9),
+                1,
+            ),
+        }
+        for host, items in sorted(hosts.items())
+    }
+
+
+def summarize(run_dir: Path, status: RunStatus | None = None) -> dict[str, Any]:
+    """Everything `make summary` reports, as one JSON-able dict."""
+    status = status or run_status(run_dir)
+    _finished.clear()  # read afresh; the chart drawn after this summary reuses what is read
+    tally = _tally(run_dir)
+    pages = tally.pages
     empty = sum(1 for page in pages if page[3])
     summary: dict[str, Any] = {
         "run": run_dir.name,
@@ -166,52 +238,14 @@ def summarize(run_dir: Path, status: RunStatus | None = None) -> dict[str, Any]:
                 for k in ("complete", "running", "partial", "failed", "not_started")
             },
         },
-        "pages": {"done": len(pages), "empty_text": empty, "errors": error_pages},
-        "errors_by_reason": dict(errors_by_reason.most_common()),
-        "failed_manifests": failed,
+        "pages": {"done": len(pages), "empty_text": empty, "errors": tally.error_pages},
+        "errors_by_reason": dict(tally.errors_by_reason.most_common()),
+        "failed_manifests": tally.failed,
     }
     if pages:
-        start = min(t - s for t, s, _, _ in pages)
-        end = max(t for t, _, _, _ in pages)
-        wall_hours = max(end - start, 1e-9) / 3600
-        cpu_hours = sum(seconds) / 3600
-        summary["started_at"] = datetime.fromtimestamp(start, UTC).isoformat()
-        summary["last_page_at"] = datetime.fromtimestamp(end, UTC).isoformat()
-        summary["rates"] = {
-            "wall_hours": round(wall_hours, 4),
-            "pages_per_hour": round(len(pages) / wall_hours, 1),
-            "page_process_hours": round(cpu_hours, 4),
-            "pages_per_cpu_hour": round(len(pages) / cpu_hours, 1) if cpu_hours else None,
-        }
-        summary["page_seconds"] = {
-            "median": round(statistics.median(seconds), 2),
-            "p90": round(_percentile(seconds, 0.9), 2),
-            "max": round(max(seconds), 2),
-        }
-        slowest = sorted(per_manifest.items(), key=lambda kv: -sum(kv[1]) / len(kv[1]))[:10]
-        summary["slowest_manifests"] = [
-            {
-                "manifest_url": url,
-                "pages": len(times),
-                "seconds_per_page": round(sum(times) / len(times), 2),
-            }
-            for url, times in slowest
-        ]
-        hosts: dict[str, list[tuple[float, float]]] = defaultdict(list)
-        for page_end, secs, host, _ in pages:
-            hosts[host].append((page_end, secs))
-        summary["hosts"] = {
-            host: {
-                "pages": len(items),
-                "pages_per_hour": round(
-                    len(items)
-                    * 3600
-                    / max(max(f for f, _ in items) - min(f - s for f, s in items), 1e-9),
-                    1,
-                ),
-            }
-            for host, items in sorted(hosts.items())
-        }
+        summary |= _rates(pages)
+        summary["slowest_manifests"] = _slowest_manifests(tally.per_manifest)
+        summary["hosts"] = _hosts(pages)
     return summary
 
 
