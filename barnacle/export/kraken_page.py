@@ -78,12 +78,48 @@ def _segments(line: OcrLine, box: Box, word_level: bool, start: int) -> list[dic
     ]
 
 
+def _line(line: OcrLine, line_id: str, box: Box, segments: list[dict[str, Any]]) -> dict[str, Any]:
+    """One line as the templates take it: box, confidences, words, boundary (else its box)
+    and baseline (else the box's bottom edge)."""
+    return {
+        "id": line_id,
+        "bbox": list(box),
+        "cuts": [],
+        "confidences": list(line.confidences or []) or [line.confidence or 0.0],
+        "recognition": segments,
+        "boundary": [list(p) for p in line.boundary] or _rectangle(box),
+        "language": None,
+        "base_dir": None,
+        "type": "line",
+        "baseline": [list(p) for p in line.baseline] or [[box[0], box[3]], [box[2], box[3]]],
+    }
+
+
+def _text_block(block_id: str, lines: list[dict[str, Any]], boxes: list[Box]) -> dict[str, Any]:
+    """The one text region around all `lines` (of boxes `boxes`)."""
+    block = (
+        min(b[0] for b in boxes),
+        min(b[1] for b in boxes),
+        max(b[2] for b in boxes),
+        max(b[3] for b in boxes),
+    )
+    return {
+        "id": block_id,
+        "bbox": list(block),
+        "boundary": _rectangle(block),
+        "tags": None,
+        "lines": lines,
+        "language": None,
+        "type": "region",
+        "region_type": "text",
+    }
+
+
 def page_structure(item: NumberedRecord, page: str, *, spaces: bool = True) -> dict[str, Any]:
     """The `page` the templates render, with id `page`: one text block around all lines, each
     line with its words (spaces too when `spaces`). Lines without text or geometry are left
     out."""
     record = item.record
-    word_level = item.word_level
     lines = []
     boxes = []
     index = 0
@@ -93,47 +129,15 @@ def page_structure(item: NumberedRecord, page: str, *, spaces: bool = True) -> d
             continue
         box = (box[0], box[1], max(box[2], box[0] + 1), max(box[3], box[1] + 1))
         boxes.append(box)
-        segments = _segments(line, box, word_level, index)
+        segments = _segments(line, box, item.word_level, index)
         index += len(segments)
         if not spaces:
             segments = [s for s in segments if not s["text"].isspace()]
-        entry: dict[str, Any] = {
-            "id": f"{page}_l{number}",
-            "bbox": list(box),
-            "cuts": [],
-            "confidences": list(line.confidences or []) or [line.confidence or 0.0],
-            "recognition": segments,
-            "boundary": [list(p) for p in line.boundary] or _rectangle(box),
-            "language": None,
-            "base_dir": None,
-            "type": "line",
-            "baseline": [list(p) for p in line.baseline] or [[box[0], box[3]], [box[2], box[3]]],
-        }
-        lines.append(entry)
-    entities: list[dict[str, Any]] = []
-    if lines:
-        block = (
-            min(b[0] for b in boxes),
-            min(b[1] for b in boxes),
-            max(b[2] for b in boxes),
-            max(b[3] for b in boxes),
-        )
-        entities.append(
-            {
-                "id": f"{page}_b0",
-                "bbox": list(block),
-                "boundary": _rectangle(block),
-                "tags": None,
-                "lines": lines,
-                "language": None,
-                "type": "region",
-                "region_type": "text",
-            }
-        )
+        lines.append(_line(line, f"{page}_l{number}", box, segments))
     return {
         "id": page,
         "canvas_index": record.canvas_index,
-        "entities": entities,
+        "entities": [_text_block(f"{page}_b0", lines, boxes)] if lines else [],
         "size": (record.image.width, record.image.height),
         "name": record.image_url,
         "writing_mode": "horizontal-tb",
