@@ -15,14 +15,7 @@ from barnacle.export.geometry import line_box
 from barnacle.export.kraken_page import page_id
 
 from support.export_checks import ALTO, PAGE, box_of, hocr_words, index_hocr, inside, schema
-from support.export_runs import (
-    ALL,
-    IMAGE,
-    add_manifest,
-    cli,
-    records_of,
-    v3_manifest,
-)
+from support.export_runs import ALL, IMAGE, add_manifest, cli, records_of, v3_manifest
 
 pytest_plugins = ["support.export_fixtures"]  # the fixtures `run` and `cache_dir`
 

@@ -15,14 +15,7 @@ from barnacle.export import DEFAULT_PUBLISH_URL, export_run
 from barnacle.export.geometry import line_box, scale_box
 from barnacle.iiif import manifest_from_json
 
-from support.export_runs import (
-    HOST,
-    add_manifest,
-    cli,
-    records_of,
-    v2_manifest,
-    v3_manifest,
-)
+from support.export_runs import HOST, add_manifest, cli, records_of, v2_manifest, v3_manifest
 
 pytest_plugins = ["support.export_fixtures"]  # the fixtures `run` and `cache_dir`
 

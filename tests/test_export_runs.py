@@ -14,14 +14,7 @@ from barnacle.export import export_run
 from barnacle.records import PageRecord
 
 from support.export_checks import ALTO, schema
-from support.export_runs import (
-    ALL,
-    add_manifest,
-    cli,
-    records_of,
-    v2_manifest,
-    v3_manifest,
-)
+from support.export_runs import ALL, add_manifest, cli, records_of, v2_manifest, v3_manifest
 from support.paths import REPO
 
 pytest_plugins = ["support.export_fixtures"]  # the fixtures `run` and `cache_dir`
