@@ -17,7 +17,7 @@ def python_files(folder: str) -> list[Path]:
     suffix included (those whose first line names python)."""
     files = []
     for path in sorted((ROOT / folder).rglob("*")):
-        if not path.is_file() or "__pycache__" in path.parts:
+        if path.is_symlink() or not path.is_file() or "__pycache__" in path.parts:
             continue
         if path.suffix == ".py":
             files.append(path)
