@@ -33,17 +33,23 @@ def page_id(sha1: str, canvas_index: int) -> str:
 
 
 @functools.cache
-def template(name: str) -> Template:
-    """Our template `name` (alto.xml.j2, pagexml.xml.j2, hocr.html.j2), in an environment set
-    up as kraken's serializer sets its own (blocks trimmed, XML escaped, a `whitespace` test)."""
+def _environment() -> Environment:
+    """The Jinja environment of our templates, set up as kraken's serializer sets its own
+    (blocks trimmed, XML escaped, a `whitespace` test)."""
     env = Environment(
         loader=PackageLoader("barnacle.export", "templates"),
         trim_blocks=True,
         lstrip_blocks=True,
         autoescape=True,
+        auto_reload=False,  # package files: compiled once, never looked at again
     )
     env.tests["whitespace"] = str.isspace
-    return env.get_template(name)
+    return env
+
+
+def template(name: str) -> Template:
+    """Our template `name`: alto.xml.j2, pagexml.xml.j2 or hocr.html.j2 (compiled once)."""
+    return _environment().get_template(name)
 
 
 @functools.cache
