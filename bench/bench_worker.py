@@ -231,78 +231,75 @@ def _per_hour(pages: int, seconds: float) -> float:
     return pages * 3600 / seconds
 
 
-def main() -> None:
+def _parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pages", type=int, default=6)
     parser.add_argument("--cpus", type=int, default=len(os.sched_getaffinity(0)))
     parser.add_argument("--model", help="recognition model (default: the demo model)")
     parser.add_argument("--skip-cli", action="store_true", help="skip (b), the slowest")
     parser.add_argument("--figures-out", type=Path, help="write make plan's per-page figures")
-    args = parser.parse_args()
-    _, model = resolve_model(args.model)
-    with tempfile.TemporaryDirectory() as tmp:
-        root = Path(tmp)
-        images = _bench_collection(root / "data", args.pages)
-        n = len(images)
-        print(f"{n} pages, {args.cpus} CPUs, model {model.name}")
-        with serve_sample(root / "data") as base:
-            url = f"{base}/manifests/bench.json"
-            cache = root / "cache"
-            # Warm the cache: download every image once, without OCR.
-            image_cache = ImageCache(cache)
-            local = []
-            for page in manifest_from_json(get_json(url)).pages().pages:
-                sized = size_page_request(page, ImageRequest(), image_cache)
-                assert sized is not None
-                local.append(fetch_image(sized.url, image_cache).path)
-            print("(a) barnacle worker, warm cache")
-            warm_s, records, peaks = run_worker(url, root / "a.jsonl", cache, model, args.cpus)
-            if args.figures_out:
-                write_figures(args.figures_out, warm_s, args.cpus, records, root / "a.jsonl", peaks)
-        stages = ("fetch", "decode", "segment", "recognise")
-        print(
-            "    per-page stage times, median ms: "
-            + ", ".join(
-                f"{s} {statistics.median(r['timings_ms'][s] for r in records):.0f}" for s in stages
-            )
+    return parser.parse_args()
+
+
+def _warm_cache(url: str, cache: Path) -> list[Path]:
+    """Download every image of the manifest once, without OCR; the cached files."""
+    image_cache = ImageCache(cache)
+    local = []
+    for page in manifest_from_json(get_json(url)).pages().pages:
+        sized = size_page_request(page, ImageRequest(), image_cache)
+        assert sized is not None
+        local.append(fetch_image(sized.url, image_cache).path)
+    return local
+
+
+def _print_stage_times(records: list) -> None:
+    """The median of each stage over (a)'s pages, then each page's stages."""
+    stages = ("fetch", "decode", "segment", "recognise")
+    print(
+        "    per-page stage times, median ms: "
+        + ", ".join(
+            f"{s} {statistics.median(r['timings_ms'][s] for r in records):.0f}" for s in stages
         )
-        for record in records:
-            t = record["timings_ms"]
-            print(
-                f"      page {record['canvas_index']} ({record['image']['width']}x"
-                f"{record['image']['height']}, {record['lines']} lines): "
-                + ", ".join(f"{s} {t[s]:.0f}" for s in stages)
-            )
-        writer = RecordWriter(root / "w.jsonl")
-        sample = PageRecord.model_validate(records[0])
-        started = time.perf_counter()
-        for _ in range(20):
-            writer.write(sample)
-        writer.close()
-        write_ms = (time.perf_counter() - started) / 20 * 1000
-        print(f"    write (fsynced append of one record): {write_ms:.1f} ms")
-        with serve_sample(root / "data", delay_s=1.0) as base:
-            print("(a') barnacle worker, cold cache, server slowed to 1 s per image")
-            slow_s, _, _ = run_worker(
-                f"{base}/manifests/bench.json",
-                root / "a2.jsonl",
-                root / "cold-cache",
-                model,
-                args.cpus,
-            )
-        print("(c) bare in-process limit: one 1-thread process per CPU, images on disk,")
-        print("    kraken's own unmodified calls")
-        bare_s, bare_start_s, bare_split = run_bare(local, model, args.cpus, False)
-        print(f"    start-up (imports, models) {bare_start_s:.1f} s of {bare_s:.1f} s")
-        print(f"    per page: {split_line(bare_split)}")
-        print("(c') the same with the worker's engine (barnacle's post-processing)")
-        engine_s, engine_start_s, engine_split = run_bare(local, model, args.cpus, True)
-        print(f"    start-up (imports, models) {engine_start_s:.1f} s of {engine_s:.1f} s")
-        print(f"    per page: {split_line(engine_split)}  (the stages of (a))")
-        cli_s = None
-        if not args.skip_cli:
-            print("(b) one kraken CLI process per page, one page at a time")
-            cli_s = run_cli(local, model, root)
+    )
+    for record in records:
+        t = record["timings_ms"]
+        print(
+            f"      page {record['canvas_index']} ({record['image']['width']}x"
+            f"{record['image']['height']}, {record['lines']} lines): "
+            + ", ".join(f"{s} {t[s]:.0f}" for s in stages)
+        )
+
+
+def _print_write_time(path: Path, record: dict) -> None:
+    """The time of one fsynced append of a page record, over 20."""
+    writer = RecordWriter(path)
+    sample = PageRecord.model_validate(record)
+    started = time.perf_counter()
+    for _ in range(20):
+        writer.write(sample)
+    writer.close()
+    write_ms = (time.perf_counter() - started) / 20 * 1000
+    print(f"    write (fsynced append of one record): {write_ms:.1f} ms")
+
+
+def _run_bare_pair(local: list[Path], model: Path, cpus: int) -> tuple[float, float]:
+    """(c) and (c'): the seconds of each."""
+    print("(c) bare in-process limit: one 1-thread process per CPU, images on disk,")
+    print("    kraken's own unmodified calls")
+    bare_s, bare_start_s, bare_split = run_bare(local, model, cpus, False)
+    print(f"    start-up (imports, models) {bare_start_s:.1f} s of {bare_s:.1f} s")
+    print(f"    per page: {split_line(bare_split)}")
+    print("(c') the same with the worker's engine (barnacle's post-processing)")
+    engine_s, engine_start_s, engine_split = run_bare(local, model, cpus, True)
+    print(f"    start-up (imports, models) {engine_start_s:.1f} s of {engine_s:.1f} s")
+    print(f"    per page: {split_line(engine_split)}  (the stages of (a))")
+    return bare_s, engine_s
+
+
+def _print_table(
+    n: int, warm_s: float, slow_s: float, bare_s: float, engine_s: float, cli_s: float | None
+) -> None:
+    """Seconds and pages an hour of each arrangement, and the ratios the targets name."""
     print()
     print(f"{'arrangement':<52} {'seconds':>8} {'pages/hour':>11}")
     rows = [
@@ -313,14 +310,49 @@ def main() -> None:
     ]
     if cli_s is not None:
         rows.append(("(b) kraken CLI per page", cli_s))
-    for name, seconds in rows:
-        print(f"{name:<52} {seconds:8.1f} {_per_hour(n, seconds):11.0f}")
+    for name, secs in rows:
+        print(f"{name:<52} {secs:8.1f} {_per_hour(n, secs):11.0f}")
     print()
     print(f"(a) / (c) throughput: {bare_s / warm_s:.3f}  (target >= 1.3)")
     print(f"(c') / (c) throughput: {bare_s / engine_s:.3f}")
     print(f"(a') / (a) throughput: {warm_s / slow_s:.3f}  (target >= 0.90)")
     if cli_s is not None:
         print(f"(a) / (b) throughput: {cli_s / warm_s:.2f}x  (target >= 2.5x)")
+
+
+def main() -> None:
+    args = _parse_args()
+    _, model = resolve_model(args.model)
+    cli_s = None
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        images = _bench_collection(root / "data", args.pages)
+        n = len(images)
+        print(f"{n} pages, {args.cpus} CPUs, model {model.name}")
+        with serve_sample(root / "data") as base:
+            url = f"{base}/manifests/bench.json"
+            cache = root / "cache"
+            local = _warm_cache(url, cache)
+            print("(a) barnacle worker, warm cache")
+            warm_s, records, peaks = run_worker(url, root / "a.jsonl", cache, model, args.cpus)
+            if args.figures_out:
+                write_figures(args.figures_out, warm_s, args.cpus, len(records), peaks)
+        _print_stage_times(records)
+        _print_write_time(root / "w.jsonl", records[0])
+        with serve_sample(root / "data", delay_s=1.0) as base:
+            print("(a') barnacle worker, cold cache, server slowed to 1 s per image")
+            slow_s, _, _ = run_worker(
+                f"{base}/manifests/bench.json",
+                root / "a2.jsonl",
+                root / "cold-cache",
+                model,
+                args.cpus,
+            )
+        bare_s, engine_s = _run_bare_pair(local, model, args.cpus)
+        if not args.skip_cli:
+            print("(b) one kraken CLI process per page, one page at a time")
+            cli_s = run_cli(local, model, root)
+    _print_table(n, warm_s, slow_s, bare_s, engine_s, cli_s)
 
 
 if __name__ == "__main__":

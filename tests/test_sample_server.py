@@ -1,4 +1,6 @@
-"""The sample IIIF server (barnacle.sample): collections, manifests and Image API 2.1/3.0.
+"""The sample IIIF server (barnacle.sample): books.json, collections, manifests in Presentation
+2.1 and 3.0 with their image services, the static level 0 book, the delay, stopping, and the
+serve-sample script. The Image API's answers: test_sample_image_api.py.
 
 Runs on port 0 against temporary images, so it needs neither the rendered sample
 pages nor the network.
@@ -9,14 +11,11 @@ from __future__ import annotations
 import io
 import json
 import select
-import shutil
 import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 import requests
@@ -27,67 +26,20 @@ from barnacle.iiif.request_plan import plan_request
 from barnacle.sample import load_books
 from barnacle.sample.serve import serve_sample
 
-REPO = Path(__file__).resolve().parent.parent
-BOOKS = (1, 2, 3, 4, 5)
-SAMPLE_BOOKS = REPO / "data" / "sample" / "books.json"
-MAX_SIZE = 1000
+from support.paths import REPO
+from support.sample_dirs import (
+    BOOKS,
+    SAMPLE_BOOKS,
+    SIZES,
+    decode,
+    get,
+    get_json,
+    image_services,
+    make_sample_dir,
+    v3_bodies,
+)
 
-# Temporary page sizes: one page wider than MAX_SIZE, to exercise the limits.
-SIZES = {
-    "book1-p1": (600, 900),
-    "book1-p2": (640, 960),
-    "book1-p3": (1200, 800),
-    "book2-p1": (600, 900),
-    "book2-p2": (1200, 800),
-    "book2-p3": (500, 700),
-    "book3-p1": (600, 900),
-    "book3-p2": (400, 600),
-    "book4-p1": (700, 1000),
-    "book5-p1": (1100, 1600),  # a static (level 0) image: no size limits
-}
-
-
-def make_sample_dir(root: Path) -> Path:
-    """books.json from the repository plus synthetic PNG pages in `root`."""
-    shutil.copy(SAMPLE_BOOKS, root / "books.json")
-    pages = root / "pages"
-    pages.mkdir()
-    for book in load_books(root).books:
-        for page in book.pages:
-            w, h = SIZES[page.id]
-            image = Image.new("L", (w, h), 230)
-            image.paste(40, (w // 4, h // 4, w // 2, h // 2))
-            image.save(pages / page.image)
-    return root
-
-
-def get(url: str, **kwargs: Any) -> requests.Response:
-    return requests.get(url, timeout=10, **kwargs)
-
-
-def get_json(url: str) -> Any:
-    response = get(url)
-    assert response.status_code == 200, (url, response.status_code, response.text)
-    assert response.headers["Content-Type"].startswith(("application/ld+json", "application/json"))
-    return response.json()
-
-
-def decode(response: requests.Response) -> Image.Image:
-    assert response.status_code == 200, response.text
-    image = Image.open(io.BytesIO(response.content))
-    image.load()
-    return image
-
-
-@pytest.fixture(scope="module")
-def sample_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return make_sample_dir(tmp_path_factory.mktemp("sample"))
-
-
-@pytest.fixture(scope="module")
-def base(sample_dir: Path) -> Iterator[str]:
-    with serve_sample(sample_dir, max_size=MAX_SIZE) as url:
-        yield url
+pytest_plugins = ["support.sample_fixtures"]  # the fixtures `sample_dir` and `base`
 
 
 def test_repository_books_json_describes_five_books_of_ten_pages() -> None:
@@ -139,7 +91,7 @@ def test_repository_sample_collection_is_served() -> None:
     with serve_sample(SAMPLE_BOOKS.parent) as url:
         for book in collection.books:
             manifest = get_json(f"{url}/manifests/{book.id}.json")
-            services = [ImageService.from_json(s) for s in _services(manifest)]
+            services = [ImageService.from_json(s) for s in image_services(manifest)]
             assert len(services) == len(book.pages)
             for service, page in zip(services, book.pages, strict=True):
                 assert service is not None and service.id.endswith(f"/{page.id}")
@@ -191,29 +143,13 @@ def test_manifest_book1_is_presentation_2_with_image_api_2(base: str) -> None:
         assert service["@context"] == "http://iiif.io/api/image/2/context.json"
 
 
-def _v3_bodies(data: dict[str, Any]) -> list[dict[str, Any]]:
-    bodies = []
-    for canvas in data["items"]:
-        assert canvas["type"] == "Canvas"
-        page = canvas["items"][0]
-        assert page["type"] == "AnnotationPage"
-        annotation = page["items"][0]
-        assert annotation["type"] == "Annotation"
-        assert annotation["motivation"] == "painting"
-        assert annotation["target"] == canvas["id"]
-        body = annotation["body"]
-        assert (canvas["width"], canvas["height"]) == (body["width"], body["height"])
-        bodies.append(body)
-    return bodies
-
-
 def test_manifest_book2_is_presentation_3_with_image_service_3(base: str) -> None:
     data = get_json(f"{base}/manifests/book2.json")
     assert data["@context"] == "http://iiif.io/api/presentation/3/context.json"
     assert data["type"] == "Manifest"
     assert "sequences" not in data
     assert [c["label"] for c in data["items"]] == [{"en": [f"p. {n}"]} for n in (1, 2, 3)]
-    for n, body in enumerate(_v3_bodies(data), start=1):
+    for n, body in enumerate(v3_bodies(data), start=1):
         assert (body["width"], body["height"]) == SIZES[f"book2-p{n}"]
         assert body["service"] == [
             {"id": f"{base}/iiif/3/book2-p{n}", "type": "ImageService3", "profile": "level2"}
@@ -223,7 +159,7 @@ def test_manifest_book2_is_presentation_3_with_image_service_3(base: str) -> Non
 def test_manifest_book3_is_presentation_3_with_image_service_2(base: str) -> None:
     data = get_json(f"{base}/manifests/book3.json")
     assert data["type"] == "Manifest"
-    for n, body in enumerate(_v3_bodies(data), start=1):
+    for n, body in enumerate(v3_bodies(data), start=1):
         (service,) = body["service"]
         assert service["@type"] == "ImageService2"
         assert service["@id"] == f"{base}/iiif/2/book3-p{n}"
@@ -235,7 +171,7 @@ def test_every_image_service_in_the_manifests_answers(base: str) -> None:
     seen = 0
     for n in BOOKS:
         text = get(f"{base}/manifests/book{n}.json").text
-        for service_json in _services(json.loads(text)):
+        for service_json in image_services(json.loads(text)):
             service = ImageService.from_json(service_json)
             assert service is not None
             info = ImageInfo.model_validate(get_json(service.info_url))
@@ -262,7 +198,7 @@ def test_book4_is_image_api_1_1_named_the_stanford_way(base: str) -> None:
 
 def test_book5_is_a_static_level_0_set(base: str) -> None:
     data = get_json(f"{base}/manifests/book5.json")
-    (body,) = _v3_bodies(data)
+    (body,) = v3_bodies(data)
     assert body["service"][0]["profile"] == "http://iiif.io/api/image/2/level0.json"
     info = get_json(f"{base}/iiif/2/book5-p1/info.json")
     assert info["profile"] == ["http://iiif.io/api/image/2/level0.json"]
@@ -280,121 +216,6 @@ def test_book5_is_a_static_level_0_set(base: str) -> None:
         "full/full/90/default.jpg",
     ):
         assert get(f"{base}/iiif/2/book5-p1/{missing}").status_code == 404, missing
-
-
-def _services(node: Any) -> Iterator[Any]:
-    if isinstance(node, dict):
-        for key, value in node.items():
-            if key == "service":
-                yield from value if isinstance(value, list) else [value]
-            else:
-                yield from _services(value)
-    elif isinstance(node, list):
-        for item in node:
-            yield from _services(item)
-
-
-def test_info_json_api_2(base: str) -> None:
-    response = get(f"{base}/iiif/2/book1-p1/info.json")
-    assert response.headers["Content-Type"].startswith("application/json")
-    assert response.headers["Access-Control-Allow-Origin"] == "*"
-    info = response.json()
-    assert info["@context"] == "http://iiif.io/api/image/2/context.json"
-    assert info["@id"] == f"{base}/iiif/2/book1-p1"
-    assert info["protocol"] == "http://iiif.io/api/image"
-    assert info["profile"][0] == "http://iiif.io/api/image/2/level2.json"
-    assert (info["width"], info["height"]) == (600, 900)
-    assert (info["maxWidth"], info["maxHeight"]) == (MAX_SIZE, MAX_SIZE)
-
-
-def test_info_json_api_3(base: str) -> None:
-    response = get(f"{base}/iiif/3/book2-p1/info.json")
-    assert response.headers["Content-Type"].startswith("application/ld+json")
-    info = response.json()
-    assert info["@context"] == "http://iiif.io/api/image/3/context.json"
-    assert info["id"] == f"{base}/iiif/3/book2-p1"
-    assert info["type"] == "ImageService3"
-    assert info["profile"] == "level2"
-    assert (info["width"], info["height"]) == (600, 900)
-    assert info["maxWidth"] == MAX_SIZE
-
-
-def test_base_uri_redirects_to_info_json(base: str) -> None:
-    response = get(f"{base}/iiif/3/book2-p1", allow_redirects=False)
-    assert response.status_code == 303
-    assert response.headers["Location"].endswith("/iiif/3/book2-p1/info.json")
-
-
-@pytest.mark.parametrize("api", [2, 3])
-def test_confined_size_jpeg(base: str, api: int) -> None:
-    response = get(f"{base}/iiif/{api}/book1-p1/full/!500,500/0/default.jpg")
-    assert response.headers["Content-Type"] == "image/jpeg"
-    image = decode(response)
-    assert image.format == "JPEG"
-    assert image.size == (333, 500)
-
-
-def test_region_size_quality_and_png(base: str) -> None:
-    image = decode(get(f"{base}/iiif/2/book1-p1/150,225,300,450/150,/0/gray.png"))
-    assert image.format == "PNG"
-    assert image.size == (150, 225)
-    assert image.mode == "L"
-    assert image.getpixel((10, 10)) < 100  # inside the dark block
-
-
-def test_api_3_max_is_clamped_to_max_width(base: str) -> None:
-    small = decode(get(f"{base}/iiif/3/book2-p1/full/max/0/default.jpg"))
-    assert small.size == (600, 900)
-    big = decode(get(f"{base}/iiif/3/book2-p2/full/max/0/default.jpg"))
-    assert big.size == (MAX_SIZE, 667)
-
-
-def test_api_2_full_beyond_max_width_is_refused_but_max_answers(base: str) -> None:
-    assert get(f"{base}/iiif/2/book1-p3/full/full/0/default.jpg").status_code == 403
-    assert decode(get(f"{base}/iiif/2/book1-p3/full/max/0/default.jpg")).size == (1000, 667)
-    assert decode(get(f"{base}/iiif/2/book1-p1/full/full/0/default.jpg")).size == (600, 900)
-
-
-@pytest.mark.parametrize("api", [2, 3])
-def test_unknown_identifier_is_404(base: str, api: int) -> None:
-    assert get(f"{base}/iiif/{api}/nope/info.json").status_code == 404
-    assert get(f"{base}/iiif/{api}/nope/full/max/0/default.jpg").status_code == 404
-
-
-def test_unknown_manifest_and_api_version_are_404(base: str) -> None:
-    assert get(f"{base}/manifests/book9.json").status_code == 404
-    assert get(f"{base}/iiif/4/book1-p1/info.json").status_code == 404
-
-
-@pytest.mark.parametrize(
-    "path",
-    [
-        "iiif/2/book1-p1/full/garbage/0/default.jpg",
-        "iiif/3/book2-p1/full/garbage/0/default.jpg",
-        "iiif/3/book2-p1/full/full/0/default.jpg",  # "full" is not a 3.0 size
-        "iiif/2/book1-p1/1,2,3/max/0/default.jpg",
-        "iiif/2/book1-p1/full/max/abc/default.jpg",
-        "iiif/2/book1-p1/full/max/0/sepia.jpg",
-    ],
-)
-def test_bad_requests_are_400(base: str, path: str) -> None:
-    response = get(f"{base}/{path}")
-    assert response.status_code == 400, response.text
-    assert response.headers["Content-Type"].startswith("text/plain")
-
-
-def test_unsupported_format_is_415(base: str) -> None:
-    assert get(f"{base}/iiif/2/book1-p1/full/max/0/default.tif").status_code == 415
-
-
-def test_upscaling_is_refused(base: str) -> None:
-    # Image API 2.1: the server declines (403); 3.0 without "^": a bad request (400).
-    assert get(f"{base}/iiif/2/book1-p1/full/1200,/0/default.jpg").status_code == 403
-    assert get(f"{base}/iiif/2/book1-p1/full/pct:150/0/default.jpg").status_code == 403
-    assert get(f"{base}/iiif/3/book2-p1/full/800,/0/default.jpg").status_code == 400
-    # 3.0 with "^" upscales, within maxWidth/maxHeight only.
-    assert decode(get(f"{base}/iiif/3/book2-p1/full/^600,/0/default.jpg")).size == (600, 900)
-    assert get(f"{base}/iiif/3/book2-p1/full/^800,/0/default.jpg").status_code == 403
 
 
 def _send_get(base: str, path: str) -> socket.socket:

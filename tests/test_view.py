@@ -1,171 +1,32 @@
-"""`make view` against a real server on 127.0.0.1: Content Search 2.0 (boxes in canvas
-coordinates, paging, FTS syntax as text, re-indexing), the report's numbers against `make
-summary`'s, the worst pages, the derived IIIF with ids on this server, and bad input."""
+"""`make view` against a real server on 127.0.0.1: the report's numbers against `make
+summary`'s, the worst pages, the find page, the derived IIIF with ids on this server, faults
+and unknown manifests. Search: test_view_search.py; the command: test_view_cli.py."""
 
 from __future__ import annotations
 
 import json
 import os
 import re
-import socket
 import subprocess
 import sys
 import time
 from html.parser import HTMLParser
 from pathlib import Path
-from urllib.parse import quote, urlencode
+from urllib.parse import quote
 
 import pytest
 
 from support.paths import REPO
 from support.view_runs import (
-    CANVAS_W,
-    IMAGE_W,
     canvas_id,
     get,
     get_json,
-    make_view_run,
     rewrite_records,
     view_server,
-    write_derived_manifest,
     write_source_manifest,
 )
 
-
-@pytest.fixture
-def run(tmp_path: Path) -> tuple[Path, dict]:
-    run_dir = tmp_path / "runs" / "viewtest"
-    return run_dir, make_view_run(run_dir)
-
-
-def _xywh(target: str) -> tuple[str, list[int]]:
-    canvas, _, fragment = target.partition("#xywh=")
-    return canvas, [int(v) for v in fragment.split(",")]
-
-
-def test_search_finds_a_word_on_the_right_canvas_in_canvas_coordinates(run) -> None:
-    run_dir, facts = run
-    sha1 = facts["sha1"][0]
-    with view_server(run_dir) as base:
-        write_derived_manifest(run_dir, 0, 4, f"{base}/iiif/")
-        found = get_json(f"{base}/iiif/{sha1}/search?q=Zanzibar")
-        assert found["@context"] == "http://iiif.io/api/search/2/context.json"
-        assert found["type"] == "AnnotationPage" and found["partOf"]["total"] == 1
-        (item,) = found["items"]
-        canvas, (x, y, w, h) = _xywh(item["target"])
-        assert canvas == canvas_id(0, 1)  # page 2 of book 0
-        # line 4 is at y 50 + 40 * 4 = 210 in the 1000 px image; the canvas is twice as large
-        scale = CANVAS_W / IMAGE_W
-        text = "the ship sailed to zanzibar at dawn"
-        assert (x, y, w, h) == (100 * scale, 210 * scale, 10 * len(text) * scale, 30 * scale)
-        assert item["body"]["value"] == text and item["motivation"] == "supplementing"
-        (highlight,) = found["annotations"][0]["items"]
-        assert highlight["motivation"] == "highlighting"
-        assert highlight["target"]["source"] == item["id"]
-        assert highlight["target"]["selector"][0]["exact"] == "zanzibar"
-        # accents and case folded as the index folds them
-        assert (
-            get_json(f"{base}/iiif/{sha1}/search?{urlencode({'q': 'ZANZÍBAR'})}")["partOf"]["total"]
-            == 1
-        )
-        # not in the other manifest
-        other = facts["sha1"][1]
-        write_derived_manifest(run_dir, 1, 3, f"{base}/iiif/")
-        assert get_json(f"{base}/iiif/{other}/search?q=zanzibar")["items"] == []
-        # the collection-wide search names the manifest of the canvas
-        everywhere = get_json(f"{base}/search?q=zanzibar")
-        (item,) = everywhere["items"]
-        assert item["target"]["source"]["id"] == canvas_id(0, 1)
-        assert item["target"]["source"]["partOf"][0]["id"] == f"{base}/iiif/{sha1}/manifest.json"
-        assert item["target"]["selector"]["value"] == f"xywh={x},{y},{w},{h}"
-
-
-def test_word_boxes_where_the_record_has_them(run) -> None:
-    run_dir, facts = run
-    with view_server(run_dir) as base:
-        write_derived_manifest(run_dir, 1, 3, f"{base}/iiif/")
-        found = get_json(f"{base}/iiif/{facts['sha1'][1]}/search?q=row")
-        item = found["items"][0]
-        canvas, box = _xywh(item["target"])
-        assert canvas == canvas_id(1, 0)
-        # "common word row 0": "row" starts at character 12 -> x 100 + 120 px, 30 px wide
-        assert box == [2 * 220, 2 * 50, 2 * 30, 2 * 30]
-        assert item["body"]["value"] == "row"
-
-
-def test_paging_through_many_hits(run) -> None:
-    run_dir, facts = run
-    sha1 = facts["sha1"][1]
-    with view_server(run_dir) as base:
-        write_derived_manifest(run_dir, 1, 3, f"{base}/iiif/")
-        url = f"{base}/iiif/{sha1}/search?{urlencode({'q': 'common'})}"
-        first = get_json(url)
-        assert first["partOf"]["total"] == 90  # 3 pages x 30 lines
-        seen, pages, page = [], 0, first
-        while True:
-            pages += 1
-            assert page["startIndex"] == len(seen)
-            seen += [item["target"] for item in page["items"]]
-            if "next" not in page:
-                break
-            page = get_json(page["next"]["id"])
-        assert pages == 2 and len(seen) == 90 == len(set(seen))
-        assert page["id"] == first["partOf"]["last"]["id"] and "prev" in page
-        assert [_xywh(t)[0] for t in seen[:30]] == [canvas_id(1, 0)] * 30  # in page order
-
-
-@pytest.mark.parametrize(
-    "q",
-    [
-        '"',
-        "*",
-        "NEAR(common word)",
-        "common OR nothing",
-        "'; DROP TABLE lines; --",
-        "text:foo",
-        "(",
-        "-x",
-        "common AND",
-        "^common",
-        "\\",
-        "%",
-        'a"b',
-        "col:*",
-    ],
-)
-def test_fts_and_sql_syntax_in_q_is_text(run, q: str) -> None:
-    run_dir, facts = run
-    with view_server(run_dir) as base:
-        status, body = get(f"{base}/search?{urlencode({'q': q})}")
-        assert status == 200, body[:300]
-        assert json.loads(body)["type"] == "AnnotationPage"
-        assert get_json(f"{base}/search?q=common")["partOf"]["total"] == 90  # index intact
-
-
-def test_quotes_and_operators_are_found_as_words(run) -> None:
-    run_dir, _ = run
-    with view_server(run_dir) as base:
-        for q in ["O'Brien", '"quoted"', "NEAR", "text:foo", "(NEAR)"]:
-            found = get_json(f"{base}/search?{urlencode({'q': q})}")
-            assert found["partOf"]["total"] == 1, q
-            assert found["items"][0]["body"]["value"].startswith("O'Brien"), q
-        assert get_json(f"{base}/search?q=common+OR+nothing")["partOf"]["total"] == 0
-
-
-def test_reindex_after_a_jsonl_changes(run) -> None:
-    run_dir, facts = run
-    path = run_dir / "ocr" / f"{facts['sha1'][0]}.jsonl"
-    with view_server(run_dir) as base:
-        assert get_json(f"{base}/search?q=zanzibar")["partOf"]["total"] == 1
-        assert get_json(f"{base}/search?q=timbuktu")["partOf"]["total"] == 0
-        changed = path.read_text().replace("zanzibar", "timbuktu")
-        rewrite_records(path, [json.loads(x) for x in changed.splitlines()])
-        assert get_json(f"{base}/search?q=zanzibar")["partOf"]["total"] == 0
-        assert get_json(f"{base}/search?q=timbuktu")["partOf"]["total"] == 1
-        # the other manifest was not indexed again, and nothing is counted twice
-        assert get_json(f"{base}/search?q=common")["partOf"]["total"] == 90
-        path.unlink()
-        assert get_json(f"{base}/search?q=timbuktu")["partOf"]["total"] == 0
+pytest_plugins = ["support.view_fixtures"]  # the fixture `view_run`
 
 
 class _Cells(HTMLParser):
@@ -207,8 +68,8 @@ class _Cells(HTMLParser):
             self._cell.append(data)
 
 
-def test_report_numbers_equal_make_summary(run) -> None:
-    run_dir, facts = run
+def test_report_numbers_equal_make_summary(view_run) -> None:
+    run_dir, facts = view_run
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     subprocess.run(
         [sys.executable, "-m", "barnacle", "summarize", str(run_dir), "--no-chart"],
@@ -244,8 +105,8 @@ def test_report_numbers_equal_make_summary(run) -> None:
         assert status == 200 and chart.startswith(b"\x89PNG")
 
 
-def test_worst_pages_link_into_the_viewer_at_the_canvas(run) -> None:
-    run_dir, facts = run
+def test_worst_pages_link_into_the_viewer_at_the_canvas(view_run) -> None:
+    run_dir, facts = view_run
     with view_server(run_dir) as base:
         status, body = get(f"{base}/worst")
         html = body.decode()
@@ -258,8 +119,8 @@ def test_worst_pages_link_into_the_viewer_at_the_canvas(run) -> None:
         assert "Pages with no lines (1)" in html
 
 
-def test_find_page_lists_hits_with_viewer_links(run) -> None:
-    run_dir, facts = run
+def test_find_page_lists_hits_with_viewer_links(view_run) -> None:
+    run_dir, facts = view_run
     with view_server(run_dir) as base:
         status, body = get(f"{base}/find?q=zanzibar")
         assert status == 200
@@ -267,10 +128,10 @@ def test_find_page_lists_hits_with_viewer_links(run) -> None:
         assert "1 lines" in body.decode()
 
 
-def test_derived_iiif_exported_on_demand_with_ids_on_this_server(run, tmp_path: Path) -> None:
+def test_derived_iiif_exported_on_demand_with_ids_on_this_server(view_run, tmp_path: Path) -> None:
     from barnacle.export import DEFAULT_PUBLISH_URL, export_run
 
-    run_dir, facts = run
+    run_dir, facts = view_run
     sha1 = facts["sha1"][0]
     cache = tmp_path / "cache"
     write_source_manifest(cache, 0, 4, "http://images.invalid")
@@ -312,8 +173,8 @@ def test_derived_iiif_exported_on_demand_with_ids_on_this_server(run, tmp_path: 
         assert status == 500 and b"not in the cache" in body
 
 
-def test_a_fault_while_serving_is_a_500_with_one_line(run, capsys) -> None:
-    run_dir, _ = run
+def test_a_fault_while_serving_is_a_500_with_one_line(view_run, capsys) -> None:
+    run_dir, _ = view_run
     with view_server(run_dir) as base:
         (run_dir / "manifests.tsv").unlink()
         time.sleep(0.01)
@@ -324,8 +185,8 @@ def test_a_fault_while_serving_is_a_500_with_one_line(run, capsys) -> None:
     assert "Traceback" not in err and "manifests.tsv" in err
 
 
-def test_unfinished_or_unknown_manifest_is_not_found(run) -> None:
-    run_dir, facts = run
+def test_unfinished_or_unknown_manifest_is_not_found(view_run) -> None:
+    run_dir, facts = view_run
     with view_server(run_dir) as base:
         paths = [
             f"/iiif/{facts['sha1'][2]}/manifest.json",
@@ -337,105 +198,3 @@ def test_unfinished_or_unknown_manifest_is_not_found(run) -> None:
         for path in paths:
             status, _ = get(base + path)
             assert status == 404, path
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _view_cli(*args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
-    return subprocess.run(
-        [sys.executable, "-m", "barnacle", "view", *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-    )
-
-
-def _one_clear_line(done: subprocess.CompletedProcess[str], *words: str) -> None:
-    assert done.returncode != 0
-    assert "Traceback" not in done.stderr
-    lines = done.stderr.strip().splitlines()
-    assert len(lines) == 1, done.stderr
-    for word in words:
-        assert word in lines[0], lines[0]
-
-
-def test_bad_input_one_line_no_traceback(run, tmp_path: Path) -> None:
-    run_dir, facts = run
-    _one_clear_line(_view_cli(str(tmp_path / "nope")), "no such run folder")
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        sock.listen()
-        port = sock.getsockname()[1]
-        _one_clear_line(_view_cli(str(run_dir), f"--port={port}"), "in use", str(port))
-    path = run_dir / "ocr" / f"{facts['sha1'][1]}.jsonl"
-    with path.open("a") as handle:
-        handle.write('{"canvas_index": 3, "text": "torn')
-    done = _view_cli(str(run_dir), f"--port={_free_port()}")
-    _one_clear_line(done, path.name, ":4:", "torn")
-
-
-def _start(command: list[str]) -> subprocess.Popen[str]:
-    """A view server started by `command` in the repository, output captured."""
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
-    pipe = subprocess.PIPE
-    return subprocess.Popen(command, cwd=REPO, stdout=pipe, stderr=pipe, text=True, env=env)
-
-
-def _first_search(process: subprocess.Popen[str], port: int) -> int:
-    """The status of the first search the view started by `process` answers (it is polled
-    until it listens; a view that exits or never listens fails the test)."""
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            status, _ = get(f"http://127.0.0.1:{port}/search?q=common")
-            return status
-        except OSError:
-            assert process.poll() is None, process.communicate()
-            assert time.monotonic() < deadline, "the view did not start"
-            time.sleep(0.2)
-
-
-def test_make_view_serves_until_interrupted(run) -> None:
-    run_dir, _ = run
-    port = _free_port()
-    process = _start(
-        [
-            "make",
-            "--no-print-directory",
-            "-o",
-            ".venv/.barnacle-installed",
-            "view",
-            f"RUNS_DIR={run_dir.parent}",
-            f"RUN={run_dir.name}",
-            f"VIEW_PORT={port}",
-        ]
-    )
-    try:
-        assert _first_search(process, port) == 200
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
-
-
-def test_sigterm_stops_the_view_cleanly(run) -> None:
-    """SIGTERM (kill, make stopping a job) ends `barnacle view` as Ctrl-C does: exit 0, the
-    port free again (barnacle.serving.serve_until_stopped)."""
-    run_dir, _ = run
-    port = _free_port()
-    process = _start([sys.executable, "-m", "barnacle", "view", str(run_dir), f"--port={port}"])
-    try:
-        assert _first_search(process, port) == 200
-    finally:
-        process.terminate()
-        out, err = process.communicate(timeout=30)
-    assert process.returncode == 0, err
-    assert "Traceback" not in err
-    with socket.socket() as sock:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as HTTP servers bind
-        sock.bind(("127.0.0.1", port))  # nothing listens there any more

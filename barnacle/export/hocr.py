@@ -1,55 +1,33 @@
-"""hOCR of one manifest: one `ocr_page` per page record, with kraken's hocr template, made
-what solr-ocrhighlighting and other indexers read: every `ocr_page` with an id, `image` (its
-IIIF URL), `bbox` and `ppageno`; word confidences as `x_wconf`; ids unique in the file."""
+"""hOCR of one manifest, from our hOCR template (templates/hocr.html.j2): one `ocr_page` per
+page record, made what solr-ocrhighlighting and other indexers read: every `ocr_page` with an
+id, `image` (its IIIF URL), `bbox` and `ppageno`; word confidences as `x_wconf`; ids unique in
+the file."""
 
 from __future__ import annotations
 
 import html
-import re
+from typing import Any
 
-from barnacle.export.kraken_page import kraken_version, page_id, render
+from markupsafe import Markup
+
+from barnacle.export.kraken_page import kraken_version, page_id, page_structure, template
 from barnacle.export.records import ManifestRecords, NumberedRecord
 
-_PAGE_DIV = re.compile(r'<div class="ocr_page" title="[^"]*" style="[^"]*">')
-_BODY = re.compile(r"<body>\n(.*)</body>", re.DOTALL)
-_X_CONFS = re.compile(r"x_confs ([^;\"]*)")
 
-
-def _wconf(match: re.Match[str]) -> str:
-    values = [float(v) for v in match.group(1).split()]
-    wconf = round(100 * sum(values) / len(values)) if values else 0
-    return f"x_wconf {wconf}; x_confs {match.group(1)}"
-
-
-def _page(item: NumberedRecord, sha1: str) -> str:
+def _page(item: NumberedRecord, sha1: str) -> dict[str, Any]:
+    """The page structure of one record without the spaces between words, and its image URL
+    as the `image` property of the page's title."""
     record = item.record
-    page = page_id(sha1, record.canvas_index)
-    text = render(item, page, "hocr", spaces=False)
-    image = html.escape(record.image_url.replace('"', "%22"))
-    div = (
-        f'<div class="ocr_page" id="{page}" title="image &quot;{image}&quot;; '
-        f'bbox 0 0 {record.image.width} {record.image.height}; ppageno {record.canvas_index}">'
-    )
-    text, count = _PAGE_DIV.subn(lambda _: div, text, count=1)
-    body = _BODY.search(text)
-    if count != 1 or body is None:
-        raise ValueError("kraken's hOCR template no longer writes ocr_page as expected")
-    return _X_CONFS.sub(_wconf, body.group(1))
+    structure = page_structure(item, page_id(sha1, record.canvas_index), spaces=False)
+    structure["image"] = Markup(html.escape(record.image_url.replace('"', "%22")))
+    return structure
 
 
 def hocr_document(records: ManifestRecords) -> bytes:
     """The hOCR file of one manifest."""
-    title = html.escape(records.manifest_url or records.sha1)
-    pages = "".join(_page(item, records.sha1) for item in records.pages)
-    document = (
-        "<!DOCTYPE html>\n"
-        "<html>\n<head>\n"
-        f"<title>{title}</title>\n"
-        '<meta http-equiv="Content-Type" content="text/html; charset=utf-8"/>\n'
-        f'<meta name="ocr-system" content="kraken {kraken_version()}"/>\n'
-        '<meta name="ocr-capabilities" content="ocr_page ocrx_block ocr_line ocrx_word '
-        'ocrp_poly ocrp_wconf"/>\n'
-        f'<meta name="ocr-number-of-pages" content="{len(records.pages)}"/>\n'
-        f"</head>\n<body>\n{pages}</body>\n</html>\n"
+    document = template("hocr.html.j2").render(
+        title=Markup(html.escape(records.manifest_url or records.sha1)),
+        version=kraken_version(),
+        pages=[_page(item, records.sha1) for item in records.pages],
     )
     return document.encode("utf-8")

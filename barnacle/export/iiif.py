@@ -97,14 +97,9 @@ def _search_service(service: Any) -> bool:
     return str(service.get("type") or service.get("@type") or "").startswith("SearchService")
 
 
-def derived_manifest(
-    source: dict[str, Any],
-    source_url: str,
-    records: ManifestRecords,
-    urls: PublishedUrls,
-) -> tuple[dict[str, Any], dict[int, dict[str, Any]], list[Problem]]:
-    """The derived manifest, the annotation page of each canvas index, and the problems
-    (a record whose canvas is not in the source, or has no size)."""
+def _manifest_head(source: dict[str, Any], source_url: str, urls: PublishedUrls) -> dict[str, Any]:
+    """The source manifest as IIIF 3 under the derived id (first, as viewers show it),
+    pointing at its source (partOf, seeAlso) and at our search service."""
     manifest, version = _v3_source(source, urls)
     _add_context(manifest)
     # id first: rebuild the dict so the derived id leads, as viewers show it.
@@ -130,17 +125,37 @@ def derived_manifest(
     services = services if isinstance(services, list) else [services] if services else []
     others = [s for s in services if not _search_service(s)]
     manifest["service"] = [{"id": urls.search, "type": "SearchService2"}, *others]
+    return manifest
 
+
+def _record_canvas(
+    canvases: list[dict[str, Any]], index: int, canvas_id: str
+) -> dict[str, Any] | None:
+    """The canvas a record was read from: the one at its index if the id matches, else the
+    one canvas with its id, else (ids changed) the one at its index."""
+    canvas = canvases[index] if index < len(canvases) else None
+    if canvas is None or canvas.get("id") != canvas_id:
+        matches = [c for c in canvases if c.get("id") == canvas_id]
+        canvas = matches[0] if len(matches) == 1 else canvas
+    return canvas
+
+
+def derived_manifest(
+    source: dict[str, Any],
+    source_url: str,
+    records: ManifestRecords,
+    urls: PublishedUrls,
+) -> tuple[dict[str, Any], dict[int, dict[str, Any]], list[Problem]]:
+    """The derived manifest, the annotation page of each canvas index, and the problems
+    (a record whose canvas is not in the source, or has no size)."""
+    manifest = _manifest_head(source, source_url, urls)
     canvases = [c for c in manifest.get("items") or [] if isinstance(c, dict)]
     pages: dict[int, dict[str, Any]] = {}
     problems: list[Problem] = []
     for item in records.pages:
         record = item.record
         index = record.canvas_index
-        canvas = canvases[index] if index < len(canvases) else None
-        if canvas is None or canvas.get("id") != record.canvas_id:
-            matches = [c for c in canvases if c.get("id") == record.canvas_id]
-            canvas = matches[0] if len(matches) == 1 else canvas
+        canvas = _record_canvas(canvases, index, record.canvas_id)
         if canvas is None:
             message = f"canvas {index} ({record.canvas_id}) is not in the source manifest"
             problems.append(Problem.at(records.path, item.line, message))

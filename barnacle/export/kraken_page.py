@@ -1,19 +1,22 @@
-"""A page record as the page structure `kraken.serialization.serialize` hands its templates
-(alto, hocr, pagexml), rendered with kraken's own templates.
+"""A page record as the page structure kraken's serializer hands its templates, rendered with
+Barnacle's own templates (barnacle/export/templates/: ALTO 4, PAGE 2019, hOCR) in a Jinja
+environment set up as kraken's serializer sets its own.
 
-Why not call `serialize` itself: it rebuilds every character's polygon section with shapely
-(about 1.5 s a page, more than 10% of the page's OCR) and compiles the template again on
-every call. Here the same structure is built from the record's cuts in a few milliseconds:
-word boxes span the baseline positions of their first and last character and the line's
-height (barnacle.export.word_boxes); the environment and templates are loaded once.
-Characters (Glyph) are not written.
+The templates were made from kraken 7's and write what indexers need directly (ids unique in
+the run, the page's number and image, word confidences): nothing is edited after rendering.
+Why not call `kraken.serialization.serialize` itself: it rebuilds every character's polygon
+section with shapely (about 1.5 s a page, more than 10% of the page's OCR), stamps the page
+with the time of the export (a re-export would not give the same bytes) and measures words
+from kraken's character polygons, not the record's cuts. Here the same structure is built
+from the record's cuts in a few milliseconds: word boxes span the baseline positions of their
+first and last character and the line's height (barnacle.export.word_boxes); the environment
+and templates are loaded once. Characters (Glyph) are not written.
 """
 
 from __future__ import annotations
 
 import functools
 import importlib.metadata
-import re
 from typing import Any
 
 from jinja2 import Environment, PackageLoader, Template
@@ -23,8 +26,6 @@ from barnacle.export.records import NumberedRecord
 from barnacle.export.word_boxes import word_boxes
 from barnacle.ocr.result import OcrLine
 
-_ID = re.compile(r'(\s(?:ID|REF|id))="([^"]*)"')
-
 
 def page_id(sha1: str, canvas_index: int) -> str:
     """An XML id unique to this page in the whole run: manifest SHA1 and canvas index."""
@@ -32,17 +33,23 @@ def page_id(sha1: str, canvas_index: int) -> str:
 
 
 @functools.cache
-def template(name: str) -> Template:
-    """kraken's template `name`, in an environment set up as kraken's serializer sets it."""
+def _environment() -> Environment:
+    """The Jinja environment of our templates, set up as kraken's serializer sets its own
+    (blocks trimmed, XML escaped, a `whitespace` test)."""
     env = Environment(
-        loader=PackageLoader("kraken", "templates"),
+        loader=PackageLoader("barnacle.export", "templates"),
         trim_blocks=True,
         lstrip_blocks=True,
         autoescape=True,
+        auto_reload=False,  # package files: compiled once, never looked at again
     )
     env.tests["whitespace"] = str.isspace
-    env.filters["rescale"] = lambda values, low, high: [(high - low) * x + low for x in values]
-    return env.get_template(name)
+    return env
+
+
+def template(name: str) -> Template:
+    """Our template `name`: alto.xml.j2, pagexml.xml.j2 or hocr.html.j2 (compiled once)."""
+    return _environment().get_template(name)
 
 
 @functools.cache
@@ -77,11 +84,48 @@ def _segments(line: OcrLine, box: Box, word_level: bool, start: int) -> list[dic
     ]
 
 
+def _line(line: OcrLine, line_id: str, box: Box, segments: list[dict[str, Any]]) -> dict[str, Any]:
+    """One line as the templates take it: box, confidences, words, boundary (else its box)
+    and baseline (else the box's bottom edge)."""
+    return {
+        "id": line_id,
+        "bbox": list(box),
+        "cuts": [],
+        "confidences": list(line.confidences or []) or [line.confidence or 0.0],
+        "recognition": segments,
+        "boundary": [list(p) for p in line.boundary] or _rectangle(box),
+        "language": None,
+        "base_dir": None,
+        "type": "line",
+        "baseline": [list(p) for p in line.baseline] or [[box[0], box[3]], [box[2], box[3]]],
+    }
+
+
+def _text_block(block_id: str, lines: list[dict[str, Any]], boxes: list[Box]) -> dict[str, Any]:
+    """The one text region around all `lines` (of boxes `boxes`)."""
+    block = (
+        min(b[0] for b in boxes),
+        min(b[1] for b in boxes),
+        max(b[2] for b in boxes),
+        max(b[3] for b in boxes),
+    )
+    return {
+        "id": block_id,
+        "bbox": list(block),
+        "boundary": _rectangle(block),
+        "tags": None,
+        "lines": lines,
+        "language": None,
+        "type": "region",
+        "region_type": "text",
+    }
+
+
 def page_structure(item: NumberedRecord, page: str, *, spaces: bool = True) -> dict[str, Any]:
-    """The `page` that kraken's templates render: one text block around all lines, each line
-    with its words (spaces too when `spaces`). Lines without text or geometry are left out."""
+    """The `page` the templates render, with id `page`: one text block around all lines, each
+    line with its words (spaces too when `spaces`). Lines without text or geometry are left
+    out."""
     record = item.record
-    word_level = item.word_level
     lines = []
     boxes = []
     index = 0
@@ -91,45 +135,15 @@ def page_structure(item: NumberedRecord, page: str, *, spaces: bool = True) -> d
             continue
         box = (box[0], box[1], max(box[2], box[0] + 1), max(box[3], box[1] + 1))
         boxes.append(box)
-        segments = _segments(line, box, word_level, index)
+        segments = _segments(line, box, item.word_level, index)
         index += len(segments)
         if not spaces:
             segments = [s for s in segments if not s["text"].isspace()]
-        entry: dict[str, Any] = {
-            "id": f"{page}_l{number}",
-            "bbox": list(box),
-            "cuts": [],
-            "confidences": list(line.confidences or []) or [line.confidence or 0.0],
-            "recognition": segments,
-            "boundary": [list(p) for p in line.boundary] or _rectangle(box),
-            "language": None,
-            "base_dir": None,
-            "type": "line",
-            "baseline": [list(p) for p in line.baseline] or [[box[0], box[3]], [box[2], box[3]]],
-        }
-        lines.append(entry)
-    entities: list[dict[str, Any]] = []
-    if lines:
-        block = (
-            min(b[0] for b in boxes),
-            min(b[1] for b in boxes),
-            max(b[2] for b in boxes),
-            max(b[3] for b in boxes),
-        )
-        entities.append(
-            {
-                "id": f"{page}_b0",
-                "bbox": list(block),
-                "boundary": _rectangle(block),
-                "tags": None,
-                "lines": lines,
-                "language": None,
-                "type": "region",
-                "region_type": "text",
-            }
-        )
+        lines.append(_line(line, f"{page}_l{number}", box, segments))
     return {
-        "entities": entities,
+        "id": page,
+        "canvas_index": record.canvas_index,
+        "entities": [_text_block(f"{page}_b0", lines, boxes)] if lines else [],
         "size": (record.image.width, record.image.height),
         "name": record.image_url,
         "writing_mode": "horizontal-tb",
@@ -141,10 +155,9 @@ def page_structure(item: NumberedRecord, page: str, *, spaces: bool = True) -> d
     }
 
 
-def render(item: NumberedRecord, page: str, name: str, *, spaces: bool = True) -> str:
-    """kraken's template `name` (alto, hocr, pagexml) for the page, with the recognition as
-    its processing step and every id made unique to the page (the templates number words
-    `segment_N` from 0 on every page)."""
+def processing_metadata(item: NumberedRecord) -> dict[str, Any]:
+    """The `metadata` the templates render: the recognition as the one processing step (its
+    model) and kraken's version."""
     record = item.record
     step = {
         "id": "recognition",
@@ -152,13 +165,10 @@ def render(item: NumberedRecord, page: str, name: str, *, spaces: bool = True) -
         "description": "Baseline segmentation and text recognition (kraken, via Barnacle)",
         "settings": {"model": record.model.ref, "model_sha256": record.model.sha256},
     }
-    metadata = {"processing_steps": [step], "version": kraken_version()}
-    text = template(name).render(page=page_structure(item, page, spaces=spaces), metadata=metadata)
+    return {"processing_steps": [step], "version": kraken_version()}
 
-    def unique(match: re.Match[str]) -> str:
-        value = match.group(2)
-        if value.startswith(page):
-            return match.group(0)
-        return f'{match.group(1)}="{page}_{value}"'
 
-    return _ID.sub(unique, text)
+def render(item: NumberedRecord, page: str, name: str) -> str:
+    """Our template `name` (alto.xml.j2, pagexml.xml.j2) for the page record, with id `page`."""
+    structure = page_structure(item, page)
+    return template(name).render(page=structure, metadata=processing_metadata(item))

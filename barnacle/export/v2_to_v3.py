@@ -135,15 +135,10 @@ def _metadata(entries: Any) -> list[dict[str, LanguageMap]]:
     return out
 
 
-def manifest_v2_to_v3(data: dict[str, Any], urls: PublishedUrls) -> dict[str, Any]:
-    """The v3 form of the v2 manifest `data`. Ids of things v2 did not name (annotation
-    pages) are made under the derived manifest's URL; canvas ids are the source's."""
-    out: dict[str, Any] = {
-        "@context": PRESENTATION_3,
-        "id": data.get("@id") or urls.manifest,
-        "type": "Manifest",
-        "label": language_map(data.get("label")) or {"none": [urls.sha1]},
-    }
+def _descriptive(data: dict[str, Any]) -> dict[str, Any]:
+    """metadata (licenses past the first web one among them), summary, requiredStatement
+    and rights of the v2 manifest `data`."""
+    out: dict[str, Any] = {}
     metadata = _metadata(data.get("metadata"))
     licenses = [ident for ident, _ in _ids(data.get("license"))]
     rights = next((url for url in licenses if url.startswith(("http://", "https://"))), None)
@@ -161,6 +156,12 @@ def manifest_v2_to_v3(data: dict[str, Any], urls: PublishedUrls) -> dict[str, An
         }
     if rights:
         out["rights"] = rights
+    return out
+
+
+def _presentational(data: dict[str, Any]) -> dict[str, Any]:
+    """navDate, viewingDirection and behavior (from viewingHint) of the v2 manifest `data`."""
+    out: dict[str, Any] = {}
     if data.get("navDate"):
         out["navDate"] = data["navDate"]
     if data.get("viewingDirection") in (
@@ -173,6 +174,13 @@ def manifest_v2_to_v3(data: dict[str, Any], urls: PublishedUrls) -> dict[str, An
     hint = data.get("viewingHint")
     if isinstance(hint, str) and hint in BEHAVIORS:
         out["behavior"] = [hint]
+    return out
+
+
+def _linking(data: dict[str, Any], urls: PublishedUrls) -> dict[str, Any]:
+    """thumbnail, provider (from logo), homepage, rendering, seeAlso and partOf of the v2
+    manifest `data`."""
+    out: dict[str, Any] = {}
     if data.get("thumbnail") is not None:
         out["thumbnail"] = _link(data["thumbnail"], "Image")
     if data.get("logo") is not None:
@@ -194,6 +202,19 @@ def manifest_v2_to_v3(data: dict[str, Any], urls: PublishedUrls) -> dict[str, An
         out["seeAlso"] = _link(data["seeAlso"], "Dataset")
     if data.get("within") is not None:
         out["partOf"] = _link(data["within"], "Collection")
+    return out
+
+
+def manifest_v2_to_v3(data: dict[str, Any], urls: PublishedUrls) -> dict[str, Any]:
+    """The v3 form of the v2 manifest `data`. Ids of things v2 did not name (annotation
+    pages) are made under the derived manifest's URL; canvas ids are the source's."""
+    out: dict[str, Any] = {
+        "@context": PRESENTATION_3,
+        "id": data.get("@id") or urls.manifest,
+        "type": "Manifest",
+        "label": language_map(data.get("label")) or {"none": [urls.sha1]},
+    }
+    out |= _descriptive(data) | _presentational(data) | _linking(data, urls)
     sequences = data.get("sequences") or []
     first = sequences[0] if sequences and isinstance(sequences[0], dict) else {}
     canvases = [c for c in first.get("canvases") or [] if isinstance(c, dict)]

@@ -1,5 +1,5 @@
 """Word boxes of an OCR line from its per-character cuts: what ALTO, hOCR, PAGE (through
-kraken's templates) and the view's word highlights draw.
+our templates) and the view's word highlights draw.
 
 A word's box spans the baseline positions of its first and last character and the line's
 height; the baseline is extended to the line's box first, as kraken extends it to the line

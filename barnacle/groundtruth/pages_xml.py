@@ -1,4 +1,4 @@
-"""One chosen page as PAGE XML 2019 for a transcriber: kraken's pagexml template with the
+"""One chosen page as PAGE XML 2019 for a transcriber: our PAGE template with the
 record's text region, lines (polygon and baseline) and each line's OCR text as its TextEquiv
 (no words: the transcriber corrects line text only), naming the image file beside it."""
 
@@ -19,4 +19,4 @@ def groundtruth_page(item: NumberedRecord, sha1: str, image_name: str) -> bytes:
             number = int(line["id"].rsplit("_l", 1)[1])
             line["text"] = texts[number]
     metadata = {"processing_steps": [], "version": kraken_version()}
-    return template("pagexml").render(page=structure, metadata=metadata).encode("utf-8")
+    return template("pagexml.xml.j2").render(page=structure, metadata=metadata).encode("utf-8")

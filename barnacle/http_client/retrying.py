@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
-from typing import TypeVar
+from typing import Generic, TypeVar
 
 import requests
 from pydantic import BaseModel, Field
@@ -20,7 +21,7 @@ from pydantic import BaseModel, Field
 from barnacle.http_client.breaker import HostDown
 from barnacle.http_client.errors import FetchError, RetryKind
 from barnacle.http_client.network_errors import describe_network_error
-from barnacle.http_client.session import RETRY_STATUSES, BarnacleSession
+from barnacle.http_client.session import RETRY_STATUSES, BarnacleSession, HttpSettings
 
 T = TypeVar("T")
 
@@ -86,6 +87,68 @@ def network_error(url: str, err: BaseException) -> FetchError:
     return FetchError(url, message, retry="network")
 
 
+@dataclass
+class _Answer(Generic[T]):
+    """An attempt that gave a usable answer: what `read` made of it."""
+
+    result: T
+
+
+@dataclass
+class _Failed:
+    """An attempt that failed: the error, why in a few words (RetryLog.reasons), and the
+    wait the server asked for (Retry-After), if any."""
+
+    error: FetchError
+    reason: str
+    retry_after: float | None = None
+
+
+def _answer(
+    url: str,
+    response: requests.Response,
+    read: Callable[[requests.Response], T],
+    settings: HttpSettings,
+    attempt: int,
+) -> _Answer[T] | _Failed:
+    """A status to retry (while retries of its kind are left) fails the attempt; any other
+    answer goes to `read`."""
+    status = response.status_code
+    kind: RetryKind | None = None
+    if status in RETRY_STATUSES:
+        kind = "status"
+    elif status == 403:
+        kind = "forbidden"
+    if kind is not None and attempt < settings.retry_limit(kind):
+        retry_after = retry_after_seconds(response.headers.get("Retry-After"))
+        failure = FetchError(url, response.reason or "error", status, kind)
+        return _Failed(failure, f"HTTP {status}", retry_after)
+    try:
+        return _Answer(read(response))
+    except FetchError as err:
+        return _Failed(err, _short_reason(err))
+    except requests.exceptions.RequestException as err:
+        return _Failed(network_error(url, err), describe_network_error(err))
+
+
+def _attempt(
+    session: BarnacleSession,
+    url: str,
+    read: Callable[[requests.Response], T],
+    headers: dict[str, str] | None,
+    attempt: int,
+) -> _Answer[T] | _Failed:
+    """One GET of `url` and `read` of its answer."""
+    try:
+        response = session.get(url, stream=True, headers=headers)
+    except HostDown as err:  # the breaker refused it: not sent
+        return _Failed(err, "host down")
+    except requests.exceptions.RequestException as err:
+        return _Failed(network_error(url, err), describe_network_error(err))
+    with response:
+        return _answer(url, response, read, session.settings, attempt)
+
+
 def get_with_retries(
     session: BarnacleSession,
     url: str,
@@ -106,42 +169,15 @@ def get_with_retries(
     """
     settings = session.settings
     spent = RetryLog()
-    failure: FetchError
     attempt = 0
     while True:
         started = time.monotonic()
-        retry_after: float | None = None
-        try:
-            response = session.get(url, stream=True, headers=headers)
-        except HostDown as err:  # the breaker refused it: not sent
-            failure, reason = err, "host down"
-        except requests.exceptions.RequestException as err:
-            failure = network_error(url, err)
-            reason = describe_network_error(err)
-        else:
-            with response:
-                status = response.status_code
-                kind: RetryKind | None = None
-                if status in RETRY_STATUSES:
-                    kind = "status"
-                elif status == 403:
-                    kind = "forbidden"
-                if kind is not None and attempt < settings.retry_limit(kind):
-                    retry_after = retry_after_seconds(response.headers.get("Retry-After"))
-                    failure = FetchError(url, response.reason or "error", status, kind)
-                    reason = f"HTTP {status}"
-                else:
-                    try:
-                        result = read(response)
-                    except FetchError as err:
-                        failure, reason = err, _short_reason(err)
-                    except requests.exceptions.RequestException as err:
-                        failure = network_error(url, err)
-                        reason = describe_network_error(err)
-                    else:
-                        if log is not None:
-                            log.add(spent)
-                        return result
+        outcome = _attempt(session, url, read, headers, attempt)
+        if isinstance(outcome, _Answer):
+            if log is not None:
+                log.add(spent)
+            return outcome.result
+        failure = outcome.error
         if failure.retry is not None:  # no wait for a retry that the breaker would refuse
             failure = session.breaker.refusal(url) or failure
         if failure.retry is None or attempt >= settings.retry_limit(failure.retry):
@@ -149,12 +185,12 @@ def get_with_retries(
             if log is not None:
                 log.add(spent)
             raise failure
-        if retry_after is not None:
-            delay = min(retry_after, settings.max_retry_after)
+        if outcome.retry_after is not None:
+            delay = min(outcome.retry_after, settings.max_retry_after)
         else:
             delay = settings.backoff_delay(attempt)
         time.sleep(delay)
         spent.retries += 1
         spent.lost_ms += (time.monotonic() - started) * 1000
-        spent.reasons.append(reason)
+        spent.reasons.append(outcome.reason)
         attempt += 1

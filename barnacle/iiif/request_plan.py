@@ -130,58 +130,62 @@ def _level1_size(
     return f"{w},"
 
 
-def plan_request(
-    service: ImageService,
-    wanted: str,
-    info: ImageInfo | None = None,
-    source_size: tuple[int | None, int | None] = (None, None),
-    region: Region | None = None,
-    rotation: int = 0,
-) -> PlannedRequest:
-    """The request for `wanted` (a size as users give it, e.g. `!3000,3000`) of `region` of
-    the service's image, rotated by `rotation`, in what the service's level guarantees.
-
-    The image's size comes from info.json, else from the manifest (`source_size`). The
-    level comes from info.json, else from the manifest, else ASSUMED_LEVEL (noted).
-    Raises IIIFError for a malformed `wanted`.
-    """
-    version = service.version
-    given = info.level if info is not None and info.level is not None else service.level
-    level = ASSUMED_LEVEL if given is None else given
-    notes: list[str] = []
-    whole: tuple[int, int] | None = None
+def _whole_size(
+    info: ImageInfo | None, source_size: tuple[int | None, int | None]
+) -> tuple[int, int] | None:
+    """The image's full size: from info.json, else from the manifest, else unknown."""
     if info is not None:
-        whole = (info.width, info.height)
-    elif source_size[0] and source_size[1]:
-        whole = (int(source_size[0]), int(source_size[1]))
+        return (info.width, info.height)
+    if source_size[0] and source_size[1]:
+        return (int(source_size[0]), int(source_size[1]))
+    return None
 
-    region_text, applied_region = "full", None
-    if region is not None:
-        inside = region.clipped(*whole) if whole else region
-        if inside is None:
-            notes.append(f"selector region {region} lies outside the image: fetched all of it")
-        elif whole and (inside.w, inside.h) == whole:
-            pass  # the whole image: ask for `full`
-        elif level >= 1:
-            region_text, applied_region = str(inside), inside
-        else:
-            notes.append(
-                f"level 0 service: selector region {region} not applied, fetched the whole image"
-            )
 
-    rotation = rotation % 360
-    rotation_text, applied_rotation = "0", 0
-    if rotation:
-        allowed = rotation in (90, 180, 270) and (level >= 2 or (version == 1 and level >= 1))
-        if allowed:
-            rotation_text, applied_rotation = str(rotation), rotation
-        else:
-            notes.append(f"selector rotation {rotation} is beyond this service's level {level}")
-
-    if applied_region is not None:
-        region_size: tuple[int, int] | None = (applied_region.w, applied_region.h)
+def _region_asked(
+    region: Region | None, whole: tuple[int, int] | None, level: int, notes: list[str]
+) -> tuple[str, Region | None]:
+    """(region as asked, region applied): `full` unless a selector region inside the image,
+    not all of it, is asked of a level 1 or 2 service; why not, in `notes`."""
+    if region is None:
+        return "full", None
+    inside = region.clipped(*whole) if whole else region
+    if inside is None:
+        notes.append(f"selector region {region} lies outside the image: fetched all of it")
+    elif whole and (inside.w, inside.h) == whole:
+        pass  # the whole image: ask for `full`
+    elif level >= 1:
+        return str(inside), inside
     else:
-        region_size = whole
+        notes.append(
+            f"level 0 service: selector region {region} not applied, fetched the whole image"
+        )
+    return "full", None
+
+
+def _rotation_asked(
+    rotation: int, level: int, version: ApiVersion, notes: list[str]
+) -> tuple[str, int]:
+    """(rotation as asked, degrees applied): a quarter turn where the level allows it (level 2,
+    or level 1 in 1.1); why not, in `notes`."""
+    rotation = rotation % 360
+    if not rotation:
+        return "0", 0
+    if rotation in (90, 180, 270) and (level >= 2 or (version == 1 and level >= 1)):
+        return str(rotation), rotation
+    notes.append(f"selector rotation {rotation} is beyond this service's level {level}")
+    return "0", 0
+
+
+def _size_asked(
+    wanted: str,
+    level: int,
+    version: ApiVersion,
+    region_size: tuple[int, int] | None,
+    info: ImageInfo | None,
+    notes: list[str],
+) -> tuple[str, tuple[int, int] | None]:
+    """(size as asked, size expected back) for `wanted` of a region of `region_size`, in
+    what the level guarantees, within the limits info.json gives."""
     target = fitted = None
     if region_size is not None:
         target = target_size(wanted, *region_size)
@@ -190,6 +194,7 @@ def plan_request(
         target_size(wanted, 1000, 1000)  # a malformed size fails here too
 
     full = full_size_token(version)
+    expected: tuple[int, int] | None
     if level == 0:
         size, expected, note = _level0_size(fitted, region_size, info, version)
         if note:
@@ -211,6 +216,36 @@ def plan_request(
         size, expected = f"{fitted[0]},{fitted[1]}", fitted
     if size in ("full", "max"):
         size = full
+    return size, expected
+
+
+def plan_request(
+    service: ImageService,
+    wanted: str,
+    info: ImageInfo | None = None,
+    source_size: tuple[int | None, int | None] = (None, None),
+    region: Region | None = None,
+    rotation: int = 0,
+) -> PlannedRequest:
+    """The request for `wanted` (a size as users give it, e.g. `!3000,3000`) of `region` of
+    the service's image, rotated by `rotation`, in what the service's level guarantees.
+
+    The image's size comes from info.json, else from the manifest (`source_size`). The
+    level comes from info.json, else from the manifest, else ASSUMED_LEVEL (noted).
+    Raises IIIFError for a malformed `wanted`.
+    """
+    version = service.version
+    given = info.level if info is not None and info.level is not None else service.level
+    level = ASSUMED_LEVEL if given is None else given
+    notes: list[str] = []
+    whole = _whole_size(info, source_size)
+    region_text, applied_region = _region_asked(region, whole, level, notes)
+    rotation_text, applied_rotation = _rotation_asked(rotation, level, version, notes)
+    if applied_region is not None:
+        region_size: tuple[int, int] | None = (applied_region.w, applied_region.h)
+    else:
+        region_size = whole
+    size, expected = _size_asked(wanted, level, version, region_size, info, notes)
     if expected is not None and applied_rotation in (90, 270):
         expected = (expected[1], expected[0])
     request = ImageRequest(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import BinaryIO
 
@@ -122,6 +123,32 @@ def _cached(url: str, path: Path, started: float) -> FetchedImage:
     )
 
 
+def _into_cache(
+    url: str, cache: ImageCache, max_bytes: int, got: dict[str, int | str]
+) -> Callable[[requests.Response], Path]:
+    """What one answer for `url` is read with: the body streamed into the cache, kept once it
+    decodes as an image; its bytes, sha256, width and height noted in `got`."""
+
+    def attempt(response: requests.Response) -> Path:
+        _check_response(url, response, max_bytes)
+
+        def write(handle: BinaryIO) -> None:
+            got["bytes"], got["sha256"] = _stream_into(url, response, handle, max_bytes)
+
+        def verify(path: Path) -> None:
+            try:
+                with open_image(path, url) as image:
+                    got["width"], got["height"] = image.size
+            except ImageError as err:
+                if err.kind == "corrupt":  # truncated on the way, perhaps: worth another try
+                    err.retry = "corrupt"
+                raise
+
+        return cache.put(url, write, verify)
+
+    return attempt
+
+
 def fetch_image(
     url: str,
     cache: ImageCache,
@@ -149,24 +176,7 @@ def fetch_image(
         raise ImageError(url, err.reason, kind="network") from err
     session = session or get_session()
     got: dict[str, int | str] = {}
-
-    def attempt(response: requests.Response) -> Path:
-        _check_response(url, response, max_bytes)
-
-        def write(handle: BinaryIO) -> None:
-            got["bytes"], got["sha256"] = _stream_into(url, response, handle, max_bytes)
-
-        def verify(path: Path) -> None:
-            try:
-                with open_image(path, url) as image:
-                    got["width"], got["height"] = image.size
-            except ImageError as err:
-                if err.kind == "corrupt":  # truncated on the way, perhaps: worth another try
-                    err.retry = "corrupt"
-                raise
-
-        return cache.put(url, write, verify)
-
+    attempt = _into_cache(url, cache, max_bytes, got)
     try:
         path = get_with_retries(session, url, attempt, headers={"Accept": "image/*"}, log=retry_log)
     except ImageError:

@@ -14,25 +14,29 @@ WIDTH, HEIGHT, MARGIN = 900, 500, 70
 MAX_HOST_LINES = 6
 
 
-def draw_progress_chart(points: list[tuple[float, str]], out: Path, title: str) -> Path:
-    """`points`: (finished epoch, host) per page, sorted. Writes `out` (PNG) and returns it."""
-    image = Image.new("RGB", (WIDTH, HEIGHT), "white")
-    draw = ImageDraw.Draw(image)
-    font = ImageFont.load_default()
-    draw.text((MARGIN, 15), title, fill="black", font=font)
+Font = ImageFont.FreeTypeFont | ImageFont.ImageFont
+
+
+class _Plot:
+    """The plot area of the chart, its time span and page count, and where a point lies."""
+
     left, right, top, bottom = MARGIN, WIDTH - 20, 45, HEIGHT - MARGIN
-    draw.line([(left, top), (left, bottom), (right, bottom)], fill="black")
-    if not points:
-        draw.text((left + 20, top + 20), "no pages done yet", fill="black", font=font)
-        image.save(out)
-        return out
-    start, end = points[0][0], max(points[-1][0], points[0][0] + 1)
-    total = len(points)
 
-    def xy(when: float, count: int) -> tuple[float, float]:
-        x = left + (when - start) / (end - start) * (right - left)
-        return x, bottom - count / total * (bottom - top)
+    def __init__(self, draw: ImageDraw.ImageDraw, font: Font, points: list[tuple[float, str]]):
+        self.draw = draw
+        self.font = font
+        self.start, self.end = points[0][0], max(points[-1][0], points[0][0] + 1)
+        self.total = len(points)
 
+    def xy(self, when: float, count: int) -> tuple[float, float]:
+        x = self.left + (when - self.start) / (self.end - self.start) * (self.right - self.left)
+        return x, self.bottom - count / self.total * (self.bottom - self.top)
+
+
+def _host_lines(plot: _Plot, points: list[tuple[float, str]]) -> None:
+    """One line for all hosts and one for each of the busiest hosts (when there are more than
+    one), each named with its pages in a legend."""
+    draw, font, left, right, top = plot.draw, plot.font, plot.left, plot.right, plot.top
     by_host: dict[str, list[float]] = {}
     for when, host in points:
         by_host.setdefault(host, []).append(when)
@@ -47,7 +51,7 @@ def draw_progress_chart(points: list[tuple[float, str]], out: Path, title: str) 
         kept = list(range(0, len(times), every))
         if kept[-1] != len(times) - 1:
             kept.append(len(times) - 1)
-        line = [xy(start, 0)] + [xy(times[i], i + 1) for i in kept]
+        line = [plot.xy(plot.start, 0)] + [plot.xy(times[i], i + 1) for i in kept]
         draw.line(line, fill=colour, width=2)
         draw.text(
             (left + 10, top + 5 + 14 * number),
@@ -58,9 +62,14 @@ def draw_progress_chart(points: list[tuple[float, str]], out: Path, title: str) 
     if len(busiest) > MAX_HOST_LINES:
         more = f"... and {len(busiest) - MAX_HOST_LINES} more hosts"
         draw.text((left + 10, top + 5 + 14 * len(series)), more, fill="black", font=font)
-    ticks, unit = time_ticks(start, end)
+
+
+def _ticks(plot: _Plot) -> str:
+    """Time ticks under the x axis and page counts beside the y axis; the time unit."""
+    draw, font, left, bottom = plot.draw, plot.font, plot.left, plot.bottom
+    ticks, unit = time_ticks(plot.start, plot.end)
     for when, label in ticks:
-        x, _ = xy(when, 0)
+        x, _ = plot.xy(when, 0)
         draw.line([(x, bottom), (x, bottom + 4)], fill="black")
         width = draw.textlength(label, font=font)
         draw.text(
@@ -69,14 +78,31 @@ def draw_progress_chart(points: list[tuple[float, str]], out: Path, title: str) 
             fill="black",
             font=font,
         )
-    for count in count_ticks(total):
-        _, y = xy(start, count)
+    for count in count_ticks(plot.total):
+        _, y = plot.xy(plot.start, count)
         draw.line([(left - 4, y), (left, y)], fill="black")
         label = f"{count:,}"
         draw.text(
             (left - 8 - draw.textlength(label, font=font), y - 6), label, fill="black", font=font
         )
-    x_label = f"time {unit}"
+    return unit
+
+
+def draw_progress_chart(points: list[tuple[float, str]], out: Path, title: str) -> Path:
+    """`points`: (finished epoch, host) per page, sorted. Writes `out` (PNG) and returns it."""
+    image = Image.new("RGB", (WIDTH, HEIGHT), "white")
+    draw = ImageDraw.Draw(image)
+    font = ImageFont.load_default()
+    draw.text((MARGIN, 15), title, fill="black", font=font)
+    left, right, top, bottom = _Plot.left, _Plot.right, _Plot.top, _Plot.bottom
+    draw.line([(left, top), (left, bottom), (right, bottom)], fill="black")
+    if not points:
+        draw.text((left + 20, top + 20), "no pages done yet", fill="black", font=font)
+        image.save(out)
+        return out
+    plot = _Plot(draw, font, points)
+    _host_lines(plot, points)
+    x_label = f"time {_ticks(plot)}"
     draw.text(
         ((left + right - draw.textlength(x_label, font=font)) / 2, HEIGHT - 28),
         x_label,
@@ -92,7 +118,7 @@ def _vertical_text(
     image: Image.Image,
     text: str,
     centre: tuple[float, float],
-    font: ImageFont.FreeTypeFont | ImageFont.ImageFont,
+    font: Font,
 ) -> None:
     """`text` turned a quarter to the left, centred on `centre` (the vertical axis label)."""
     probe = ImageDraw.Draw(image)

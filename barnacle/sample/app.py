@@ -22,7 +22,7 @@ from iiif.error import IIIFError
 from werkzeug.wrappers import Response as BaseResponse
 
 from barnacle.sample import presentation
-from barnacle.sample.books import Page, image_size, load_books
+from barnacle.sample.books import Page, SampleCollection, image_size, load_books
 from barnacle.sample.image_api import DEFAULT_MAX_SIZE, ImageServer, Reply, error_reply
 
 CORS_HEADERS = {"Access-Control-Allow-Origin": "*"}
@@ -48,58 +48,39 @@ def _not_found(text: str) -> Response:
     return Response(text + "\n", status=404, content_type="text/plain; charset=utf-8")
 
 
-def create_app(
-    data_dir: str | Path,
-    delay_s: float = 0.0,
-    max_size: int = DEFAULT_MAX_SIZE,
-) -> Flask:
-    """A Flask app serving the collection described in ``<data_dir>/books.json``.
+def _level_of(collection: SampleCollection, identifier: str) -> int:
+    """The Image API level the image is served at (the book's `image_level`; 2 if unknown)."""
+    found = collection.page(identifier)
+    return found[0].image_level if found else 2
 
-    `delay_s` is slept before answering each image (pixel) request, to imitate a slow
-    image server. `max_size` is the ``maxWidth``/``maxHeight`` announced and enforced.
-    ``books.json`` is read once here; image files are read when they are asked for, so
-    they may appear after the server starts.
-    """
-    collection = load_books(data_dir)
-    images = ImageServer(max_width=max_size, max_height=max_size)
-    app = Flask(__name__)
-    app.config["SAMPLE_DELAY_S"] = delay_s
-    # Flask's URL rules must not redirect /iiif/2/x/info.json/ etc. behind our back.
-    app.url_map.strict_slashes = False
+
+def _find_image(
+    collection: SampleCollection, api: int, identifier: str
+) -> tuple[Page, Path] | Response:
+    """The page and image file of `identifier`, or the error response naming what is wrong."""
+    if api not in (1, 2, 3):
+        return _not_found(f"Unknown Image API version {api}; use /iiif/1/, /2/ or /3/.")
+    found = collection.page(identifier)
+    if found is None:
+        return _to_response(
+            error_reply(IIIFError(404, "identifier", f"Unknown image '{identifier}'."))
+        )
+    _, page = found
+    path = collection.image_path(page)
+    if not path.is_file():
+        return _to_response(
+            error_reply(
+                IIIFError(404, "identifier", f"Image file for '{identifier}' missing: {path}")
+            )
+        )
+    return page, path
+
+
+def _add_presentation_routes(app: Flask, collection: SampleCollection) -> None:
+    """`/` (to the collection), the collections (3.0 and 2.1) and each book's manifest."""
 
     def size_of(page: Page) -> tuple[int, int]:
         return image_size(collection.image_path(page))
-
-    def level_of(identifier: str) -> int:
-        found = collection.page(identifier)
-        return found[0].image_level if found else 2
-
-    def find_image(api: int, identifier: str) -> tuple[Page, Path] | Response:
-        if api not in (1, 2, 3):
-            return _not_found(f"Unknown Image API version {api}; use /iiif/1/, /2/ or /3/.")
-        found = collection.page(identifier)
-        if found is None:
-            return _to_response(
-                error_reply(IIIFError(404, "identifier", f"Unknown image '{identifier}'."))
-            )
-        _, page = found
-        path = collection.image_path(page)
-        if not path.is_file():
-            return _to_response(
-                error_reply(
-                    IIIFError(404, "identifier", f"Image file for '{identifier}' missing: {path}")
-                )
-            )
-        return page, path
-
-    @app.after_request
-    def _cors(response: Response) -> Response:
-        response.headers.update(CORS_HEADERS)
-        return response
-
-    @app.errorhandler(FileNotFoundError)
-    def _missing_file(err: FileNotFoundError) -> Response:
-        return _not_found(f"Sample file missing: {err.filename or err}")
 
     @app.get("/")
     def index() -> BaseResponse:
@@ -120,9 +101,14 @@ def create_app(
             return _not_found(f"No manifest '{book_id}'.")
         return _json_response(presentation.manifest(book, _base_url(), size_of))
 
+
+def _add_image_routes(app: Flask, collection: SampleCollection, images: ImageServer) -> None:
+    """The Image API (1.1, 2.1, 3.0): an image's base URL (to its info.json), its info.json
+    and its pixels, these after the app's SAMPLE_DELAY_S."""
+
     @app.get("/iiif/<int:api>/<identifier>")
     def image_base(api: int, identifier: str) -> BaseResponse:
-        found = find_image(api, identifier)
+        found = _find_image(collection, api, identifier)
         if isinstance(found, Response):
             return found
         service = presentation.image_service_id(_base_url(), api, found[0])
@@ -130,28 +116,59 @@ def create_app(
 
     @app.get("/iiif/<int:api>/<identifier>/info.json")
     def image_info(api: int, identifier: str) -> Response:
-        found = find_image(api, identifier)
+        found = _find_image(collection, api, identifier)
         if isinstance(found, Response):
             return found
         page, path = found
         width, height = image_size(path)
         service = presentation.image_service_id(_base_url(), api, page)
-        level = level_of(identifier)
+        level = _level_of(collection, identifier)
         return _to_response(images.info(api, service, path, width, height, level))
 
     @app.get("/iiif/<int:api>/<identifier>/<region>/<size>/<rotation>/<quality_format>")
     def image(
         api: int, identifier: str, region: str, size: str, rotation: str, quality_format: str
     ) -> Response:
-        found = find_image(api, identifier)
+        found = _find_image(collection, api, identifier)
         if isinstance(found, Response):
             return found
         _, path = found
         delay = float(app.config["SAMPLE_DELAY_S"])
         if delay > 0:
             time.sleep(delay)
-        level = level_of(identifier)
+        level = _level_of(collection, identifier)
         reply = images.image(api, identifier, path, region, size, rotation, quality_format, level)
         return _to_response(reply)
 
+
+def create_app(
+    data_dir: str | Path,
+    delay_s: float = 0.0,
+    max_size: int = DEFAULT_MAX_SIZE,
+) -> Flask:
+    """A Flask app serving the collection described in ``<data_dir>/books.json``.
+
+    `delay_s` is slept before answering each image (pixel) request, to imitate a slow
+    image server. `max_size` is the ``maxWidth``/``maxHeight`` announced and enforced.
+    ``books.json`` is read once here; image files are read when they are asked for, so
+    they may appear after the server starts.
+    """
+    collection = load_books(data_dir)
+    images = ImageServer(max_width=max_size, max_height=max_size)
+    app = Flask(__name__)
+    app.config["SAMPLE_DELAY_S"] = delay_s
+    # Flask's URL rules must not redirect /iiif/2/x/info.json/ etc. behind our back.
+    app.url_map.strict_slashes = False
+
+    @app.after_request
+    def _cors(response: Response) -> Response:
+        response.headers.update(CORS_HEADERS)
+        return response
+
+    @app.errorhandler(FileNotFoundError)
+    def _missing_file(err: FileNotFoundError) -> Response:
+        return _not_found(f"Sample file missing: {err.filename or err}")
+
+    _add_presentation_routes(app, collection)
+    _add_image_routes(app, collection, images)
     return app

@@ -81,67 +81,53 @@ def _targets(hit: Hit, q: str) -> list[tuple[str, tuple[int, int, int, int] | li
     return [(hit.text, hit.box)]
 
 
-def search_page(
-    matches: Matches,
-    q: str,
-    service: str,
-    page: int,
-    page_size: int,
-    canvas_size: CanvasSize,
-    manifest_id: Callable[[str], str] | None = None,
-) -> dict[str, Any]:
-    """The AnnotationPage for page `page` of the matches of `q` at search service `service`.
-    `manifest_id`: for the collection-wide search, each canvas's manifest (partOf)."""
-    items: list[dict[str, Any]] = []
-    highlights: list[dict[str, Any]] = []
-    for hit in matches.hits:
-        canvas = canvas_size(hit.sha1, hit.canvas_id)
-        for number, (value, box) in enumerate(_targets(hit, q)):
-            anno_id = f"{service}/match/{hit.rowid}-{number}"
-            target: Any = f"{hit.canvas_id}#xywh={xywh(box, hit.image_size, canvas)}"
-            if manifest_id is not None:
-                target = {
-                    "type": "SpecificResource",
-                    "source": {
-                        "id": hit.canvas_id,
-                        "type": "Canvas",
-                        "partOf": [{"id": manifest_id(hit.sha1), "type": "Manifest"}],
-                    },
-                    "selector": {
-                        "type": "FragmentSelector",
-                        "conformsTo": "http://www.w3.org/TR/media-frags/",
-                        "value": f"xywh={xywh(box, hit.image_size, canvas)}",
-                    },
-                }
-            items.append(
-                {
-                    "id": anno_id,
-                    "type": "Annotation",
-                    "motivation": "supplementing",
-                    "body": {"type": "TextualBody", "value": value, "format": "text/plain"},
-                    "target": target,
-                }
-            )
-            for start, end in spans(value, q):
-                highlights.append(
+def _target(canvas_id: str, fragment: str, manifest: str | None) -> Any:
+    """The canvas region a match annotates: `canvas#xywh=...`, or, for the collection-wide
+    search, a SpecificResource naming the canvas's manifest (partOf)."""
+    if manifest is None:
+        return f"{canvas_id}#{fragment}"
+    return {
+        "type": "SpecificResource",
+        "source": {
+            "id": canvas_id,
+            "type": "Canvas",
+            "partOf": [{"id": manifest, "type": "Manifest"}],
+        },
+        "selector": {
+            "type": "FragmentSelector",
+            "conformsTo": "http://www.w3.org/TR/media-frags/",
+            "value": fragment,
+        },
+    }
+
+
+def _highlights(anno_id: str, value: str, q: str) -> list[dict[str, Any]]:
+    """One highlighting annotation per span of `q` in the match's text `value`."""
+    return [
+        {
+            "id": f"{anno_id}/hl/{start}",
+            "type": "Annotation",
+            "motivation": "highlighting",
+            "target": {
+                "type": "SpecificResource",
+                "source": anno_id,
+                "selector": [
                     {
-                        "id": f"{anno_id}/hl/{start}",
-                        "type": "Annotation",
-                        "motivation": "highlighting",
-                        "target": {
-                            "type": "SpecificResource",
-                            "source": anno_id,
-                            "selector": [
-                                {
-                                    "type": "TextQuoteSelector",
-                                    "prefix": value[max(0, start - 20) : start],
-                                    "exact": value[start:end],
-                                    "suffix": value[end : end + 20],
-                                }
-                            ],
-                        },
+                        "type": "TextQuoteSelector",
+                        "prefix": value[max(0, start - 20) : start],
+                        "exact": value[start:end],
+                        "suffix": value[end : end + 20],
                     }
-                )
+                ],
+            },
+        }
+        for start, end in spans(value, q)
+    ]
+
+
+def _paging(matches: Matches, q: str, service: str, page: int, page_size: int) -> dict[str, Any]:
+    """The AnnotationPage's id, its collection (first, last and total when exact), start
+    index, next and prev."""
     collection: dict[str, Any] = {
         "id": f"{service}?{urlencode({'q': q})}",
         "type": "AnnotationCollection",
@@ -162,6 +148,39 @@ def search_page(
         out["next"] = {"id": _page_url(service, q, page + 1), "type": "AnnotationPage"}
     if page > 0:
         out["prev"] = {"id": _page_url(service, q, page - 1), "type": "AnnotationPage"}
+    return out
+
+
+def search_page(
+    matches: Matches,
+    q: str,
+    service: str,
+    page: int,
+    page_size: int,
+    canvas_size: CanvasSize,
+    manifest_id: Callable[[str], str] | None = None,
+) -> dict[str, Any]:
+    """The AnnotationPage for page `page` of the matches of `q` at search service `service`.
+    `manifest_id`: for the collection-wide search, each canvas's manifest (partOf)."""
+    items: list[dict[str, Any]] = []
+    highlights: list[dict[str, Any]] = []
+    for hit in matches.hits:
+        canvas = canvas_size(hit.sha1, hit.canvas_id)
+        for number, (value, box) in enumerate(_targets(hit, q)):
+            anno_id = f"{service}/match/{hit.rowid}-{number}"
+            fragment = f"xywh={xywh(box, hit.image_size, canvas)}"
+            manifest = manifest_id(hit.sha1) if manifest_id is not None else None
+            items.append(
+                {
+                    "id": anno_id,
+                    "type": "Annotation",
+                    "motivation": "supplementing",
+                    "body": {"type": "TextualBody", "value": value, "format": "text/plain"},
+                    "target": _target(hit.canvas_id, fragment, manifest),
+                }
+            )
+            highlights += _highlights(anno_id, value, q)
+    out = _paging(matches, q, service, page, page_size)
     out["items"] = items
     if highlights:
         out["annotations"] = [{"type": "AnnotationPage", "items": highlights}]

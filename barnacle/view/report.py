@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
-from barnacle.run.status import STATE_LABELS, manifest_state, run_status
+from barnacle.run.status import STATE_LABELS, RunStatus, manifest_state, run_status
 from barnacle.run.summary import pages_of, summarize
 from barnacle.run_folder import RunFolder
 from barnacle.view.search_index import SearchIndex
@@ -137,17 +137,16 @@ def page_row(row: dict[str, Any]) -> str:
     )
 
 
-def render_report(data: dict[str, Any], run_name: str, sort: str, order: str, mirador: bool) -> str:
-    summary, status = data["summary"], data["status"]
-    p = summary["pages"]
-    out = [f"<h1>Run {escape(run_name)}</h1>"]
-    if not mirador:
-        out.append(
-            "<p class=note>The page viewer needs Mirador, which is not installed here: run "
-            "<code>make mirador</code> (fetches the pinned npm package into build/mirador/), "
-            "then reload. Everything else works without it.</p>"
-        )
-    out.append("<h2>Status</h2><table id=status>")
+MIRADOR_NOTE = (
+    "<p class=note>The page viewer needs Mirador, which is not installed here: run "
+    "<code>make mirador</code> (fetches the pinned npm package into build/mirador/), "
+    "then reload. Everything else works without it.</p>"
+)
+
+
+def _status_table(status: RunStatus) -> str:
+    """Manifests in all, and in each state (as `make status` counts them)."""
+    out = ["<h2>Status</h2><table id=status>"]
     out.append(f"<tr><th>manifests</th><td class=n id=count-total>{status.total}</td></tr>")
     for state, label in STATE_LABELS.items():
         out.append(
@@ -155,7 +154,14 @@ def render_report(data: dict[str, Any], run_name: str, sort: str, order: str, mi
             f"{status.counts.get(state, 0)}</td></tr>"
         )
     out.append("</table>")
-    out.append("<h2>Summary</h2><table id=summary>")
+    return "".join(out)
+
+
+def _summary_table(summary: dict[str, Any]) -> str:
+    """Pages done, empty and failed, rates and page seconds (as `make summary` gives them),
+    and the errors by reason."""
+    p = summary["pages"]
+    out = ["<h2>Summary</h2><table id=summary>"]
     facts: list[tuple[str, str, Any]] = [
         ("pages-done", "pages done", p["done"]),
         ("pages-empty", "pages with empty text", p["empty_text"]),
@@ -181,45 +187,67 @@ def render_report(data: dict[str, Any], run_name: str, sort: str, order: str, mi
             for reason, n in summary["errors_by_reason"].items()
         ]
         out.append("</table>")
-    out.append(
-        "<h2>Progress</h2><img src='/progress.png' alt='pages completed over time' "
-        "width=900 height=500>"
+    return "".join(out)
+
+
+def _failed_table(rows: list[Row]) -> str:
+    """The manifests with errors that are not complete (what `make resubmit-failed` runs)."""
+    failed = [row for row in rows if row.first_error]
+    if not failed:
+        return ""
+    out = [f"<h2>Manifests with errors, not complete ({len(failed)}; make resubmit-failed)</h2>"]
+    out.append("<table id=failed><tr><th>manifest</th><th>errors</th><th>first error</th>")
+    out += [
+        f"<tr><td>{escape(row.label or row.url)}<br><small>{escape(row.url)}</small></td>"
+        f"<td class=n>{row.errors}</td><td>{escape(row.first_error[:300])}</td></tr>"
+        for row in failed
+    ]
+    out.append("</table>")
+    return "".join(out)
+
+
+def _manifest_row(row: Row) -> str:
+    conf = f"{row.conf:.3f}" if row.conf is not None else "–"
+    total = str(row.total) if row.total is not None else "?"
+    view = (
+        f"<a href='/view/{row.sha1}'>view</a> <a href='/iiif/{row.sha1}/manifest.json'>manifest</a>"
+        if row.state == "complete"
+        else ""
     )
-    failed = [row for row in data["rows"] if row.first_error]
-    if failed:
-        out.append(
-            f"<h2>Manifests with errors, not complete ({len(failed)}; make resubmit-failed)</h2>"
-        )
-        out.append("<table id=failed><tr><th>manifest</th><th>errors</th><th>first error</th>")
-        out += [
-            f"<tr><td>{escape(row.label or row.url)}<br><small>{escape(row.url)}</small></td>"
-            f"<td class=n>{row.errors}</td><td>{escape(row.first_error[:300])}</td></tr>"
-            for row in failed
-        ]
-        out.append("</table>")
-    out.append(f"<h2>Manifests ({len(data['rows'])})</h2><table id=manifests><thead><tr>")
+    label = escape(row.label or row.url)
+    return (
+        f"<tr id='m-{row.sha1}'><td class=n>{row.index}</td>"
+        f"<td title='{escape(row.url)}'>{label}</td><td>{ROW_STATES[row.state]}</td>"
+        f"<td class=n>{row.done} / {total}</td>"
+        f"<td class='n{' bad' if row.errors else ''}'>{row.errors}</td>"
+        f"<td class=n>{conf}</td><td class=n>{row.empty}</td><td>{view}</td></tr>"
+    )
+
+
+def _manifests_table(rows: list[Row], sort: str, order: str) -> str:
+    """One row per manifest, in the order asked; each header a link that sorts by it."""
+    out = [f"<h2>Manifests ({len(rows)})</h2><table id=manifests><thead><tr>"]
     for key, header in COLUMNS.items():
         flip = "desc" if key == sort and order != "desc" else "asc"
         arrow = (" ▲" if order != "desc" else " ▼") if key == sort else ""
         link = urlencode({"sort": key, "order": flip})
         out.append(f"<th><a href='/?{link}'>{header}{arrow}</a></th>")
     out.append("<th>view</th></tr></thead><tbody>")
-    for row in sorted_rows(data["rows"], sort, order):
-        conf = f"{row.conf:.3f}" if row.conf is not None else "–"
-        total = str(row.total) if row.total is not None else "?"
-        view = (
-            f"<a href='/view/{row.sha1}'>view</a> <a href='/iiif/{row.sha1}/manifest.json'>"
-            "manifest</a>"
-            if row.state == "complete"
-            else ""
-        )
-        label = escape(row.label or row.url)
-        out.append(
-            f"<tr id='m-{row.sha1}'><td class=n>{row.index}</td>"
-            f"<td title='{escape(row.url)}'>{label}</td><td>{ROW_STATES[row.state]}</td>"
-            f"<td class=n>{row.done} / {total}</td>"
-            f"<td class='n{' bad' if row.errors else ''}'>{row.errors}</td>"
-            f"<td class=n>{conf}</td><td class=n>{row.empty}</td><td>{view}</td></tr>"
-        )
+    out += [_manifest_row(row) for row in sorted_rows(rows, sort, order)]
     out.append("</tbody></table>")
-    return page(f"Run {run_name}", "".join(out))
+    return "".join(out)
+
+
+def render_report(data: dict[str, Any], run_name: str, sort: str, order: str, mirador: bool) -> str:
+    """The report page: status, summary, progress chart, failed manifests, every manifest."""
+    body = [
+        f"<h1>Run {escape(run_name)}</h1>",
+        "" if mirador else MIRADOR_NOTE,
+        _status_table(data["status"]),
+        _summary_table(data["summary"]),
+        "<h2>Progress</h2><img src='/progress.png' alt='pages completed over time' "
+        "width=900 height=500>",
+        _failed_table(data["rows"]),
+        _manifests_table(data["rows"], sort, order),
+    ]
+    return page(f"Run {run_name}", "".join(body))

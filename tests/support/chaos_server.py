@@ -21,7 +21,7 @@ Faults: latency, an HTTP status (429 with or without Retry-After, 403, 404, 5xx)
 connection reset part way through the body, a truncated body (complete as far as HTTP can
 tell), an HTML page with status 200 where an image or JSON was expected, an info.json that
 lies about the image's size, and a stall (nothing more is sent, so the client's read
-timeout has to end it).
+timeout has to end it). The faults, rules and request log: support/chaos_faults.py.
 
 Importable as `support.chaos_server` (tests) and as `tests.support.chaos_server` (bench
 scripts that put the repository root on sys.path): it needs the standard library and
@@ -32,26 +32,24 @@ from __future__ import annotations
 
 import http.client
 import json
-import random
 import re
 import socket
 import struct
 import threading
-import time
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager, suppress
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Literal
+from typing import Any
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel
 
-from support.threaded_http import STOP_POLL_S
+from .chaos_faults import LONGEST_STALL, TRANSIENT_FAULTS, Fault, FaultKind, Hit, Rule
+from .threaded_http import STOP_POLL_S
 
-FaultKind = Literal["latency", "status", "reset", "truncate", "html", "lie_size", "stall"]
+__all__ = ["TRANSIENT_FAULTS", "ChaosServer", "Fault", "FaultKind", "Hit", "Rule", "chaos_server"]
 
-LONGEST_STALL = 600.0  # seconds; a stall "until released" ends at the latest after this
 _HOP_HEADERS = {
     "connection",
     "keep-alive",
@@ -65,119 +63,6 @@ _HTML_PAGE = (
     "<!DOCTYPE html><html><head><title>{title}</title></head>"
     "<body><h1>{title}</h1><p>Injected by the chaos server.</p></body></html>"
 )
-
-
-class Fault(BaseModel):
-    """One thing to do wrong with one request."""
-
-    model_config = ConfigDict(frozen=True)
-
-    kind: FaultKind
-    status: int = Field(default=503, description="kind 'status': the status to answer")
-    retry_after: str | None = Field(default=None, description="'status': a Retry-After value")
-    seconds: float = Field(
-        default=0.0, description="'latency': delay; 'stall': how long to hold (0: until released)"
-    )
-    fraction: float = Field(
-        default=0.5,
-        ge=0.0,
-        le=1.0,
-        description="'reset'/'truncate'/'stall': the share of the body sent first",
-    )
-    factor: float = Field(default=10.0, gt=0, description="'lie_size': width/height multiplier")
-
-    @classmethod
-    def latency(cls, seconds: float) -> Fault:
-        return cls(kind="latency", seconds=seconds)
-
-    @classmethod
-    def http(cls, status: int, retry_after: str | None = None) -> Fault:
-        return cls(kind="status", status=status, retry_after=retry_after)
-
-    @classmethod
-    def reset(cls, fraction: float = 0.5) -> Fault:
-        return cls(kind="reset", fraction=fraction)
-
-    @classmethod
-    def truncate(cls, fraction: float = 0.5) -> Fault:
-        return cls(kind="truncate", fraction=fraction)
-
-    @classmethod
-    def html(cls) -> Fault:
-        return cls(kind="html")
-
-    @classmethod
-    def lie_size(cls, factor: float) -> Fault:
-        return cls(kind="lie_size", factor=factor)
-
-    @classmethod
-    def stall(cls, seconds: float = 0.0, fraction: float = 0.0) -> Fault:
-        """Hold the request `seconds` (0: until released); with `fraction` > 0, after the
-        headers and that share of the body."""
-        return cls(kind="stall", seconds=seconds, fraction=fraction)
-
-    @property
-    def label(self) -> str:
-        """How the log names this fault: http_503, http_429_retry_after, reset, stall ..."""
-        if self.kind == "status":
-            return f"http_{self.status}" + ("_retry_after" if self.retry_after else "")
-        return self.kind
-
-
-# Every fault a retry should get past, for tests and the soak benchmark.
-TRANSIENT_FAULTS = [
-    Fault.http(429),
-    Fault.http(429, retry_after="1"),
-    Fault.http(500),
-    Fault.http(502),
-    Fault.http(503),
-    Fault.reset(),
-    Fault.stall(),
-    Fault.stall(fraction=0.5),
-    Fault.truncate(),
-]
-
-
-class Rule(BaseModel):
-    """Which requests get which faults (see the module docstring)."""
-
-    pattern: str = Field(default="", description="regular expression searched in the path")
-    schedule: list[Fault | None] = Field(default_factory=list)
-    then: Fault | None = None
-    probability: float = Field(default=0.0, ge=0.0, le=1.0)
-    choices: list[Fault] = Field(default_factory=list)
-    seed: int = 0
-    tag: str = ""
-
-    @model_validator(mode="after")
-    def _choices_for_probability(self) -> Rule:
-        if self.probability > 0 and not self.choices:
-            raise ValueError("a rule with a probability needs choices")
-        re.compile(self.pattern)
-        return self
-
-    def fault_for(self, path: str, number: int) -> Fault | None:
-        """The fault for the `number`-th (1-based) request of `path` seen by this rule."""
-        if number <= len(self.schedule):
-            return self.schedule[number - 1]
-        if self.then is not None:
-            return self.then
-        if self.probability > 0:
-            rng = random.Random(f"{self.seed}|{path}|{number}")
-            if rng.random() < self.probability:
-                return self.choices[rng.randrange(len(self.choices))]
-        return None
-
-
-class Hit(BaseModel):
-    """One request the chaos server received, and what it did with it."""
-
-    path: str
-    number: int = Field(description="1 for the first request of this path, 2 for the next ...")
-    fault: str | None = Field(default=None, description="the fault's label; None: untouched")
-    tag: str | None = None
-    status: int | None = Field(default=None, description="the status sent, if one was")
-    at: float = Field(default_factory=time.monotonic)
 
 
 class _Armed:
