@@ -22,6 +22,7 @@ import pytest
 from barnacle.http_client import HttpSettings, get_session
 from barnacle.images import ImageCache
 from barnacle.listing import fetch_snapshot, manifest_sha1, read_table
+from barnacle.run_folder.settings import RunSettings, write_settings
 from barnacle.worker import process_manifest
 from barnacle.worker.output_files import errors_path, part_path
 
@@ -144,16 +145,14 @@ def test_hostile_ids_stay_strings_from_listing_to_records(
     rows = read_table(run_dir / "manifests.tsv")
     assert [row["manifest_url"] for row in rows] == [url, shell_url.replace("{base}", server.base)]
 
+    # The run's settings, as make run writes them (runs/<RUN>/settings.json).
+    write_settings(run_dir / "settings.json", RunSettings(cache_dir=cache_dir, page_processes=1))
     done = [
         _run(
             _barnacle(
                 "run-task",
                 str(run_dir),
                 row["sha1"],
-                "--cache-dir",
-                str(cache_dir),
-                "--page-processes",
-                "1",
                 "--no-progress",
                 "--retries",
                 "0",
