@@ -251,7 +251,7 @@ endif
 run-start: | $(STAMP) ## (part of run) refuse another COLLECTION, MODEL or SIZE than the run's; write runs/<RUN>/settings.json, record them in metadata.json
 	@test -n "$(COLLECTION)" -o -f $(RUN_DIR)/collection.json || { echo "Set COLLECTION=<url or file>, e.g. make run COLLECTION=data/lapidus/lapidus_lar.csv RUN=lapidus" >&2; exit 2; }
 	@test "$(EXECUTOR)" = slurm -o -z "$(CONTAINER)" || { echo "CONTAINER runs through SLURM only: add EXECUTOR=slurm (make slurm-start for a local cluster), or leave CONTAINER unset" >&2; exit 2; }
-	image="$(IMAGE_ID)" && $(PY) -m barnacle run-info $(RUN_DIR) --start --container="$$image" \
+	image="$(IMAGE_ID)" && $(PY) -m barnacle run-info $(RUN_DIR) --start --image-id="$$image" \
 	  $(foreach v,$(RECORDED_VARIABLES),--set=$(v)=$(call shq,$($(v))))
 
 # make -k: one manifest that fails stops no other; the run's end is recorded either way, and

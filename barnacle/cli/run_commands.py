@@ -174,7 +174,7 @@ def _start(run_dir: Path, args: argparse.Namespace, now: str) -> dict[str, objec
         "started_at": read_metadata(run_dir).get("started_at") or now,
         "resumed_at": now,
         "git_commit": git_commit(),
-        "container": args.container or container_id(),
+        "container": args.image_id or container_id(),
         "barnacle_version": __version__,
         "engine": "kraken",
         "engine_version": kraken_version(),
@@ -309,7 +309,7 @@ def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
     p.add_argument(
         "--model", help="the model the run uses (default: --set MODEL=..., else the demo model)"
     )
-    p.add_argument("--container", help="the image the tasks run in (containers/image-id), if any")
+    p.add_argument("--image-id", help="the image the tasks run in (containers/image-id), if any")
     p.add_argument(
         "--set",
         type=meta_pair,
