@@ -59,7 +59,7 @@ class WorkerOptions(RunSettings):
     processes are always a number: when the settings leave them empty, `default_page_processes`
     of the task's CPUs and JOBS, computed here once."""
 
-    page_processes: int = Field(default=1, ge=1)  # type: ignore[assignment]
+    page_processes: int = Field(default=1, ge=1)
     prefetch: int = 2  # images fetched ahead of the OCR
     resume: bool = True
     metadata: dict[str, str] = Field(default_factory=dict)  # e.g. source_metadata_id, ark
