@@ -14,9 +14,10 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 THIS_MAKEFILE := $(lastword $(MAKEFILE_LIST))
 
-# The defaults Barnacle's commands share (barnacle/defaults.py), as DEFAULT_<NAME> variables.
+# The defaults Barnacle's commands share (barnacle/defaults.py), as DEFAULT_<NAME> variables,
+# and SETTING_VARIABLES: the variables of a run's settings (runs/<RUN>/settings.json).
 include build/defaults.mk
-build/defaults.mk: barnacle/defaults.py
+build/defaults.mk: barnacle/defaults.py barnacle/setting_names.py barnacle/run_folder/settings.py
 	@mkdir -p $(@D)
 	@$(PYTHON) -m barnacle.defaults >$@.$$$$ && mv -f $@.$$$$ $@
 
@@ -153,28 +154,18 @@ shq = '$(subst ','\'',$(1))'
 # $(call option,--NAME,VARIABLE): --NAME='value' when VARIABLE is set, else nothing
 option = $(if $($(2)),$(1)=$(call shq,$($(2))))
 
-# The options of every OCR command: barnacle run-task here, barnacle ocr in SLURM tasks
-OCR_OPTIONS = $(strip --cache-dir=$(call shq,$(CACHE_DIR)) --size=$(call shq,$(SIZE)) \
-  --device=$(call shq,$(DEVICE)) --threads=$(THREADS) $(call option,--model,MODEL) \
-  $(call option,--max-pages,MAX_PAGES) $(call option,--precision,PRECISION) \
-  $(call option,--batch-size,BATCH_SIZE) $(if $(OFFLINE),--offline))
+# The options of barnacle submit-array: the SLURM ones (the tasks read the rest from
+# runs/<RUN>/settings.json)
+SLURM_OPTIONS = $(strip $(call option,--partition,PARTITION) $(call option,--cpus,CPUS) \
+  $(call option,--mem,MEM) $(call option,--time,TIME) $(call option,--gres,GRES) \
+  --throttle=$(THROTTLE) $(call option,--account,ACCOUNT) \
+  $(call option,--sbatch-extra,SBATCH_EXTRA) $(if $(DRY_RUN),--dry-run))
 
-# The options of barnacle submit-array: the OCR options, then the SLURM ones
-SUBMIT_OPTIONS = $(strip $(OCR_OPTIONS) $(call option,--page-processes,PAGE_PROCESSES) \
-  $(call option,--partition,PARTITION) $(call option,--cpus,CPUS) $(call option,--mem,MEM) \
-  $(call option,--time,TIME) $(call option,--gres,GRES) --throttle=$(THROTTLE) \
-  $(call option,--account,ACCOUNT) $(call option,--sbatch-extra,SBATCH_EXTRA) \
-  $(if $(DRY_RUN),--dry-run) $(call option,--container,CONTAINER) \
-  --container-runtime=$(call shq,$(CONTAINER_RUNTIME)))
-
-# Page processes per manifest here: PAGE_PROCESSES, else this machine's CPUs shared by JOBS
-CPUS_HERE := $(shell nproc 2>/dev/null || echo 1)
-LOCAL_PAGE_PROCESSES = $(or $(PAGE_PROCESSES),$(shell echo $$(( $(CPUS_HERE) / $(JOBS) > 0 ? $(CPUS_HERE) / $(JOBS) : 1 ))))
-
-# The make variables that make run records in runs/<RUN>/metadata.json (make_variables)
-RECORDED_VARIABLES = COLLECTION EXECUTOR JOBS MODEL CACHE_DIR MAX_PAGES SIZE DEVICE THREADS \
-  PAGE_PROCESSES OFFLINE PRECISION BATCH_SIZE PARTITION CPUS MEM TIME GRES THROTTLE ACCOUNT \
-  SBATCH_EXTRA CONTAINER CONTAINER_RUNTIME
+# The make variables that make run records: the settings (SETTING_VARIABLES, from
+# barnacle/run_folder/settings.py) in runs/<RUN>/settings.json, and all of these in
+# metadata.json (make_variables)
+RECORDED_VARIABLES = COLLECTION EXECUTOR $(SETTING_VARIABLES) PARTITION CPUS MEM TIME GRES \
+  THROTTLE ACCOUNT SBATCH_EXTRA
 
 # How page records will name the image the SLURM tasks run in (containers/image-id)
 IMAGE_ID = $(if $(CONTAINER),$$(containers/image-id $(call shq,$(CONTAINER_RUNTIME)) $(call shq,$(CONTAINER))))
@@ -253,20 +244,20 @@ $(OUTPUTS_MK): $(MANIFESTS)
 run: run-$(EXECUTOR) ## fetch COLLECTION, list its manifests, OCR every one not yet done (EXECUTOR)
 
 # make run checks its settings (run-start) before it fetches or OCRs anything.
-ifneq ($(filter run run-local run-slurm,$(MAKECMDGOALS)),)
+ifneq ($(filter run run-local run-slurm submit-array,$(MAKECMDGOALS)),)
 $(RUN_DIR)/collection.json: | run-start
 endif
 
-run-start: | $(STAMP) ## (part of run) refuse another COLLECTION, MODEL or SIZE than the run's; record them in metadata.json
+run-start: | $(STAMP) ## (part of run) refuse another COLLECTION, MODEL or SIZE than the run's; write runs/<RUN>/settings.json, record them in metadata.json
 	@test -n "$(COLLECTION)" -o -f $(RUN_DIR)/collection.json || { echo "Set COLLECTION=<url or file>, e.g. make run COLLECTION=data/lapidus/lapidus_lar.csv RUN=lapidus" >&2; exit 2; }
 	@test "$(EXECUTOR)" = slurm -o -z "$(CONTAINER)" || { echo "CONTAINER runs through SLURM only: add EXECUTOR=slurm (make slurm-start for a local cluster), or leave CONTAINER unset" >&2; exit 2; }
-	image="$(IMAGE_ID)" && $(PY) -m barnacle run-info $(RUN_DIR) --start --container="$$image" \
-	  $(call option,--model,MODEL) $(foreach v,$(RECORDED_VARIABLES),--set=$(v)=$(call shq,$($(v))))
+	image="$(IMAGE_ID)" && $(PY) -m barnacle run-info $(RUN_DIR) --start --image-id="$$image" \
+	  $(foreach v,$(RECORDED_VARIABLES),--set=$(v)=$(call shq,$($(v))))
 
 # make -k: one manifest that fails stops no other; the run's end is recorded either way, and
 # make run fails when a manifest has no output.
 run-local: $(OUTPUTS_MK) ## (part of run) build every missing runs/<RUN>/ocr/<sha1>.jsonl here, JOBS at a time
-	-$(MAKE) --no-print-directory -k -j$(JOBS) ocr-outputs
+	-$(MAKE) --no-print-directory -k -j$(JOBS) ocr-outputs EXECUTOR=local
 	$(PY) -m barnacle run-info $(RUN_DIR) --end
 	@$(PY) -m barnacle.run.make_targets finished $(RUN_DIR)
 
@@ -275,16 +266,24 @@ include $(OUTPUTS_MK)
 endif
 ocr-outputs: $(MANIFEST_SHA1S:%=$(RUN_DIR)/ocr/%.jsonl)
 
+# One missing output: its task, with the run's settings.json. Under SLURM (the make that
+# run-slurm starts) the sha1 is only added to the due list, which submit-array submits.
+DUE_LIST := $(RUN_DIR)/slurm/due.txt
 $(RUN_DIR)/ocr/%.jsonl: | $(STAMP)
-	$(PY) -m barnacle run-task $(RUN_DIR) $* --page-processes=$(LOCAL_PAGE_PROCESSES) $(OCR_OPTIONS) --no-progress
+ifeq ($(EXECUTOR),slurm)
+	@echo $* >>$(DUE_LIST)
+else
+	$(PY) -m barnacle run-task $(RUN_DIR) $* --no-progress
+endif
 
-run-slurm: submit-array
-
-submit-array: $(MANIFESTS) ## submit to SLURM, as job arrays, each manifest of runs/<RUN> with no finished output that is not queued or running
-	$(PY) -m barnacle submit-array $(RUN_DIR) --skip-queued $(SUBMIT_OPTIONS)
-
-resubmit-failed: $(MANIFESTS) ## after scancel, time limits or errors: submit-array again, so every manifest with no finished output that is not queued or running
-	$(PY) -m barnacle submit-array $(RUN_DIR) --skip-queued $(SUBMIT_OPTIONS)
+# make computes the missing outputs (ocr-outputs, as run-local does) into the due list, and
+# submit-array submits those not queued or running, as job arrays of barnacle run-task.
+run-slurm submit-array resubmit-failed: $(OUTPUTS_MK)
+	@mkdir -p $(RUN_DIR)/slurm && rm -f $(DUE_LIST) && touch $(DUE_LIST)
+	$(MAKE) --no-print-directory ocr-outputs EXECUTOR=slurm
+	$(PY) -m barnacle submit-array $(RUN_DIR) --due=$(DUE_LIST) --skip-queued $(SLURM_OPTIONS)
+submit-array: ## (part of run EXECUTOR=slurm) submit to SLURM, as job arrays, each manifest of runs/<RUN> with no finished output that is not queued or running
+resubmit-failed: ## after scancel, time limits or errors: submit-array again, so every manifest with no finished output that is not queued or running
 
 .PHONY: status
 status: | $(STAMP) ## count manifests: complete / queued or running / partial / failed (no page done) / not started
@@ -329,10 +328,11 @@ clean-cache: | $(STAMP) ## remove from CACHE_DIR the page images of runs/<RUN>'s
 .PHONY: export-slurm prefetch-slurm
 export-slurm: $(MANIFESTS) ## (part of export) SLURM job arrays: one task per finished manifest with an export missing or older than its JSONL (FORMATS, PUBLISH_URL)
 	$(PY) -m barnacle submit-array $(RUN_DIR) --skip-queued --stage=export \
-	  --formats=$(call shq,$(FORMATS)) $(call option,--publish-url,PUBLISH_URL) $(SUBMIT_OPTIONS)
+	  --formats=$(call shq,$(FORMATS)) $(call option,--publish-url,PUBLISH_URL) $(SLURM_OPTIONS)
 
-prefetch-slurm: $(MANIFESTS) ## (part of prefetch) SLURM job arrays: one task per manifest without output (on nodes with internet)
-	$(PY) -m barnacle submit-array $(RUN_DIR) --skip-queued --stage=prefetch $(SUBMIT_OPTIONS)
+prefetch-slurm: $(MANIFESTS) ## (part of prefetch) SLURM job arrays: one task per manifest without output (on nodes with internet), with the run's settings.json (written here when the run has none yet)
+	$(PY) -m barnacle run-info $(RUN_DIR) --settings $(foreach v,$(SETTING_VARIABLES),--set=$(v)=$(call shq,$($(v))))
+	$(PY) -m barnacle submit-array $(RUN_DIR) --skip-queued --stage=prefetch $(SLURM_OPTIONS)
 
 ##@ Models by DOI (fetched once on a machine with internet; BARNACLE_MODELS_DIR: where)
 .PHONY: model models
@@ -413,16 +413,12 @@ export-local: $(EXPORT_TARGETS) ## (part of export) write them here, make -j at 
 	@test -d $(RUN_DIR)/ocr || { echo "$(RUN_DIR)/ocr not found: run make run RUN=$(RUN) first" >&2; exit 2; }
 	@echo "exported $(words $(EXPORT_SHA1S)) manifest(s) of $(RUN_DIR) as $(EXPORT_FORMATS)"
 
-$(RUN_DIR)/alto/%: $(RUN_DIR)/ocr/%.jsonl | $(STAMP)
-	$(PY) -m barnacle export alto $< $(EXPORT_ARGS)
-$(RUN_DIR)/page/%: $(RUN_DIR)/ocr/%.jsonl | $(STAMP)
-	$(PY) -m barnacle export page $< $(EXPORT_ARGS)
-$(RUN_DIR)/hocr/%.html: $(RUN_DIR)/ocr/%.jsonl | $(STAMP)
-	$(PY) -m barnacle export hocr $< $(EXPORT_ARGS)
-$(RUN_DIR)/text/%.txt: $(RUN_DIR)/ocr/%.jsonl | $(STAMP)
-	$(PY) -m barnacle export text $< $(EXPORT_ARGS)
-$(RUN_DIR)/iiif/%/manifest.json: $(RUN_DIR)/ocr/%.jsonl | $(STAMP)
-	$(PY) -m barnacle export iiif $< $(EXPORT_ARGS)
+# $(call export_rule,FORMAT): the pattern rule of one format's export
+define export_rule
+$$(EXPORT_PATH_$(1)): $$(RUN_DIR)/ocr/%.jsonl | $$(STAMP)
+	$$(PY) -m barnacle export $(1) $$< $$(EXPORT_ARGS)
+endef
+$(foreach f,alto page hocr text iiif,$(eval $(call export_rule,$(f))))
 
 .PHONY: bench-export
 bench-export: $(STAMP) ## export benchmark: pages/s of ALTO, hOCR and IIIF on 10,000 synthetic records

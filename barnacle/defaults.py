@@ -3,7 +3,8 @@
 The CLI's option defaults, the worker's options, `barnacle prefetch` (which must ask for the
 same image size as the OCR, or an offline run misses the cache), the Makefile and the sbatch
 script all read these values. `python -m barnacle.defaults` prints them as make variables,
-which is how the Makefile gets them.
+which is how the Makefile gets them, with SETTING_VARIABLES: the Makefile variables of a run's
+settings (barnacle/setting_names.py).
 """
 
 from __future__ import annotations
@@ -97,6 +98,10 @@ def make_defaults() -> str:
     for name, value in MAKE_VARIABLES.items():
         text = str(value).replace("$", "$$").replace("#", "\\#")
         lines.append(f"DEFAULT_{name} := {text}\n")
+    from barnacle.setting_names import setting_variables
+
+    # The Makefile variables that become runs/<RUN>/settings.json (make run records them).
+    lines.append(f"SETTING_VARIABLES := {' '.join(setting_variables())}\n")
     return "".join(lines)
 
 

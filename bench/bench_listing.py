@@ -21,6 +21,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "tests"))
 
 from barnacle.listing import build_table, fetch_snapshot, write_table  # noqa: E402
+from barnacle.run_folder.settings import RunSettings, write_settings  # noqa: E402
 
 from support import iiif_docs as docs  # noqa: E402
 from support.scripted_server import scripted_server  # noqa: E402
@@ -37,7 +38,9 @@ def _time_listing(source: str, run_dir: Path) -> tuple[float, int]:
 
 
 def _time_dry_run(run_dir: Path) -> tuple[float, str]:
-    """Seconds of `submit-array --dry-run` on the run, and its summary line."""
+    """Seconds of `submit-array --dry-run` on the run (with default settings.json, as make
+    run writes it), and its summary line."""
+    write_settings(run_dir / "settings.json", RunSettings())
     command = [sys.executable, str(REPO / "scripts" / "submit-array"), str(run_dir), "--dry-run"]
     env = {**os.environ, "SLURM_CONF": "/nonexistent/slurm.conf"}  # no cluster to ask
     started = time.perf_counter()

@@ -12,8 +12,8 @@ from barnacle.cache_upkeep import run_images
 from barnacle.cache_upkeep.run_images import planned_image_urls
 from barnacle.defaults import IMAGE_SIZE, ExitCode
 from barnacle.images import ImageCache
-from barnacle.run.metadata import update_metadata
 from barnacle.run_folder import RunFolder
+from barnacle.run_folder.metadata import update_metadata
 from barnacle.sample.serve import serve_sample
 
 from support.cli import barnacle, ocr_command

@@ -192,6 +192,7 @@ def test_slurm_array_runs_in_podman(
     assert metadata["make_variables"]["CONTAINER_RUNTIME"] == "podman"
     logs = " ".join(log.read_text() for log in (run_dir / "logs").glob("*.out"))
     assert logs.count("barnacle-task OK") == SAMPLE_BOOKS and "in podman container" in logs
+    assert logs.count("barnacle-task: barnacle run-task ") == SAMPLE_BOOKS  # the one task command
     # Written as the submitting user, so a rerun or resubmit needs nothing special.
     assert {path.stat().st_uid for path in (run_dir / "ocr").iterdir()} == {os.getuid()}
 

@@ -19,6 +19,7 @@ import pytest
 from barnacle.http_client import HttpSettings, get_session
 from barnacle.listing import manifest_sha1, read_table
 from barnacle.run_folder import errors_of, part_of
+from barnacle.run_folder.settings import RunSettings, write_settings
 from barnacle.worker import process_manifest
 
 from support import iiif_docs as docs
@@ -90,16 +91,14 @@ def test_hostile_ids_stay_strings_from_listing_to_records(
     rows = read_table(run_dir / "manifests.tsv")
     assert [row["manifest_url"] for row in rows] == [url, shell_url.replace("{base}", server.base)]
 
+    # The run's settings, as make run writes them (runs/<RUN>/settings.json).
+    write_settings(run_dir / "settings.json", RunSettings(cache_dir=cache_dir, page_processes=1))
     done = [
         run_clean(
             barnacle(
                 "run-task",
                 str(run_dir),
                 row["sha1"],
-                "--cache-dir",
-                str(cache_dir),
-                "--page-processes",
-                "1",
                 "--no-progress",
                 "--retries",
                 "0",

@@ -14,9 +14,6 @@ PACKAGE = REPO / "barnacle"
 # The worker does one manifest; the run's bookkeeping, the tasks, model management, the
 # command line and SLURM submission all sit above it.
 ABOVE_THE_WORKER = {"run", "models", "cli", "tasks", "job_arrays"}
-# rs-task removes this: run/setting_values.py imports job_arrays, job_arrays/submission.py
-# imports run; rs-task rewrites both (issue 22, items 2 and 3).
-KNOWN_CYCLES = {frozenset({"job_arrays", "run"})}
 
 
 def _package(path: Path) -> str:
@@ -90,9 +87,6 @@ def _cycles(edges: dict[str, dict[str, list[str]]]) -> list[list[str]]:
 
 def test_no_packages_import_each_other() -> None:
     edges = package_imports()
-    for known in KNOWN_CYCLES:  # leave the known pair out, to see any other cycle
-        a, b = sorted(known)
-        edges[a].pop(b, None)
     found = []
     for group in _cycles(edges):
         links = [
@@ -100,14 +94,6 @@ def test_no_packages_import_each_other() -> None:
         ]
         found.append(" <-> ".join(group) + "\n" + "\n".join(links))
     assert not found, "import cycles between packages:\n" + "\n".join(found)
-
-
-def test_the_known_cycle_is_still_there() -> None:
-    """When rs-task's merge removes it, this fails: delete KNOWN_CYCLES and this test."""
-    edges = package_imports()
-    for known in KNOWN_CYCLES:
-        a, b = sorted(known)
-        assert b in edges[a] and a in edges[b]
 
 
 def test_the_worker_imports_nothing_from_the_layers_above_it() -> None:

@@ -13,7 +13,7 @@ from barnacle.hashing import manifest_sha1
 from barnacle.listing.manifest_table import ManifestTable, write_table
 from barnacle.run.make_targets import main as make_targets
 from barnacle.run.make_targets import manifest_sha1s, unfinished
-from barnacle.run.metadata import image_sha256
+from barnacle.run_folder.metadata import image_sha256
 
 from support.make_runs import try_make
 
@@ -49,10 +49,13 @@ def test_dry_run_shows_the_pipeline_and_changes_nothing(tmp_path: Path) -> None:
     stages = ["start", "fetch", "list", "outputs.mk", "ocr", "end", "finished"]
     assert _stages(local.stdout) == stages, local.stdout
     slurm = try_make("-n", "run", *common, "EXECUTOR=slurm", "THROTTLE=3")
-    assert _stages(slurm.stdout) == ["start", "fetch", "list", "submit"], slurm.stdout
+    stages = ["start", "fetch", "list", "outputs.mk", "ocr", "submit"]
+    assert _stages(slurm.stdout) == stages, slurm.stdout
     submit = next(line for line in slurm.stdout.splitlines() if "submit-array" in line)
-    assert "--skip-queued" in submit and "--throttle=3" in submit
-    assert f"--size='{IMAGE_SIZE}'" in submit
+    assert "--skip-queued" in submit and "--throttle=3" in submit and "--due=" in submit
+    assert "--size" not in submit  # the tasks read it from settings.json
+    start = next(line for line in slurm.stdout.splitlines() if "--set=SIZE=" in line)
+    assert f"--set=SIZE='{IMAGE_SIZE}'" in start
     assert list(tmp_path.iterdir()) == []
 
 
@@ -66,9 +69,34 @@ def test_listed_run_shows_one_task_per_manifest(tmp_path: Path) -> None:
     dry = try_make("-n", "run", *common, "JOBS=2", "SIZE=!2000,2000")
     tasks = [line for line in dry.stdout.splitlines() if "barnacle run-task" in line]
     assert sorted(line.split()[5] for line in tasks) == sorted(sha1s), dry.stdout
-    assert all("--size='!2000,2000'" in line and "--no-progress" in line for line in tasks)
+    # Only the run folder and the manifest: the settings are in settings.json.
+    assert all(
+        line.split()[3:] == ["run-task", str(run_dir), line.split()[5], "--no-progress"]
+        for line in tasks
+    ), tasks
     assert _stages(dry.stdout)[-2:] == ["end", "finished"]
     assert not (run_dir / "ocr").exists() and not (run_dir / "metadata.json").exists()
+    assert not (run_dir / "settings.json").exists()
+
+
+def test_slurm_dry_run_lists_the_manifests_it_would_submit(tmp_path: Path) -> None:
+    """`make -n run EXECUTOR=slurm` shows the work: one due sha1 per missing output, the
+    finished ones left out, then the one submission of that due list."""
+    common = [f"RUNS_DIR={tmp_path}", "RUN=x", "EXECUTOR=slurm"]
+    listed = try_make("list-manifests", *common, f"COLLECTION={EXAMPLE}")
+    assert listed.returncode == 0, listed.stderr
+    run_dir = tmp_path / "x"
+    sha1s = manifest_sha1s(run_dir)
+    (run_dir / "ocr").mkdir()
+    (run_dir / "ocr" / f"{sha1s[0]}.jsonl").write_text("{}\n")
+    for goal in ("run", "resubmit-failed"):
+        dry = try_make("-n", goal, *common)
+        assert dry.returncode == 0, dry.stderr
+        due = [line.split()[1] for line in dry.stdout.splitlines() if line.startswith("echo ")]
+        assert due == sha1s[1:], dry.stdout
+        [submit] = [line for line in dry.stdout.splitlines() if "barnacle submit-array" in line]
+        assert f"--due={run_dir}/slurm/due.txt" in submit
+    assert not (run_dir / "slurm").exists() and not (run_dir / "settings.json").exists()
 
 
 def test_outputs_makefile_reads_the_sha1_column_by_name(

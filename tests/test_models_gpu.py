@@ -35,7 +35,7 @@ def test_bad_precision_and_batch_size_are_refused() -> None:
     done = _barnacle(
         "ocr", "http://127.0.0.1:9/m.json", "--out", "/nonexistent/o.jsonl", "--batch-size", "0"
     )
-    assert done.returncode == 2 and "--batch-size must be 1 or more" in done.stderr
+    assert done.returncode == 2 and "argument --batch-size: must be 1 or more" in done.stderr
 
 
 @pytest.mark.slow

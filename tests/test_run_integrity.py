@@ -14,13 +14,13 @@ from PIL import Image
 from barnacle.cli import main
 from barnacle.listing.manifest_table import manifest_sha1
 from barnacle.run.chart import draw_progress_chart
-from barnacle.run.metadata import read_metadata, record_run
 from barnacle.run.settings_guard import collection_conflict
 from barnacle.run.status import run_status
 from barnacle.run.summary import summarize, summary_lines, timeline
 from barnacle.run.time_ticks import count_ticks, time_ticks
 from barnacle.run_folder import errors_of, part_of, stats_of
 from barnacle.run_folder.manifest_stats import read_stats
+from barnacle.run_folder.metadata import read_metadata, record_run
 from barnacle.worker import process_manifest
 
 from support.fast_pages import image_path, page_png, serve_fast_book

@@ -41,7 +41,8 @@ def _some_part_has_a_page(run_dir: Path) -> bool:
 
 
 def test_lapidus_dry_run_chunks_and_throttles(tmp_path: Path) -> None:
-    env = {"SLURM_CONF": "/nonexistent/slurm.conf"}  # no cluster: MaxArraySize 1001 assumed
+    # no cluster: MaxArraySize 1001 assumed; submit-array starts the run (its settings.json)
+    env = {"SLURM_CONF": "/nonexistent/slurm.conf", "ALLOW_DEMO_MODEL": "1"}
     source = LAPIDUS / "manifests.txt"
     out = make(
         "submit-array",
@@ -59,6 +60,7 @@ def test_lapidus_dry_run_chunks_and_throttles(tmp_path: Path) -> None:
     for spec in ("--array=1-1000%50", "--array=1-853%50"):
         assert any(spec in line for line in commands), out
     assert all("--cpus-per-task=2" in line and "--mem=8G" in line for line in commands)
+    assert json.loads((tmp_path / "lapidus" / "settings.json").read_text())["threads"] == 1
     assert not (tmp_path / "lapidus" / "ocr").exists() or not any(
         (tmp_path / "lapidus" / "ocr").iterdir()
     )

@@ -1,8 +1,9 @@
 """The sbatch submission of one array against a stored reference, as submitit checks its
-sbatch text: `sbatch_args` and `worker_environment` for fixed SbatchOptions and WorkerEnv give
+sbatch text: `sbatch_args` and the environment for fixed SbatchOptions and TaskCommand give
 exactly tests/data/reference/sbatch-submission.txt (sbatch's words one a line, then the
 environment's NAME=value lines; the repository and the test's folder written as <repo> and
-<tmp>). A change to what Barnacle hands sbatch shows up as a diff of that file.
+<tmp>). A change to what Barnacle hands sbatch shows up as a diff of that file. The worker's
+options are not in it: each task reads them from the run's settings.json.
 
 When the change is meant, rewrite the reference and review its diff:
 
@@ -15,7 +16,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from barnacle.job_arrays import SbatchOptions, WorkerEnv, sbatch_args, worker_environment
+from barnacle.job_arrays import SbatchOptions, TaskCommand, sbatch_args
 
 from support.paths import REPO
 
@@ -26,24 +27,14 @@ OPTIONS = SbatchOptions(
     partition="ocr", cpus_per_task=4, mem="6G", time="02:00:00", gres="gpu:1", account="lab"
 )
 OPTIONS.extra = ["--qos=low", "--nice=10"]  # the user's own sbatch words, passed as they are
-WORKER = WorkerEnv(
+TASK = TaskCommand(
     barnacle="/opt/barnacle/bin/barnacle",
-    model="my model,v2",  # a comma and a space: why the values travel in the environment
-    cache_dir="/scratch/cache",
-    max_pages=2,
-    size="!3000,3000",
-    device="cuda:0",
-    threads=1,
-    page_processes=4,
-    offline=True,
-    container="/scratch/barnacle.sif",
-    container_runtime="apptainer",
-    gres="gpu:1",
-    precision="bf16-mixed",
-    batch_size=16,
+    stage="export",
+    formats="alto,iiif",
+    publish_url="https://example.org/my iiif,v2/",  # a comma and a space: one word still
 )
-# What the submitting shell had: kept, except the worker variables, which are always set.
-BASE_ENV = {"HOME": "/home/ocr", "MODEL": "an exported model that must not leak in"}
+# What the submitting shell had: kept, with BARNACLE (the command each task runs) set.
+BASE_ENV = {"HOME": "/home/ocr", "BARNACLE": "an exported command that must not leak in"}
 
 
 def _submission_text(tmp: Path) -> str:
@@ -52,11 +43,12 @@ def _submission_text(tmp: Path) -> str:
         OPTIONS,
         run_dir=run_dir,
         array="1-853%25",
-        task_list=run_dir / "slurm" / "tasks-20260130T101500Z.tsv",
+        task_list=run_dir / "slurm" / "tasks-20260130T101500Z.txt",
         offset=2000,
         comment="barnacle:demo:20260130T101500Z:2000",
+        task=TASK,
     )
-    env = worker_environment(WORKER, BASE_ENV)
+    env = TASK.environment(BASE_ENV)
     lines = ["# sbatch, one word a line", *args, "# environment", *_env_lines(env)]
     text = "\n".join(lines) + "\n"
     return text.replace(str(tmp.resolve()), "<tmp>").replace(str(REPO), "<repo>")

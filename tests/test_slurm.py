@@ -1,7 +1,7 @@
 """SLURM job arrays: planning, sbatch command lines, the task script, and a real local cluster.
 
 The slow tests start a one-node cluster with slurm/local-cluster (slurm-wlm + munge) and run
-arrays whose tasks call a stand-in for `barnacle ocr` (the real worker is tested elsewhere).
+arrays whose tasks call a stand-in for `barnacle run-task` (the real worker is tested elsewhere).
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ import pytest
 
 from barnacle.job_arrays import (
     SbatchOptions,
+    TaskCommand,
     plan_arrays,
     sbatch_args,
     select_targets,
@@ -28,7 +29,8 @@ from barnacle.job_arrays import submission as submit_module
 from barnacle.job_arrays.cluster import parse_max_array_size, parse_queue
 from barnacle.job_arrays.targets import task_list_outputs
 from barnacle.listing import manifest_sha1
-from barnacle.run.metadata import append_slurm_jobs, read_metadata
+from barnacle.run_folder.metadata import append_slurm_jobs, read_metadata
+from barnacle.run_folder.settings import RunSettings, write_settings
 
 from support.paths import LAPIDUS, REPO
 
@@ -53,16 +55,19 @@ def _run_script(*args: str, env: dict[str, str] | None = None) -> subprocess.Com
 
 
 def _stand_in(path: Path) -> Path:
-    """A fake `barnacle`: records its arguments, sleeps, writes --out, exits as told."""
+    """A fake `barnacle`: `run-task ... -- RUN_DIR SHA1` records its arguments and the run's
+    settings, sleeps, writes RUN_DIR/ocr/SHA1.jsonl (stage ocr), exits as told."""
     path.write_text(
         f"#!{sys.executable}\n"
         "import json, os, sys, time\n"
         "args = sys.argv[1:]\n"
         "print('stand-in args:', json.dumps(args))\n"
+        "run_dir, sha1 = args[-2], args[-1]\n"
+        "print('stand-in settings:', open(os.path.join(run_dir, 'settings.json')).read())\n"
         "time.sleep(float(os.environ.get('STAND_IN_SLEEP', '0')))\n"
         "code = int(os.environ.get('STAND_IN_EXIT', '0'))\n"
-        "out = next(a.split('=', 1)[1] for a in args if a.startswith('--out='))\n"
-        "if code == 0:\n"
+        "out = os.path.join(run_dir, 'ocr', sha1 + '.jsonl')\n"
+        "if code == 0 and not any(a.startswith('--stage=') for a in args):\n"
         "    with open(out, 'w') as f:\n"
         "        f.write(json.dumps({'args': args}) + '\\n')\n"
         "sys.exit(code)\n"
@@ -71,8 +76,15 @@ def _stand_in(path: Path) -> Path:
     return path
 
 
-def _make_run(tmp_path: Path, source: Path, name: str, lines: int | None = None) -> Path:
-    """runs/<name>/manifests.tsv from a list (the first `lines` lines) via the stage scripts."""
+def _make_run(
+    tmp_path: Path,
+    source: Path,
+    name: str,
+    lines: int | None = None,
+    settings: RunSettings | None = None,
+) -> Path:
+    """runs/<name>/manifests.tsv from a list (the first `lines` lines) via the stage scripts,
+    and its settings.json (as make run writes it)."""
     if lines is not None:
         head = tmp_path / f"{name}{source.suffix}"
         head.write_text("".join(source.read_text().splitlines(keepends=True)[:lines]))
@@ -84,6 +96,7 @@ def _make_run(tmp_path: Path, source: Path, name: str, lines: int | None = None)
     assert done.returncode == 0, done.stderr
     done = _run_script("scripts/list-manifests", str(run_dir / "collection.json"))
     assert done.returncode == 0, done.stderr
+    write_settings(run_dir / "settings.json", settings or RunSettings())
     return run_dir
 
 
@@ -131,7 +144,16 @@ def test_sbatch_args_only_what_is_set(tmp_path: Path) -> None:
     assert not any(
         a.startswith(("--partition", "--mem", "--time", "--gres", "--account")) for a in bare
     )
-    assert bare[-3:] == [str(SBATCH), str(tmp_path / "t.tsv"), "8"]
+    assert bare[-4:] == [
+        str(SBATCH),
+        str((tmp_path / "r1").resolve()),
+        str(tmp_path / "t.tsv"),
+        "8",
+    ]
+    # The stage and its options follow OFFSET; the settings travel in settings.json.
+    export = TaskCommand(stage="export", formats="alto,text", publish_url="https://x/iiif/")
+    staged = sbatch_args(SbatchOptions(), **common, task=export)
+    assert staged[-3:] == ["--stage=export", "--formats=alto,text", "--publish-url=https://x/iiif/"]
     full = sbatch_args(
         SbatchOptions(
             partition="gpu",
@@ -154,7 +176,6 @@ def test_sbatch_args_only_what_is_set(tmp_path: Path) -> None:
         "--qos=low",
     ):
         assert option in full
-    # Worker options travel in the environment, never in an --export list.
     assert [a for a in full if a.startswith("--export")] == ["--export=ALL"]
 
 
@@ -179,9 +200,11 @@ def test_select_targets_skips_done_and_busy(tmp_path: Path) -> None:
     targets, done, queued = select_targets(rows, run_dir, busy)
     assert (done, queued) == (1, 1)
     assert [t.url for t in targets] == urls[2:]
-    assert targets[0].metadata == {"ark": "ark:/2"}  # empty values are left out
-    assert targets[0].task_line() == f"{urls[2]}\t{targets[0].output}\tark=ark:/2"
-    assert targets[0].output.is_absolute()
+    assert targets[0].sha1 == manifest_sha1(urls[2]) and targets[0].output.is_absolute()
+    # With make's due list, only the manifests listed in it.
+    due = {manifest_sha1(urls[3])}
+    targets, _, _ = select_targets(rows, run_dir, busy, due=due)
+    assert [t.url for t in targets] == [urls[3]]
 
 
 def test_metadata_json_append_keeps_other_keys(tmp_path: Path) -> None:
@@ -206,10 +229,6 @@ def test_dry_run_on_lapidus_prints_three_commands(tmp_path: Path) -> None:
         "ocr",
         "--mem",
         "6G",
-        "--model",
-        "my model,v2",
-        "--max-pages",
-        "2",
         "--sbatch-extra",
         "--qos=low --nice=10",
         env=NO_CLUSTER,
@@ -223,16 +242,25 @@ def test_dry_run_on_lapidus_prints_three_commands(tmp_path: Path) -> None:
     ):
         words = shlex.split(command)
         assignments = dict(w.split("=", 1) for w in words[: words.index("sbatch")])
-        assert assignments["MODEL"] == "my model,v2" and assignments["MAX_PAGES"] == "2"
-        assert assignments["OFFLINE"] == "" and assignments["BARNACLE"].endswith("barnacle")
+        assert list(assignments) == ["BARNACLE"] and assignments["BARNACLE"].endswith("barnacle")
         args = words[words.index("sbatch") :]
         assert f"--array={array}" in args and "--partition=ocr" in args and "--mem=6G" in args
         assert "--qos=low" in args and "--nice=10" in args
         assert f"--output={run_dir.resolve()}/logs/%A_%a.out" in args
-        assert args[-3] == str(SBATCH) and args[-1] == str(offset)
+        assert args[-4:-2] == [str(SBATCH), str(run_dir.resolve())] and args[-1] == str(offset)
         assert args[-2].startswith(str(run_dir.resolve() / "slurm" / "tasks-"))
+        assert args[-2].endswith(".txt")
     # A dry run writes nothing.
     assert not (run_dir / "slurm").exists() and not (run_dir / "metadata.json").exists()
+
+
+def test_submit_needs_the_runs_settings(tmp_path: Path) -> None:
+    run_dir = _make_run(tmp_path, LAPIDUS / "manifests.txt", "unset", lines=2)
+    (run_dir / "settings.json").unlink()
+    done = _run_script("scripts/submit-array", str(run_dir), "--dry-run", env=NO_CLUSTER)
+    assert done.returncode == 1 and "settings.json not found: start the run with make run" in (
+        done.stderr
+    )
 
 
 def test_resubmission_leaves_out_queued_tasks(tmp_path: Path, monkeypatch) -> None:
@@ -240,6 +268,7 @@ def test_resubmission_leaves_out_queued_tasks(tmp_path: Path, monkeypatch) -> No
     run_dir = tmp_path / "run"
     urls = [f"https://example.org/{n}/manifest" for n in range(3)]
     run_dir.mkdir()
+    write_settings(run_dir / "settings.json", RunSettings())
     (run_dir / "manifests.tsv").write_text(
         "index\tmanifest_url\tsha1\toutput\tlabel\n"
         + "".join(f"{n + 1}\t{u}\t{manifest_sha1(u)}\tx\t\n" for n, u in enumerate(urls))
@@ -249,9 +278,7 @@ def test_resubmission_leaves_out_queued_tasks(tmp_path: Path, monkeypatch) -> No
     task_list = first.task_list
     assert task_list is not None
     task_list.parent.mkdir()
-    task_list.write_text(
-        "".join(f"{u}\t{run_dir / 'ocr' / manifest_sha1(u)}.jsonl\n" for u in urls)
-    )
+    task_list.write_text("".join(f"{manifest_sha1(u)}\n" for u in urls))
     append_slurm_jobs(
         run_dir,
         [{"job_id": "41", "offset": 0, "count": 3, "task_list": str(task_list), "comment": "mark"}],
@@ -263,20 +290,21 @@ def test_resubmission_leaves_out_queued_tasks(tmp_path: Path, monkeypatch) -> No
         submit(run_dir, dry_run=True, max_array=1001, say=lambda _: None)
     again = submit(run_dir, skip_queued=True, dry_run=True, max_array=1001, say=lambda _: None)
     assert (again.submitted, again.queued) == (2, 1)
-    assert task_list_outputs(task_list)[1].name == f"{manifest_sha1(urls[1])}.jsonl"
+    assert task_list_outputs(task_list, run_dir)[1].name == f"{manifest_sha1(urls[1])}.jsonl"
 
 
 # ---------------------------------------------------------------- the task script, no SLURM
 
 
 def _run_task(
-    tmp_path: Path, lines: list[str], task_id: int, offset: int = 0, **env: str
+    run_dir: Path, sha1s: list[str], task_id: int, *stage: str, offset: int = 0, **env: str
 ) -> subprocess.CompletedProcess[str]:
-    task_list = tmp_path / "tasks.tsv"
-    task_list.write_text("".join(line + "\n" for line in lines))
+    task_list = run_dir / "slurm" / "tasks.txt"
+    task_list.parent.mkdir(parents=True, exist_ok=True)
+    task_list.write_text("".join(sha1 + "\n" for sha1 in sha1s))
     return subprocess.run(
-        ["bash", str(SBATCH), str(task_list), str(offset)],
-        cwd=tmp_path,
+        ["bash", str(SBATCH), str(run_dir), str(task_list), str(offset), *stage],
+        cwd=run_dir.parent,
         capture_output=True,
         text=True,
         timeout=60,
@@ -284,50 +312,59 @@ def _run_task(
     )
 
 
-def test_hostile_url_and_metadata_are_never_run_by_a_shell(tmp_path: Path) -> None:
+def _settings_run(run_dir: Path) -> Path:
+    run_dir.mkdir(parents=True)
+    (run_dir / "ocr").mkdir()
+    write_settings(run_dir / "settings.json", RunSettings(model="m,1 2", offline=True))
+    return run_dir
+
+
+def test_hostile_paths_and_options_are_never_run_by_a_shell(tmp_path: Path) -> None:
+    """The task runs `barnacle run-task [STAGE OPTIONS] -- RUN_DIR SHA1`, words as given."""
     stand_in = _stand_in(tmp_path / "fake barnacle")
-    url = HOSTILE_URL.format(tmp=tmp_path)
-    meta = ["ark=$(touch " + str(tmp_path) + "/pwned3)", "note=-x `id` 'q' \"d\" a,b"]
-    output = tmp_path / "out dir" / "o $(x).jsonl"
-    output.parent.mkdir()
-    done = _run_task(
-        tmp_path,
-        ["https://example.org/first\t/dev/null/x", "\t".join([url, str(output), *meta])],
-        task_id=1,
-        offset=1,
-        BARNACLE=str(stand_in),
-        MODEL="m,1 2",
-        SIZE="!3000,3000",
-        OFFLINE="1",
-    )
+    run_dir = _settings_run(tmp_path / "runs dir" / "r $(touch pwned)`id`")
+    sha1 = manifest_sha1(HOSTILE_URL.format(tmp=tmp_path))
+    done = _run_task(run_dir, ["0" * 40, sha1], 1, offset=1, BARNACLE=str(stand_in))
     assert done.returncode == 0, done.stdout + done.stderr
-    assert not list(tmp_path.glob("pwned*"))
-    args = json.loads(output.read_text())["args"]
-    assert args == [
-        "ocr",
-        f"--out={output}",
-        "--model=m,1 2",
-        "--size=!3000,3000",
-        "--offline",
-        f"--meta={meta[0]}",
-        f"--meta={meta[1]}",
+    output = run_dir / "ocr" / f"{sha1}.jsonl"
+    assert json.loads(output.read_text())["args"] == [
+        "run-task",
         "--no-progress",
         "--",
-        url,
+        str(run_dir),
+        sha1,
     ]
-    assert done.stdout.splitlines()[-1] == f"barnacle-task OK 2 {url} -> {output}"
+    assert f"barnacle-task: barnacle run-task {run_dir} {sha1}" in done.stdout
+    assert done.stdout.splitlines()[-1] == f"barnacle-task OK 2 {sha1} -> {output}"
+    url = "https://example.org/iiif/$(touch pwned2)/`id`;x"
+    stage = ["--stage=export", "--formats=alto,text", f"--publish-url={url}"]
+    exported = _run_task(run_dir, [sha1], 1, *stage, BARNACLE=str(stand_in))
+    assert exported.returncode == 0, exported.stdout + exported.stderr
+    said = next(line for line in exported.stdout.splitlines() if "stand-in args:" in line)
+    assert json.loads(said.split(":", 1)[1]) == [
+        "run-task",
+        *stage,
+        "--no-progress",
+        "--",
+        str(run_dir),
+        sha1,
+    ]
+    assert not list(tmp_path.rglob("pwned*"))
 
 
 def test_task_exit_code_and_banner_on_failure(tmp_path: Path) -> None:
     stand_in = _stand_in(tmp_path / "barnacle")
-    line = f"https://example.org/m\t{tmp_path / 'o.jsonl'}"
-    done = _run_task(tmp_path, [line], 1, BARNACLE=str(stand_in), STAND_IN_EXIT="3")
+    run_dir = _settings_run(tmp_path / "run")
+    sha1 = "a" * 40
+    done = _run_task(run_dir, [sha1], 1, BARNACLE=str(stand_in), STAND_IN_EXIT="3")
     assert done.returncode == 3
-    assert done.stdout.splitlines()[-1] == "barnacle-task FAILED(3) 1 https://example.org/m"
-    missing = _run_task(tmp_path, [line], 2, BARNACLE=str(stand_in))
+    assert done.stdout.splitlines()[-1] == f"barnacle-task FAILED(3) 1 {sha1}"
+    missing = _run_task(run_dir, [sha1], 2, BARNACLE=str(stand_in))
     assert missing.returncode == 2 and "FAILED(2) 2" in missing.stdout
-    (tmp_path / "o.jsonl").write_text("done\n")
-    skipped = _run_task(tmp_path, [line], 1, BARNACLE=str(tmp_path / "nonexistent"))
+    not_sha1 = _run_task(run_dir, ["https://example.org/m"], 1, BARNACLE=str(stand_in))
+    assert not_sha1.returncode == 2 and "is not a manifest sha1" in not_sha1.stderr
+    (run_dir / "ocr" / f"{sha1}.jsonl").write_text("done\n")
+    skipped = _run_task(run_dir, [sha1], 1, BARNACLE=str(tmp_path / "nonexistent"))
     assert skipped.returncode == 0 and "already exists" in skipped.stdout
     assert skipped.stdout.splitlines()[-1].startswith("barnacle-task OK 1 ")
 
@@ -378,7 +415,9 @@ def test_local_cluster_status(cluster: dict[str, str]) -> None:
 
 @pytest.mark.slow
 def test_twelve_tasks_in_three_arrays_all_complete(tmp_path: Path, cluster: dict[str, str]) -> None:
-    run_dir = _make_run(tmp_path, LAPIDUS / "lapidus_lar.csv", "twelve", lines=13)
+    run_dir = _make_run(
+        tmp_path, LAPIDUS / "lapidus_lar.csv", "twelve", lines=13, settings=RunSettings(max_pages=1)
+    )
     stand_in = _stand_in(tmp_path / "barnacle")
     done = _run_script(
         "scripts/submit-array",
@@ -387,8 +426,6 @@ def test_twelve_tasks_in_three_arrays_all_complete(tmp_path: Path, cluster: dict
         str(stand_in),
         "--throttle",
         "2",
-        "--max-pages",
-        "1",
         env=cluster,
     )
     assert done.returncode == 0, done.stderr
@@ -406,7 +443,9 @@ def test_twelve_tasks_in_three_arrays_all_complete(tmp_path: Path, cluster: dict
     texts = [log.read_text() for log in logs]
     assert all(text.splitlines()[-1].startswith("barnacle-task OK ") for text in texts)
     first = next(text for text in texts if "barnacle-task OK 1 " in text)
-    assert "--meta=ark=ark:/88435/dckk91g0036" in first and "--max-pages=1" in first
+    sha1 = (run_dir / "slurm").glob("tasks-*.txt").__next__().read_text().split()[0]
+    assert f"barnacle-task: barnacle run-task {run_dir.resolve()} {sha1}" in first
+    assert '"max_pages": 1' in first  # the task read the run's settings.json
     recorded = read_metadata(run_dir)["slurm_jobs"]
     assert [job["job_id"] for job in recorded] == job_ids
     assert [(job["offset"], job["count"]) for job in recorded] == [(0, 4), (4, 4), (8, 4)]

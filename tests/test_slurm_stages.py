@@ -18,6 +18,7 @@ from barnacle.export.synthetic import synthetic_record
 from barnacle.images import ImageCache
 from barnacle.job_arrays import select_targets
 from barnacle.run_folder import RunFolder
+from barnacle.run_folder.settings import RunSettings, write_settings
 from barnacle.sample.serve import serve_sample
 
 from support.make_runs import wait_idle
@@ -93,9 +94,11 @@ def test_prefetch_and_export_run_as_arrays_on_a_local_cluster(
     run, cache = tmp_path / "runs" / "staged", tmp_path / "cache"
     with serve_sample(tmp_path / "books") as base:
         write_manifest_table(run, [base + book.manifest_path() for book in books])
-        ids = _submit_and_wait(cluster, run, "--stage", "prefetch", "--cache-dir", str(cache))
+        write_settings(run / "settings.json", RunSettings(cache_dir=cache))
+        ids = _submit_and_wait(cluster, run, "--stage", "prefetch")
     logs = _task_logs(run, ids)
     assert len(logs) == 2 and all("barnacle-task OK" in log.splitlines()[-1] for log in logs)
+    assert all("barnacle run-task " in log and "--stage=prefetch" in log for log in logs)
     assert sorted(log.count("images downloaded") for log in logs) == [1, 1]
     offline = ImageCache(cache, offline=True)
     rows = RunFolder(run).read_manifests()

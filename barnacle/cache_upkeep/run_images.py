@@ -18,8 +18,8 @@ from pydantic import BaseModel
 from barnacle.http_client import FetchError
 from barnacle.iiif import IIIFError, ImageRequest
 from barnacle.images import ImageCache, size_page_request
-from barnacle.run.metadata import read_metadata
 from barnacle.run_folder import RunFolder, read_record_lines
+from barnacle.run_folder.metadata import read_metadata
 from barnacle.worker.manifest_source import load_manifest
 
 log = logging.getLogger(__name__)

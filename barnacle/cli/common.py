@@ -37,6 +37,22 @@ def add_http_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def add_stage_options(p: argparse.ArgumentParser) -> None:
+    """--stage and what the export stage needs (`barnacle run-task`, `barnacle submit-array`)."""
+    from barnacle.tasks import STAGES
+
+    stage = p.add_argument_group("what the task does (default: OCR)")
+    stage.add_argument(
+        "--stage",
+        choices=STAGES,
+        default="ocr",
+        help="ocr: OCR the manifest into ocr/<sha1>.jsonl; export: `barnacle export` of its "
+        "finished JSONL; prefetch: its manifest and page images into the cache",
+    )
+    stage.add_argument("--formats", default="", help="export: formats, e.g. 'alto,iiif'")
+    stage.add_argument("--publish-url", help="export: where iiif/ is served")
+
+
 def configure_http(args: argparse.Namespace) -> None:
     get_session(
         HttpSettings.from_env(

@@ -1,22 +1,23 @@
-"""Subcommands that OCR: ocr (one manifest), run-task (a manifests.tsv row, for make), prefetch."""
+"""Subcommands that OCR: ocr (one manifest), run-task (one task of a run, for make and SLURM),
+prefetch."""
 
 from __future__ import annotations
 
 import argparse
 import sys
+from collections import Counter
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from barnacle.cli.common import add_http_options, configure_http, fail, iiif_size, meta_pair
-from barnacle.defaults import (
-    BATCH_SIZE,
-    CACHE_DIR,
-    DEVICE,
-    IMAGE_SIZE,
-    PRECISION,
-    THREADS,
-    ExitCode,
+from barnacle.cli.common import (
+    add_http_options,
+    add_stage_options,
+    configure_http,
+    fail,
+    iiif_size,
+    meta_pair,
 )
+from barnacle.defaults import CACHE_DIR, IMAGE_SIZE, PRECISION, ExitCode
 from barnacle.display import printable
 
 if TYPE_CHECKING:
@@ -34,15 +35,29 @@ def cmd_ocr(args: argparse.Namespace) -> int:
 
 
 def cmd_run_task(args: argparse.Namespace) -> int:
-    from barnacle.run.run_task import UnknownManifest, run_task
+    """One task of a run, with the run's settings.json: what make and SLURM tasks run."""
+    from barnacle.run_folder import RunFolder
+    from barnacle.run_folder.settings import SettingsError
+    from barnacle.tasks.run_task import UnknownManifest, export_task, prefetch_task, run_task
 
     configure_http(args)
-    options = _worker_options(args)
-    if isinstance(options, str):
-        return fail(options)
+    _configure_logging(args.verbose)
+    folder = RunFolder(Path(args.run_dir))
     try:
-        return _report(run_task(Path(args.run_dir), args.sha1, options))
-    except (UnknownManifest, FileNotFoundError) as err:
+        if args.stage == "export":
+            from barnacle.cli.output_commands import print_export_report
+            from barnacle.export.run import check_formats
+
+            formats = check_formats(args.formats.replace(",", " ").split())
+            report = export_task(folder, args.sha1, formats, args.publish_url)
+            return print_export_report(report, formats)
+        if args.stage == "prefetch":
+            counts, problems = prefetch_task(folder, args.sha1, progress=not args.no_progress)
+            return _prefetch_report(counts, problems)
+        return _report(
+            run_task(folder, args.sha1, progress=not args.no_progress, resume=not args.no_resume)
+        )
+    except (UnknownManifest, FileNotFoundError, SettingsError, ValueError) as err:
         return fail(str(err), ExitCode.NOT_STARTED)
 
 
@@ -61,52 +76,51 @@ def cmd_prefetch(args: argparse.Namespace) -> int:
         )
     except FileNotFoundError as err:
         return fail(str(err))
+    return _prefetch_report(counts, problems)
+
+
+def _prefetch_report(counts: Counter[str], problems: list[str]) -> int:
     for problem in problems[:50]:
         print(f"problem: {problem}", file=sys.stderr)
     print(", ".join(f"{n} {what}" for what, n in sorted(counts.items())) or "nothing to fetch")
     return ExitCode.INVALID if problems else ExitCode.OK
 
 
-def _worker_options(args: argparse.Namespace) -> WorkerOptions | str:
-    """The worker options from the command line, or a message naming what to fix."""
+def _configure_logging(verbose: bool) -> None:
     import logging
 
-    from barnacle.worker import WorkerOptions
-
     logging.basicConfig(
-        level=logging.INFO if args.verbose else logging.WARNING,
+        level=logging.INFO if verbose else logging.WARNING,
         format="%(asctime)s %(levelname)s %(message)s",
     )
-    if args.page_processes is not None and args.page_processes < 1:
-        return "--page-processes must be 1 or more"
-    if args.threads < 1:
-        return "--threads must be 1 or more"
-    if args.max_pages is not None and args.max_pages < 1:
-        return "--max-pages must be 1 or more"
-    from barnacle.ocr.device import check_precision
 
-    if args.batch_size < 1:
-        return "--batch-size must be 1 or more"
-    problem = check_precision(args.precision)
+
+def _worker_options(args: argparse.Namespace) -> WorkerOptions | str:
+    """The worker options from the command line, or a message naming what to fix."""
+    from pydantic import ValidationError
+
+    from barnacle.cli.setting_options import given_settings, validation_message
+    from barnacle.ocr.device import check_precision
+    from barnacle.worker import WorkerOptions
+
+    _configure_logging(args.verbose)
+    settings = given_settings(args)
+    problem = check_precision(settings.get("precision") or PRECISION)
     if problem:
         return problem
-    return WorkerOptions(
-        model=args.model,
-        cache_dir=Path(args.cache_dir),
-        max_pages=args.max_pages,
-        size=args.size,
-        device=args.device,
-        threads=args.threads,
-        resume=not args.no_resume,
-        offline=args.offline,
-        metadata=dict(args.meta),
-        progress=not args.no_progress,
-        max_image_pixels=args.max_image_pixels,
-        precision=args.precision,
-        batch_size=args.batch_size,
-        segmentation_cache=not args.no_segmentation_cache,
-        **({"page_processes": args.page_processes} if args.page_processes else {}),
-    )
+    try:
+        return WorkerOptions.model_validate(
+            settings
+            | {
+                "resume": not args.no_resume,
+                "metadata": dict(args.meta),
+                "progress": not args.no_progress,
+                "max_image_pixels": args.max_image_pixels,
+                "segmentation_cache": not args.no_segmentation_cache,
+            }
+        )
+    except ValidationError as err:
+        return validation_message(err)
 
 
 def _report(result: ProcessingResult) -> int:
@@ -121,41 +135,17 @@ def _report(result: ProcessingResult) -> int:
 
 
 def _add_worker_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument(
-        "--model",
-        help="kraken recognition model: a path, or the DOI of one installed with "
-        "`barnacle model get` (default: the bundled demo model)",
-    )
-    p.add_argument(
-        "--cache-dir", default=CACHE_DIR, help=f"shared image cache (default: {CACHE_DIR})"
-    )
-    p.add_argument("--max-pages", type=int, help="only the first N pages")
-    p.add_argument(
-        "--size", default=IMAGE_SIZE, type=iiif_size, help=f"IIIF size (default: {IMAGE_SIZE})"
-    )
-    p.add_argument("--device", default=DEVICE, help=f"cpu, cuda or cuda:N (default: {DEVICE})")
-    p.add_argument("--threads", type=int, default=THREADS, help="torch threads per page process")
-    p.add_argument(
-        "--page-processes",
-        type=int,
-        help="page processes (default: the CPUs given); with --device cuda they share the GPU",
-    )
-    p.add_argument(
-        "--precision", default=PRECISION, help="kraken's precision, e.g. bf16-mixed on a GPU"
-    )
-    p.add_argument(
-        "--batch-size",
-        type=int,
-        default=BATCH_SIZE,
-        help=f"lines recognised at once (default {BATCH_SIZE})",
-    )
+    """`barnacle ocr`'s options: the run settings' (generated from RunSettings), then this
+    invocation's own."""
+    from barnacle.cli.setting_options import add_setting_options
+
+    add_setting_options(p)
     p.add_argument(
         "--no-segmentation-cache",
         action="store_true",
         help="segment every page anew (default: reuse segmentations kept in --cache-dir)",
     )
     p.add_argument("--no-resume", action="store_true", help="start over, discarding output")
-    p.add_argument("--offline", action="store_true", help="read images from the cache only")
     p.add_argument(
         "--meta",
         type=meta_pair,
@@ -191,13 +181,18 @@ def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
 
     p = sub.add_parser(
         "run-task",
-        description="OCR the manifest of a run named by its SHA1 in RUN_DIR/manifests.tsv "
-        "(what `make run EXECUTOR=local` runs per manifest; SLURM array tasks run `barnacle "
-        "ocr`, see slurm/ocr-array.sbatch).",
+        description="One task of a run: the manifest named by its SHA1 in RUN_DIR/manifests.tsv, "
+        "with the run's settings (RUN_DIR/settings.json, written by `make run`). What `make "
+        "run` runs per manifest here (make -j JOBS) and what each SLURM array task runs "
+        "(slurm/ocr-array.sbatch).",
     )
     p.add_argument("run_dir", metavar="RUN_DIR")
     p.add_argument("sha1", metavar="SHA1")
-    _add_worker_options(p)
+    add_stage_options(p)
+    p.add_argument("--no-resume", action="store_true", help="ocr: start over, discarding output")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.add_argument("-v", "--verbose", action="store_true", help="log what happens")
+    add_http_options(p)
     p.set_defaults(func=cmd_run_task)
 
     p = sub.add_parser("prefetch", help="download a run's manifests and images into the cache")

@@ -7,12 +7,16 @@ import json
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from barnacle.atomic import atomic_write_text
 from barnacle.cli.common import fail
 from barnacle.defaults import PUBLISH_URL, VIEW_HOST, VIEW_PORT, ExitCode
 from barnacle.display import printable
 from barnacle.evaluate.metrics import WORD_SPLITS
+
+if TYPE_CHECKING:
+    from barnacle.export import ExportReport
 
 
 def cmd_export(args: argparse.Namespace) -> int:
@@ -48,6 +52,11 @@ def cmd_export(args: argparse.Namespace) -> int:
                 cache_dir=args.cache_dir or run_cache_dir(run_dir),
             )
             report.exported.append(export_jsonl(jsonl, formats, run_dir, options))
+    return print_export_report(report, formats)
+
+
+def print_export_report(report: ExportReport, formats: list[str]) -> int:
+    """What an export printed (notes, problems, the counts) and its exit code."""
     for note in report.notes:
         print(f"barnacle: note: {printable(str(note))}", file=sys.stderr)
     for problem in report.problems:

@@ -9,16 +9,18 @@ from pathlib import Path
 
 from barnacle import __version__
 from barnacle.atomic import atomic_write_text
-from barnacle.cli.common import fail, iiif_size, meta_pair, slurm_memory
-from barnacle.defaults import ARRAY_THROTTLE, CACHE_DIR, ExitCode
+from barnacle.cli.common import add_stage_options, fail, meta_pair, slurm_memory
+from barnacle.defaults import ARRAY_THROTTLE, ExitCode
 
 
 def cmd_submit_array(args: argparse.Namespace) -> int:
-    """RUN_DIR/manifests.tsv -> SLURM job arrays of `barnacle ocr` (barnacle.job_arrays)."""
+    """A run's due tasks -> SLURM job arrays of `barnacle run-task` (barnacle.job_arrays)."""
     import shlex
 
-    from barnacle.job_arrays import SbatchOptions, SlurmError, WorkerEnv, submit
+    from barnacle.job_arrays import SbatchOptions, SlurmError, TaskCommand, submit
     from barnacle.job_arrays.sbatch import local_path
+    from barnacle.job_arrays.targets import read_due
+    from barnacle.run_folder.settings import SettingsError
 
     if args.throttle < 0:
         return fail("--throttle must be 0 or more")
@@ -29,29 +31,24 @@ def cmd_submit_array(args: argparse.Namespace) -> int:
         extra=shlex.split(args.sbatch_extra),
         **{name: given[name] for name in "partition mem time gres account job_name".split()},
     )
-    passed_as_given = (
-        "max_pages size device threads page_processes offline container_runtime gres precision "
-        "batch_size stage publish_url"
-    ).split()
-    worker = WorkerEnv(
+    task = TaskCommand(
         barnacle=local_path(args.barnacle),
-        model=local_path(args.model),
-        cache_dir=str(Path(args.cache_dir).expanduser().resolve()) if args.cache_dir else None,
-        container=local_path(args.container),
+        stage=args.stage,
         formats=",".join(args.formats.replace(",", " ").split()) or None,
-        **{name: given[name] for name in passed_as_given},
+        publish_url=args.publish_url,
     )
     run_dir = Path(args.run_dir)
     try:
         result = submit(
             run_dir,
             options,
-            worker,
+            task,
+            due=read_due(Path(args.due)) if args.due else None,
             skip_queued=args.skip_queued,
             dry_run=args.dry_run,
             max_array=args.max_array_size,
         )
-    except (SlurmError, FileNotFoundError, ValueError) as err:
+    except (SlurmError, FileNotFoundError, ValueError, SettingsError) as err:
         return fail(str(err), ExitCode.INVALID)
     print("\n".join(result.lines(run_dir, args.dry_run)))
     return ExitCode.OK
@@ -74,10 +71,10 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 def cmd_summary(args: argparse.Namespace) -> int:
     from barnacle.run.chart import draw_progress_chart
-    from barnacle.run.metadata import record_run
     from barnacle.run.status import run_status
     from barnacle.run.summary import summarize, summary_lines, timeline
     from barnacle.run_folder import RunFolder
+    from barnacle.run_folder.metadata import record_run
 
     run_dir = Path(args.run_dir)
     run = RunFolder(run_dir)
@@ -108,61 +105,23 @@ def cmd_summary(args: argparse.Namespace) -> int:
 
 
 def cmd_run_info(args: argparse.Namespace) -> int:
-    """Record a run's provenance in metadata.json (make run calls this)."""
+    """Record a run's provenance in metadata.json and, at its start, its settings.json (make
+    run calls this)."""
     from datetime import UTC, datetime
 
-    from barnacle.hashing import file_sha256
-    from barnacle.model_files.resolve import ModelNotFound, model_doi, resolve_model
-    from barnacle.ocr.identity import kraken_version
-    from barnacle.records.provenance import container_id, git_commit
-    from barnacle.run.metadata import update_metadata
     from barnacle.run.status import run_status
+    from barnacle.run_folder.metadata import update_metadata
 
     run_dir = Path(args.run_dir)
+    if args.settings:
+        return _first_settings(run_dir, dict(args.set))
     now = datetime.now(UTC).isoformat()
     fields: dict[str, object] = {"run": run_dir.name}
     if args.start:
-        from barnacle.run.metadata import read_metadata
-        from barnacle.run.setting_values import setting_problem
-        from barnacle.run.settings_guard import collection_conflict, plan_conflict
-        from barnacle.worker import WorkerOptions
-
-        try:
-            ref, path = resolve_model(args.model)
-        except ModelNotFound as err:
-            return fail(str(err))
-        from barnacle.models.demo_guard import demo_model_refusal
-
-        sha256 = file_sha256(path)
-        size = dict(args.set).get("SIZE") or WorkerOptions.model_fields["size"].default
-        source = dict(args.set).get("COLLECTION")
-        refusal = (
-            setting_problem(dict(args.set))
-            or collection_conflict(run_dir, source)
-            or plan_conflict(run_dir, read_metadata(run_dir), sha256, ref, size)
-            or demo_model_refusal(ref, source)
-        )
-        if refusal:
-            return fail(refusal)
-        fields.update(
-            started_at=read_metadata(run_dir).get("started_at") or now,
-            resumed_at=now,
-            git_commit=git_commit(),
-            container=args.container or container_id(),
-            barnacle_version=__version__,
-            engine="kraken",
-            engine_version=kraken_version(),
-            model={
-                "ref": ref,
-                "resolved": str(path),
-                "sha256": sha256,
-                "doi": model_doi(args.model),
-            },
-            size=size,
-            make_variables=dict(args.set) or None,
-        )
-        if source:
-            fields["source"] = source
+        started = _start(run_dir, args, now)
+        if isinstance(started, str):
+            return fail(started)
+        fields.update(started)
     if args.end:
         fields["finished_at"] = now
         try:
@@ -171,10 +130,82 @@ def cmd_run_info(args: argparse.Namespace) -> int:
             pass
     update_metadata(run_dir, **fields)
     if args.end and "counts" in fields:
-        from barnacle.run.metadata import record_run
         from barnacle.run.summary import summarize
+        from barnacle.run_folder.metadata import record_run
 
         record_run(run_dir, summarize(run_dir))
+    return ExitCode.OK
+
+
+def _start(run_dir: Path, args: argparse.Namespace, now: str) -> dict[str, object] | str:
+    """A run's start: its settings checked (against the run's own when it has outputs) and
+    written to settings.json; the provenance fields of metadata.json; or the refusal."""
+    from barnacle.hashing import file_sha256
+    from barnacle.model_files.resolve import ModelNotFound, model_doi, resolve_model
+    from barnacle.models.demo_guard import demo_model_refusal
+    from barnacle.ocr.identity import kraken_version
+    from barnacle.records.provenance import container_id, git_commit
+    from barnacle.run.setting_values import run_settings, setting_problem
+    from barnacle.run.settings_guard import collection_conflict, plan_conflict
+    from barnacle.run_folder import RunFolder
+    from barnacle.run_folder.metadata import read_metadata
+    from barnacle.run_folder.settings import write_settings
+
+    model = args.model or dict(args.set).get("MODEL") or None
+    try:
+        ref, path = resolve_model(model)
+    except ModelNotFound as err:
+        return str(err)
+    sha256 = file_sha256(path)
+    settings = setting_problem(dict(args.set)) or run_settings(dict(args.set))
+    if isinstance(settings, str):
+        return settings
+    source = dict(args.set).get("COLLECTION")
+    refusal = (
+        collection_conflict(run_dir, source)
+        or plan_conflict(run_dir, read_metadata(run_dir), sha256, ref, settings.size)
+        or demo_model_refusal(ref, source)
+    )
+    if refusal:
+        return refusal
+    write_settings(RunFolder(run_dir).settings_json, settings)
+    fields: dict[str, object] = {
+        "started_at": read_metadata(run_dir).get("started_at") or now,
+        "resumed_at": now,
+        "git_commit": git_commit(),
+        "container": args.image_id or container_id(),
+        "barnacle_version": __version__,
+        "engine": "kraken",
+        "engine_version": kraken_version(),
+        "model": {
+            "ref": ref,
+            "resolved": str(path),
+            "sha256": sha256,
+            "doi": model_doi(model),
+        },
+        "size": settings.size,
+        "make_variables": dict(args.set) or None,
+    }
+    if source:
+        fields["source"] = source
+    return fields
+
+
+def _first_settings(run_dir: Path, values: dict[str, str]) -> int:
+    """settings.json from make's variables when the run has none yet (make prefetch-slurm,
+    before make run); a run's own settings are kept."""
+    from barnacle.run.setting_values import run_settings, setting_problem
+    from barnacle.run_folder import RunFolder
+    from barnacle.run_folder.settings import write_settings
+
+    path = RunFolder(run_dir).settings_json
+    if path.exists():
+        print(f"{path}: the run's settings, kept")
+        return ExitCode.OK
+    settings = setting_problem(values) or run_settings(values)
+    if isinstance(settings, str):
+        return fail(settings)
+    write_settings(path, settings)
     return ExitCode.OK
 
 
@@ -220,62 +251,26 @@ def _add_submit_options(p: argparse.ArgumentParser) -> None:
         "--sbatch-extra", default="", metavar="'OPTIONS'", help="more sbatch options, one string"
     )
     slurm.add_argument("--max-array-size", type=int, help="default: the cluster's MaxArraySize")
-    _add_stage_options(p)
-    worker = p.add_argument_group("worker (barnacle ocr; unset: its defaults)")
-    worker.add_argument("--barnacle", help="command to run (default: this venv's barnacle)")
-    worker.add_argument("--model")
-    worker.add_argument("--cache-dir", help=f"shared image cache (default: {CACHE_DIR})")
-    worker.add_argument("--max-pages", type=int)
-    worker.add_argument("--size", type=iiif_size)
-    worker.add_argument("--device")
-    worker.add_argument("--threads", type=int)
-    worker.add_argument("--page-processes", type=int)
-    worker.add_argument("--precision")
-    worker.add_argument("--batch-size", type=int)
-    worker.add_argument("--offline", action="store_true")
-    worker.add_argument(
-        "--container", help="image (podman/docker) or .sif (apptainer) to run the worker in"
+    add_stage_options(p)
+    p.add_argument(
+        "--due",
+        metavar="FILE",
+        help="only the manifests whose sha1 is listed in FILE, one a line (what make found "
+        "missing; default: every manifest without output)",
     )
-    worker.add_argument(
-        "--container-runtime",
-        default="none",
-        type=_container_runtime,
-        metavar="RUNTIME",
-        help="how to run --container: apptainer, singularity, podman or docker "
-        "(default none: the worker on the host)",
-    )
-
-
-def _add_stage_options(p: argparse.ArgumentParser) -> None:
-    stage = p.add_argument_group("what each task does (default: OCR)")
-    stage.add_argument(
-        "--stage",
-        choices=("ocr", "export", "prefetch"),
-        default="ocr",
-        help="ocr: manifests without output; export: `barnacle export` of finished manifests "
-        "with an export missing or older than their JSONL; prefetch: `barnacle prefetch` of "
-        "manifests without output",
-    )
-    stage.add_argument("--formats", default="", help="export: formats, e.g. 'alto,iiif'")
-    stage.add_argument("--publish-url", help="export: where iiif/ is served")
-
-
-def _container_runtime(text: str) -> str:
-    """--container-runtime, checked against the runtimes slurm/ocr-array.sbatch knows."""
-    from barnacle.job_arrays.container import CONTAINER_RUNTIMES
-
-    if text not in CONTAINER_RUNTIMES:
-        raise argparse.ArgumentTypeError(f"{text!r} is not one of {', '.join(CONTAINER_RUNTIMES)}")
-    return text
+    p.add_argument("--barnacle", help="command each task runs (default: this venv's barnacle)")
 
 
 def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser(
         "submit-array",
-        help="submit a run's manifests without output to SLURM as job arrays of `barnacle ocr`",
-        description="Submit RUN_DIR/manifests.tsv to SLURM as job arrays of `barnacle ocr` "
-        "(one task per manifest). Each array task runs slurm/ocr-array.sbatch on one line of a "
-        "task list written to RUN_DIR/slurm/; logs go to RUN_DIR/logs/%A_%a.out; job ids are "
+        help="submit a run's manifests without output to SLURM as job arrays of "
+        "`barnacle run-task`",
+        description="Submit the manifests of RUN_DIR without output (--due: those make found "
+        "missing) to SLURM as job arrays of `barnacle run-task RUN_DIR SHA1`, which reads the "
+        "run's settings.json (written by `make run`). Each array task runs "
+        "slurm/ocr-array.sbatch on one line (a sha1) of a task list written to "
+        "RUN_DIR/slurm/tasks-<stamp>.txt; logs go to RUN_DIR/logs/%A_%a.out; job ids are "
         "added to RUN_DIR/metadata.json. Manifests whose output exists are skipped. Tasks of "
         "earlier arrays that are still queued or running are never submitted twice: "
         "--skip-queued submits the rest (resubmission). Needs SLURM_CONF (or "
@@ -305,8 +300,15 @@ def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
     p.add_argument("run_dir", metavar="RUN_DIR")
     p.add_argument("--start", action="store_true", help="set started_at to now")
     p.add_argument("--end", action="store_true", help="set finished_at to now, and the counts")
-    p.add_argument("--model", help="the model the run uses (default: the demo model)")
-    p.add_argument("--container", help="the image the tasks run in (containers/image-id), if any")
+    p.add_argument(
+        "--settings",
+        action="store_true",
+        help="only write settings.json from the --set values, when the run has none yet",
+    )
+    p.add_argument(
+        "--model", help="the model the run uses (default: --set MODEL=..., else the demo model)"
+    )
+    p.add_argument("--image-id", help="the image the tasks run in (containers/image-id), if any")
     p.add_argument(
         "--set",
         type=meta_pair,

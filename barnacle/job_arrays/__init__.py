@@ -1,9 +1,10 @@
-"""Submitting manifests.tsv to SLURM as job arrays of `barnacle ocr` (slurm/ocr-array.sbatch)."""
+"""Submitting a run's tasks to SLURM as job arrays of `barnacle run-task RUN_DIR SHA1`
+(slurm/ocr-array.sbatch over a task list of sha1s)."""
 
 from barnacle.job_arrays.chunks import ArrayChunk, array_spec, plan_arrays
 from barnacle.job_arrays.cluster import DEFAULT_MAX_ARRAY_SIZE, SlurmError, max_array_size
 from barnacle.job_arrays.container import CONTAINER_RUNTIMES, check_container
-from barnacle.job_arrays.sbatch import SbatchOptions, WorkerEnv, sbatch_args, worker_environment
+from barnacle.job_arrays.sbatch import SbatchOptions, TaskCommand, sbatch_args
 from barnacle.job_arrays.submission import SubmitResult, submit
 from barnacle.job_arrays.targets import Target, select_targets
 
@@ -15,7 +16,7 @@ __all__ = [
     "SlurmError",
     "SubmitResult",
     "Target",
-    "WorkerEnv",
+    "TaskCommand",
     "array_spec",
     "check_container",
     "max_array_size",
@@ -23,5 +24,4 @@ __all__ = [
     "sbatch_args",
     "select_targets",
     "submit",
-    "worker_environment",
 ]

@@ -1,4 +1,4 @@
-"""The sbatch command line of one array, and the environment that carries worker options."""
+"""The sbatch command line of one array: its resources, and the task script over a task list."""
 
 from __future__ import annotations
 
@@ -53,48 +53,33 @@ class SbatchOptions:
 
 
 @dataclass
-class WorkerEnv:
-    """`barnacle ocr` options, passed to each array task as environment variables."""
+class TaskCommand:
+    """What each array task runs: `barnacle run-task RUN_DIR SHA1 [--stage=...]`, its options
+    read from the run's settings.json. Only the stage travels on the command line."""
 
     barnacle: str | None = None  # the command; default: the barnacle next to this Python
-    model: str | None = None
-    cache_dir: str | None = None
-    max_pages: int | None = None
-    size: str | None = None
-    device: str | None = None
-    threads: int | None = None
-    page_processes: int | None = None
-    offline: bool = False
-    container: str | None = None  # image (podman/docker) or .sif file (apptainer/singularity)
-    container_runtime: str = "none"  # none, apptainer, singularity, podman or docker
-    gres: str | None = None  # the array's --gres: a GPU there adds the runtime's GPU flags
-    precision: str | None = None  # kraken's precision, e.g. bf16-mixed on a GPU
-    batch_size: int | None = None  # lines recognised at once
-    stage: str = "ocr"  # what each task does with its manifest: ocr, export or prefetch
+    stage: str = "ocr"  # ocr, export or prefetch
     formats: str | None = None  # export: the formats, comma-separated
     publish_url: str | None = None  # export: where iiif/ is served
 
-    def variables(self) -> dict[str, str]:
-        """Every variable the task script reads; "" means the worker's default."""
-        return {
-            "BARNACLE": self.barnacle or default_barnacle(),
-            "MODEL": self.model or "",
-            "CACHE_DIR": self.cache_dir or "",
-            "MAX_PAGES": "" if self.max_pages is None else str(self.max_pages),
-            "SIZE": self.size or "",
-            "DEVICE": self.device or "",
-            "THREADS": "" if self.threads is None else str(self.threads),
-            "PAGE_PROCESSES": "" if self.page_processes is None else str(self.page_processes),
-            "OFFLINE": "1" if self.offline else "",
-            "CONTAINER": self.container or "",
-            "CONTAINER_RUNTIME": self.container_runtime or "none",
-            "GRES": self.gres or "",
-            "PRECISION": self.precision or "",
-            "BATCH_SIZE": "" if self.batch_size is None else str(self.batch_size),
-            "STAGE": self.stage,
-            "FORMATS": self.formats or "",
-            "PUBLISH_URL": self.publish_url or "",
-        }
+    def stage_args(self) -> list[str]:
+        """The words after RUN_DIR TASK_LIST OFFSET: the stage and its options, if any."""
+        if self.stage == "ocr":
+            return []
+        words = [f"--stage={self.stage}"]
+        if self.formats:
+            words.append(f"--formats={self.formats}")
+        if self.publish_url:
+            words.append(f"--publish-url={self.publish_url}")
+        return words
+
+    def environment(self, base: Mapping[str, str] | None = None) -> dict[str, str]:
+        """sbatch's environment: `base` (default os.environ) with BARNACLE, the command the
+        task script runs."""
+        return {**(os.environ if base is None else base), "BARNACLE": self.command()}
+
+    def command(self) -> str:
+        return self.barnacle or default_barnacle()
 
 
 def local_path(value: str | None) -> str | None:
@@ -122,8 +107,10 @@ def sbatch_args(
     task_list: Path,
     offset: int,
     comment: str,
+    task: TaskCommand | None = None,
 ) -> list[str]:
-    """sbatch's argument list for one array over task-list lines offset+1..offset+count."""
+    """sbatch's argument list for one array over task-list lines offset+1..offset+count:
+    `sbatch ... slurm/ocr-array.sbatch RUN_DIR TASK_LIST OFFSET [STAGE OPTIONS]`."""
     run_dir = run_dir.resolve()
     args = [
         "sbatch",
@@ -133,10 +120,11 @@ def sbatch_args(
         f"--output={RunFolder(run_dir).log_pattern}",
         f"--chdir={options.chdir}",
         f"--comment={comment}",
-        # Configuration travels in the environment: `--export=VAR=value` lists break on commas.
         "--export=ALL",
     ]
-    return [*args, *resource_args(options), str(options.script), str(task_list), str(offset)]
+    script = [str(options.script), str(run_dir), str(task_list), str(offset)]
+    stage = task.stage_args() if task else []
+    return [*args, *resource_args(options), *script, *stage]
 
 
 def resource_args(options: SbatchOptions) -> list[str]:
@@ -155,20 +143,6 @@ def resource_args(options: SbatchOptions) -> list[str]:
     )
 
 
-def worker_environment(worker: WorkerEnv, base: Mapping[str, str] | None = None) -> dict[str, str]:
-    """The environment for sbatch: `base` (default os.environ) with the worker variables set."""
-    env = dict(os.environ if base is None else base)
-    env.update(worker.variables())
-    return env
-
-
-def shell_command(args: list[str], worker: WorkerEnv) -> str:
-    """The command as one shell line: `VAR=value ... sbatch ...`, quoted for a POSIX shell.
-
-    Every worker variable is set, empty ones too, so an exported MODEL or SIZE cannot leak in.
-    """
-    assignments = [
-        f"{name}={shlex.quote(value) if value else ''}"
-        for name, value in worker.variables().items()
-    ]
-    return " ".join([*assignments, shlex.join(args)])
+def shell_command(args: list[str], task: TaskCommand) -> str:
+    """The command as one shell line, `BARNACLE=... sbatch ...`, quoted for a POSIX shell."""
+    return f"BARNACLE={shlex.quote(task.command())} {shlex.join(args)}"

@@ -1,4 +1,5 @@
-"""Submit the manifests of a run that still need OCR as SLURM job arrays."""
+"""Submit the manifests of a run that still need a task as SLURM job arrays of `barnacle
+run-task RUN_DIR SHA1` (slurm/ocr-array.sbatch over a task list of sha1s)."""
 
 from __future__ import annotations
 
@@ -9,19 +10,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from barnacle.job_arrays.chunks import plan_arrays
+from barnacle.job_arrays.chunks import ArrayChunk, plan_arrays
 from barnacle.job_arrays.cluster import SlurmError, max_array_size, queued_array_tasks, run_slurm
 from barnacle.job_arrays.container import check_container, container_problem
-from barnacle.job_arrays.sbatch import (
-    SbatchOptions,
-    WorkerEnv,
-    sbatch_args,
-    shell_command,
-    worker_environment,
-)
+from barnacle.job_arrays.sbatch import SbatchOptions, TaskCommand, sbatch_args, shell_command
 from barnacle.job_arrays.targets import select_targets, task_list_outputs, write_task_list
-from barnacle.run.metadata import append_slurm_jobs, slurm_jobs
-from barnacle.run_folder.manifest_rows import read_table
+from barnacle.run_folder import RunFolder
+from barnacle.run_folder.metadata import append_slurm_jobs, slurm_jobs
+from barnacle.run_folder.settings import read_settings
 
 
 @dataclass
@@ -73,7 +69,7 @@ def busy_outputs(
         task_list = str(job["task_list"])
         if task_list not in outputs_of:
             try:
-                outputs_of[task_list] = task_list_outputs(Path(task_list))
+                outputs_of[task_list] = task_list_outputs(Path(task_list), run_dir)
             except OSError:
                 outputs_of[task_list] = []
         line = int(job.get("offset", 0)) + task_id
@@ -98,92 +94,110 @@ def _job_id(parsable: str) -> str:
 def submit(
     run_dir: Path,
     options: SbatchOptions | None = None,
-    worker: WorkerEnv | None = None,
+    task: TaskCommand | None = None,
     *,
+    due: set[str] | None = None,
     skip_queued: bool = False,
     dry_run: bool = False,
     max_array: int | None = None,
     env: Mapping[str, str] | None = None,
     say: Callable[[str], None] = print,
 ) -> SubmitResult:
-    """Submit every manifest of RUN_DIR/manifests.tsv whose output is missing.
+    """Submit, as arrays of `barnacle run-task RUN_DIR SHA1`, every manifest of the run whose
+    output is missing (`due`: those of them make found missing), or for `task.stage` export
+    every finished one with an export due. The tasks read the run's settings.json, which
+    must exist (make run writes it); its container is checked here, once.
 
     Tasks of earlier arrays of this run that are still queued or running are never submitted
     twice: with `skip_queued` they are left out, without it submit refuses (SlurmError).
     `dry_run` prints the sbatch command lines and writes nothing.
     """
     options = options or SbatchOptions()
-    worker = worker or WorkerEnv()
-    problem = container_problem(worker.container_runtime, worker.container)
-    if problem:
-        raise SlurmError(problem)
-    if not dry_run:
-        image = check_container(worker.container_runtime, worker.container)
-        if image:
-            say(f"array tasks run in {worker.container_runtime} container {image}")
-    run_dir = run_dir.resolve()
-    table_path = run_dir / "manifests.tsv"
-    if not table_path.is_file():
-        raise FileNotFoundError(f"{table_path}: no manifests.tsv; run scripts/list-manifests")
-    rows = read_table(table_path)
-    busy = busy_outputs(run_dir, env, worker.stage)
+    task = task or TaskCommand()
+    folder = RunFolder(run_dir.resolve())
+    _check_container(folder, dry_run, say)
+    rows = folder.read_manifests()
+    busy = busy_outputs(folder.root, env, task.stage)
     if busy and not skip_queued:
         raise SlurmError(
-            f"{len(busy)} tasks of earlier arrays of {run_dir.name} are still queued or running; "
-            "pass --skip-queued to submit only the others (or scancel them first)"
+            f"{len(busy)} tasks of earlier arrays are still queued or running: "
+            "use --skip-queued to submit only the others (or scancel them first)"
         )
-    formats = worker.formats.split(",") if worker.stage == "export" and worker.formats else None
-    if worker.stage == "export" and formats is None:
+    formats = task.formats.split(",") if task.stage == "export" and task.formats else None
+    if task.stage == "export" and formats is None:
         raise ValueError("export tasks need the formats to write (--formats)")
-    targets, done, queued = select_targets(rows, run_dir, busy, formats)
+    targets, done, queued = select_targets(rows, folder.root, busy, formats, due)
     result = SubmitResult(manifests=len(rows), done=done, queued=queued)
     if not targets:
         return result
-
     limit = max_array or max_array_size(env)
     result.max_array_size = limit
-    chunks = plan_arrays(len(targets), limit, options.throttle)
     stamp = _stamp()
-    task_list = run_dir / "slurm" / f"tasks-{stamp}.tsv"
-    result.task_list = task_list
+    result.task_list = folder.task_list(stamp)
     result.submitted = len(targets)
-    sbatch_env = worker_environment(worker, env)
     if not dry_run:
-        write_task_list(task_list, targets)
-        (run_dir / "logs").mkdir(parents=True, exist_ok=True)  # sbatch does not create it
-        (run_dir / "ocr").mkdir(parents=True, exist_ok=True)
-    for chunk in chunks:
-        comment = f"barnacle:{run_dir.name}:{stamp}:{chunk.offset}"
+        write_task_list(result.task_list, targets)
+        folder.logs_dir.mkdir(parents=True, exist_ok=True)  # sbatch does not create it
+        folder.ocr_dir.mkdir(parents=True, exist_ok=True)
+    for chunk in plan_arrays(len(targets), limit, options.throttle):
+        comment = f"barnacle:{folder.name}:{stamp}:{chunk.offset}"
         args = sbatch_args(
             options,
-            run_dir=run_dir,
+            run_dir=folder.root,
             array=chunk.array,
-            task_list=task_list,
+            task_list=result.task_list,
             offset=chunk.offset,
             comment=comment,
+            task=task,
         )
-        result.commands.append(shell_command(args, worker))
+        result.commands.append(shell_command(args, task))
         if dry_run:
             say(result.commands[-1])
             continue
-        done_run = run_slurm(args, env=sbatch_env)
-        if done_run.returncode != 0:
-            raise SlurmError(
-                f"sbatch failed for tasks {chunk.offset + 1}-{chunk.offset + chunk.count} "
-                f"({len(result.job_ids)} arrays submitted before): {done_run.stderr.strip()}"
-            )
-        job_id = _job_id(done_run.stdout)
-        record = {
-            "job_id": job_id,
-            "array": chunk.array,
-            "offset": chunk.offset,
-            "count": chunk.count,
-            "task_list": str(task_list),
-            "comment": comment,
-            "stage": worker.stage,
-            "submitted_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        }
-        append_slurm_jobs(run_dir, [record])
-        result.job_ids.append(job_id)
-        result.arrays.append(record)
+        _submit_array(folder, args, task, env, chunk, result, comment)
     return result
+
+
+def _check_container(folder: RunFolder, dry_run: bool, say: Callable[[str], None]) -> None:
+    """The run's container (settings.json) checked once, before any task is submitted: the
+    pair of CONTAINER and CONTAINER_RUNTIME always, the image itself when submitting."""
+    settings = read_settings(folder.settings_json)
+    problem = container_problem(settings.container_runtime, settings.container)
+    if problem:
+        raise SlurmError(problem)
+    if not dry_run:
+        image = check_container(settings.container_runtime, settings.container)
+        if image:
+            say(f"array tasks run in {settings.container_runtime} container {image}")
+
+
+def _submit_array(
+    folder: RunFolder,
+    args: list[str],
+    task: TaskCommand,
+    env: Mapping[str, str] | None,
+    chunk: ArrayChunk,
+    result: SubmitResult,
+    comment: str,
+) -> None:
+    """sbatch one array; its job recorded in metadata.json and in `result`."""
+    done_run = run_slurm(args, env=task.environment(env))
+    if done_run.returncode != 0:
+        raise SlurmError(
+            f"sbatch failed for tasks {chunk.offset + 1}-{chunk.offset + chunk.count} "
+            f"({len(result.job_ids)} arrays submitted before): {done_run.stderr.strip()}"
+        )
+    job_id = _job_id(done_run.stdout)
+    record = {
+        "job_id": job_id,
+        "array": chunk.array,
+        "offset": chunk.offset,
+        "count": chunk.count,
+        "task_list": str(result.task_list),
+        "comment": comment,
+        "stage": task.stage,
+        "submitted_at": datetime.now(UTC).isoformat(timespec="seconds"),
+    }
+    append_slurm_jobs(folder.root, [record])
+    result.job_ids.append(job_id)
+    result.arrays.append(record)

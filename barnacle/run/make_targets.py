@@ -3,8 +3,10 @@
 make reads its makefiles before it builds anything, so the make that lists a collection's
 manifests cannot also know their outputs. `make run` therefore writes the list, taken from the
 `sha1` column of manifests.tsv, into runs/<RUN>/outputs.mk, and a second make
-(`make ocr-outputs`) includes it and builds runs/<RUN>/ocr/<sha1>.jsonl for each. Once that
-make is done, `finished` says whether every output exists, which is what `make run` exits with.
+(`make ocr-outputs`) includes it and builds each missing runs/<RUN>/ocr/<sha1>.jsonl with
+`barnacle run-task RUN_DIR SHA1` (under EXECUTOR=slurm it only lists the sha1 in
+runs/<RUN>/slurm/due.txt, which `barnacle submit-array --due` submits). Once that make is
+done, `finished` says whether every output exists, which is what `make run` exits with.
 
     python -m barnacle.run.make_targets outputs RUN_DIR    # write RUN_DIR/outputs.mk
     python -m barnacle.run.make_targets finished RUN_DIR   # exit 0 when every output exists

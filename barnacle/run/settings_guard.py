@@ -1,4 +1,5 @@
-"""A run has one collection, one model and one image size (`make run` checks, before any work).
+"""A run has one collection, one model and one image size (`make run` checks, before any work,
+against the run's settings.json and metadata.json, before it rewrites them).
 
 The page key of a record names the model (sha256) and the image request, so a run resumed with
 another MODEL or SIZE would redo every page under new keys while its finished manifests keep
@@ -14,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from barnacle.run_folder import RunFolder
+from barnacle.run_folder.settings import RunSettings, SettingsError, read_settings
 
 
 def _has_outputs(run_dir: Path) -> bool:
@@ -52,15 +54,27 @@ def collection_conflict(run_dir: Path, collection: str | None) -> str | None:
     )
 
 
+def previous_settings(run_dir: Path) -> RunSettings | None:
+    """The settings the run was last started with (runs/<RUN>/settings.json), None when it
+    has none (a new run, or one started before settings.json) or they no longer read."""
+    try:
+        return read_settings(RunFolder(run_dir).settings_json)
+    except SettingsError:
+        return None
+
+
 def plan_conflict(
     run_dir: Path, recorded: dict[str, Any], model_sha256: str, model_ref: str, size: str
 ) -> str | None:
-    """Why this MODEL and SIZE cannot be used for the run whose metadata is `recorded` (it
-    has outputs made with others), or None."""
+    """Why this MODEL and SIZE cannot be used for the run (it has outputs made with others),
+    or None. The run's SIZE is that of its settings.json (else of metadata.json, `recorded`,
+    for a run started before settings.json); its model's sha256 is in metadata.json, written
+    by the same `make run`."""
     recorded_model = recorded.get("model")
     old_model: dict[str, Any] = recorded_model if isinstance(recorded_model, dict) else {}
     old_sha = old_model.get("sha256") if old_model else None
-    old_size = recorded.get("size")
+    previous = previous_settings(run_dir)
+    old_size = previous.size if previous else recorded.get("size")
     changes = []
     if old_sha and old_sha != model_sha256:
         old_name = old_model.get("ref") or old_model.get("resolved")

@@ -27,7 +27,9 @@ class RunSettings(BaseModel):
     model_config = ConfigDict(protected_namespaces=(), extra="forbid")
 
     model: str | None = Field(
-        default=None, description="kraken recognition model: a path or an installed DOI"
+        default=None,
+        description="kraken recognition model: a path or an installed DOI "
+        "(empty: BARNACLE_MODEL, else the bundled demo model)",
     )
     cache_dir: Path = Field(
         default=Path(defaults.CACHE_DIR), description="shared cache of manifests and images"
@@ -68,11 +70,27 @@ class RunSettings(BaseModel):
 
     @classmethod
     def from_make_variables(cls, values: dict[str, str]) -> RunSettings:
-        """The settings from Makefile variables (NAME -> text; empty: the default)."""
-        fields = {name.lower(): text for name, text in values.items() if text != ""}
+        """The settings from Makefile variables (NAME -> text; empty: the default; names
+        that are not settings are left out). CACHE_DIR, and MODEL when it names a file here,
+        are made absolute: array tasks run in the repository folder, not where make ran."""
+        names = set(cls.model_fields)
+        fields: dict[str, Any] = {
+            name.lower(): text
+            for name, text in values.items()
+            if text != "" and name.lower() in names
+        }
         if "offline" in fields:
-            fields["offline"] = fields["offline"] == "1"  # type: ignore[assignment]
+            fields["offline"] = fields["offline"] == "1"
+        if "cache_dir" in fields:
+            fields["cache_dir"] = Path(fields["cache_dir"]).expanduser().resolve()
+        model = Path(fields.get("model") or "").expanduser()
+        if fields.get("model") and model.is_file():
+            fields["model"] = str(model.resolve())
         return cls.model_validate(fields)
+
+
+# Settings of a run's tasks that `barnacle ocr` (one manifest, no run) has no option for.
+RUN_ONLY_FIELDS = ("jobs", "container", "container_runtime")
 
 
 def make_variables() -> list[str]:

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field, model_validator
 
-from barnacle import defaults
 from barnacle.defaults import ExitCode
+from barnacle.run_folder.settings import RunSettings
 
 Status = Literal["complete", "page_errors", "not_started", "locked", "stopped"]
 EXIT_CODES: dict[Status, ExitCode] = {
@@ -22,13 +22,28 @@ EXIT_CODES: dict[Status, ExitCode] = {
 }
 
 
-def default_page_processes() -> int:
+def task_cpus() -> int:
     """The CPUs this task was given: SLURM's count, else the CPUs we may run on."""
+    cpus = slurm_cpus()
+    return cpus if cpus is not None else max(1, len(os.sched_getaffinity(0)))
+
+
+def slurm_cpus() -> int | None:
+    """The CPUs SLURM gave this task, None outside SLURM."""
     for name in ("SLURM_CPUS_PER_TASK", "SLURM_CPUS_ON_NODE"):
         value = os.environ.get(name, "")
         if value.isdigit() and int(value) > 0:
             return int(value)
-    return max(1, len(os.sched_getaffinity(0)))
+    return None
+
+
+def default_page_processes(jobs: int = 1) -> int:
+    """Page processes per manifest when PAGE_PROCESSES is empty: the CPUs SLURM gave the task,
+    else this machine's CPUs shared by the JOBS manifests OCRed at once (make -j JOBS)."""
+    cpus = slurm_cpus()
+    if cpus is not None:
+        return cpus
+    return max(1, task_cpus() // max(1, jobs))
 
 
 def threads_per_process(requested: int, processes: int, cpus: int) -> int:
@@ -38,25 +53,32 @@ def threads_per_process(requested: int, processes: int, cpus: int) -> int:
     return max(1, min(requested, cpus // max(1, processes)))
 
 
-class WorkerOptions(BaseModel):
-    model_config = ConfigDict(protected_namespaces=())
+class WorkerOptions(RunSettings):
+    """A run's settings (RunSettings: runs/<RUN>/settings.json, or `barnacle ocr`'s options)
+    and what one invocation adds: the manifest's metadata, progress, resume, ... The page
+    processes are always a number: when the settings leave them empty, `default_page_processes`
+    of the task's CPUs and JOBS, computed here once."""
 
-    model: str | None = None  # path; None = BARNACLE_MODEL or the demo model
-    cache_dir: Path = Path(defaults.CACHE_DIR)
-    max_pages: int | None = None
-    size: str = defaults.IMAGE_SIZE
-    device: str = defaults.DEVICE
-    threads: int = defaults.THREADS  # torch threads per page process
-    page_processes: int = Field(default_factory=default_page_processes)
+    page_processes: int = Field(default=1, ge=1)
     prefetch: int = 2  # images fetched ahead of the OCR
     resume: bool = True
-    offline: bool = False
     metadata: dict[str, str] = Field(default_factory=dict)  # e.g. source_metadata_id, ark
     max_image_pixels: int | None = None
     progress: bool = True
-    precision: str = defaults.PRECISION  # kraken's precisions, e.g. bf16-mixed on a GPU
-    batch_size: int = defaults.BATCH_SIZE  # lines recognised at once (larger on a GPU)
     segmentation_cache: bool = True  # reuse page segmentations kept in cache_dir
+
+    @model_validator(mode="before")
+    @classmethod
+    def _page_processes(cls, data: Any) -> Any:
+        if isinstance(data, dict) and data.get("page_processes") is None:
+            jobs = data.get("jobs") or 1
+            data = {**data, "page_processes": default_page_processes(int(jobs))}
+        return data
+
+    @classmethod
+    def for_run(cls, settings: RunSettings, **invocation: Any) -> WorkerOptions:
+        """The options of one task of a run: its settings, and this invocation's own."""
+        return cls.model_validate(settings.model_dump() | invocation)
 
 
 class ProcessingResult(BaseModel):

@@ -13,7 +13,7 @@ from multiprocessing.process import BaseProcess
 from pathlib import Path
 from typing import Any
 
-from barnacle.worker.options import WorkerOptions, default_page_processes, threads_per_process
+from barnacle.worker.options import WorkerOptions, task_cpus, threads_per_process
 from barnacle.worker.page_process import init_engine
 
 log = logging.getLogger(__name__)
@@ -34,7 +34,7 @@ class InlineExecutor(Executor):
 def page_executor(workers: int, model_path: Path, options: WorkerOptions) -> Executor:
     """`workers` page processes with the engine loaded: this process itself for one. Their
     torch threads together stay within the CPUs this task was given."""
-    cpus = default_page_processes()
+    cpus = task_cpus()
     threads = threads_per_process(options.threads, workers, cpus)
     if threads < options.threads:
         log.warning(

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from barnacle.atomic import atomic_write_text
-from barnacle.run_folder import RunFolder
+from barnacle.run_folder.folder import RunFolder
 
 
 @contextmanager
