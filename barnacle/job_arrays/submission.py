@@ -123,10 +123,7 @@ def submit(
             f"{len(busy)} tasks of earlier arrays are still queued or running: "
             "use --skip-queued to submit only the others (or scancel them first)"
         )
-    formats = task.formats.split(",") if task.stage == "export" and task.formats else None
-    if task.stage == "export" and formats is None:
-        raise ValueError("export tasks need the formats to write (--formats)")
-    targets, done, queued = select_targets(rows, folder.root, busy, formats, due)
+    targets, done, queued = select_targets(rows, folder.root, busy, _export_formats(task), due)
     result = SubmitResult(manifests=len(rows), done=done, queued=queued)
     if not targets:
         return result
@@ -156,6 +153,15 @@ def submit(
             continue
         _submit_array(folder, args, task, env, chunk, result, comment)
     return result
+
+
+def _export_formats(task: TaskCommand) -> list[str] | None:
+    """The formats export tasks write; None for the other stages."""
+    if task.stage != "export":
+        return None
+    if not task.formats:
+        raise ValueError("export tasks need the formats to write (--formats)")
+    return task.formats.split(",")
 
 
 def _check_container(folder: RunFolder, dry_run: bool, say: Callable[[str], None]) -> None:
