@@ -104,14 +104,10 @@ def submit(
     say: Callable[[str], None] = print,
 ) -> SubmitResult:
     """Submit, as arrays of `barnacle run-task RUN_DIR SHA1`, every manifest of the run whose
-    output is missing (`due`: those of them make found missing), or for `task.stage` export
-    every finished one with an export due. The tasks read the run's settings.json, which
-    must exist (make run writes it); its container is checked here, once.
-
-    Tasks of earlier arrays of this run that are still queued or running are never submitted
-    twice: with `skip_queued` they are left out, without it submit refuses (SlurmError).
-    `dry_run` prints the sbatch command lines and writes nothing.
-    """
+    output is missing (`due`: those make found missing), or for `task.stage` export every
+    finished one with an export due. The tasks read the run's settings.json (make run writes
+    it). Tasks still queued or running are never submitted twice: with `skip_queued` they are
+    left out, without it submit refuses (SlurmError). `dry_run` prints the sbatch lines."""
     options = options or SbatchOptions()
     task = task or TaskCommand()
     folder = RunFolder(run_dir.resolve())

@@ -76,7 +76,7 @@ def select_targets(
 
 def read_due(path: Path) -> set[str]:
     """The sha1s of a due list (make's, one a line); ValueError naming a line that is not one."""
-    from barnacle.run_folder.folder import is_sha1
+    from barnacle.hashing import is_sha1
 
     due = set()
     for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):

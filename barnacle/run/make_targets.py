@@ -15,15 +15,13 @@ done, `finished` says whether every output exists, which is what `make run` exit
 from __future__ import annotations
 
 import argparse
-import re
 import sys
 from pathlib import Path
 
 from barnacle.atomic import atomic_write_text
 from barnacle.defaults import ExitCode
+from barnacle.hashing import is_sha1
 from barnacle.run_folder import RunFolder
-
-_SHA1 = re.compile(r"[0-9a-f]{40}")
 
 
 def manifest_sha1s(run_dir: Path) -> list[str]:
@@ -32,7 +30,7 @@ def manifest_sha1s(run_dir: Path) -> list[str]:
     run = RunFolder(run_dir)
     sha1s = [row.get("sha1", "") for row in run.read_manifests()]
     for line, sha1 in enumerate(sha1s, start=2):
-        if not _SHA1.fullmatch(sha1):
+        if not is_sha1(sha1):
             raise ValueError(
                 f"{run.manifests_tsv} line {line}: sha1 {sha1!r} is not 40 hex digits: "
                 "rewrite the file with make list-manifests"

@@ -13,10 +13,9 @@ from collections import Counter
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from barnacle.hashing import manifest_sha1
+from barnacle.hashing import is_sha1, manifest_sha1
 from barnacle.listing.manifest_table import row_metadata
 from barnacle.run_folder import RunFolder
-from barnacle.run_folder.folder import is_sha1
 from barnacle.run_folder.settings import RunSettings, read_settings
 from barnacle.worker import ProcessingResult, WorkerOptions, process_manifest
 
