@@ -47,7 +47,7 @@ class SubmitResult:
             f"submitted {self.submitted} tasks in {len(self.job_ids)} arrays: "
             f"job ids {' '.join(self.job_ids)} ({skipped})",
             f"  task list {self.task_list}",
-            f"  logs {run_dir.resolve() / 'logs'}/%A_%a.out",
+            f"  logs {RunFolder(run_dir.resolve()).log_pattern}",
         ]
 
 
