@@ -1,8 +1,6 @@
-"""SLURM job arrays: planning, sbatch command lines, the task script, and a real local cluster.
-
-The slow tests start a one-node cluster with slurm/local-cluster (slurm-wlm + munge) and run
-arrays whose tasks call a stand-in for `barnacle run-task` (the real worker is tested elsewhere).
-"""
+"""SLURM job arrays without a cluster: planning, sbatch command lines, what is queued, and the
+task script run by hand with a stand-in for `barnacle run-task` (tests/test_slurm_cluster.py
+runs arrays on a real one-node cluster)."""
 
 from __future__ import annotations
 
@@ -11,8 +9,6 @@ import os
 import shlex
 import shutil
 import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -32,75 +28,14 @@ from barnacle.listing import manifest_sha1
 from barnacle.run_folder.metadata import append_slurm_jobs, read_metadata
 from barnacle.run_folder.settings import RunSettings, write_settings
 
-from support.paths import LAPIDUS, REPO
+from support.paths import LAPIDUS
+from support.slurm_runs import LOCAL_CLUSTER, SBATCH, make_run, run_script, write_stand_in
 
-SBATCH = REPO / "slurm" / "ocr-array.sbatch"
-LOCAL_CLUSTER = REPO / "slurm" / "local-cluster"
 NO_CLUSTER = {"SLURM_CONF": "/nonexistent/slurm.conf"}
 
 HOSTILE_URL = (
     "https://example.org/m/$(touch {tmp}/pwned)/`touch {tmp}/pwned2`/a b'c\"d;e&f|g*?.json"
 )
-
-
-def _run_script(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, *args],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env={**os.environ, **(env or {})},
-    )
-
-
-def _stand_in(path: Path) -> Path:
-    """A fake `barnacle`: `run-task ... -- RUN_DIR SHA1` records its arguments and the run's
-    settings, sleeps, writes RUN_DIR/ocr/SHA1.jsonl (stage ocr), exits as told."""
-    path.write_text(
-        f"#!{sys.executable}\n"
-        "import json, os, sys, time\n"
-        "args = sys.argv[1:]\n"
-        "print('stand-in args:', json.dumps(args))\n"
-        "run_dir, sha1 = args[-2], args[-1]\n"
-        "print('stand-in settings:', open(os.path.join(run_dir, 'settings.json')).read())\n"
-        "time.sleep(float(os.environ.get('STAND_IN_SLEEP', '0')))\n"
-        "code = int(os.environ.get('STAND_IN_EXIT', '0'))\n"
-        "out = os.path.join(run_dir, 'ocr', sha1 + '.jsonl')\n"
-        "if code == 0 and not any(a.startswith('--stage=') for a in args):\n"
-        "    with open(out, 'w') as f:\n"
-        "        f.write(json.dumps({'args': args}) + '\\n')\n"
-        "sys.exit(code)\n"
-    )
-    path.chmod(0o755)
-    return path
-
-
-def _make_run(
-    tmp_path: Path,
-    source: Path,
-    name: str,
-    lines: int | None = None,
-    settings: RunSettings | None = None,
-) -> Path:
-    """runs/<name>/manifests.tsv from a list (the first `lines` lines) via the stage scripts,
-    and its settings.json (as make run writes it)."""
-    if lines is not None:
-        head = tmp_path / f"{name}{source.suffix}"
-        head.write_text("".join(source.read_text().splitlines(keepends=True)[:lines]))
-        source = head
-    run_dir = tmp_path / "runs" / name
-    done = _run_script(
-        "scripts/fetch-collection", str(source), str(run_dir / "collection.json"), "--no-progress"
-    )
-    assert done.returncode == 0, done.stderr
-    done = _run_script("scripts/list-manifests", str(run_dir / "collection.json"))
-    assert done.returncode == 0, done.stderr
-    write_settings(run_dir / "settings.json", settings or RunSettings())
-    return run_dir
-
-
-# ---------------------------------------------------------------- planning and command lines
 
 
 def test_lapidus_size_needs_three_arrays_each_throttled() -> None:
@@ -218,8 +153,8 @@ def test_metadata_json_append_keeps_other_keys(tmp_path: Path) -> None:
 
 
 def test_dry_run_on_lapidus_prints_three_commands(tmp_path: Path) -> None:
-    run_dir = _make_run(tmp_path, LAPIDUS / "manifests.txt", "lapidus")
-    done = _run_script(  # its timeout catches a hang; bench/bench_runs.py times the work
+    run_dir = make_run(tmp_path, LAPIDUS / "manifests.txt", "lapidus")
+    done = run_script(  # its timeout catches a hang; bench/bench_runs.py times the work
         "scripts/submit-array",
         str(run_dir),
         "--dry-run",
@@ -255,9 +190,9 @@ def test_dry_run_on_lapidus_prints_three_commands(tmp_path: Path) -> None:
 
 
 def test_submit_needs_the_runs_settings(tmp_path: Path) -> None:
-    run_dir = _make_run(tmp_path, LAPIDUS / "manifests.txt", "unset", lines=2)
+    run_dir = make_run(tmp_path, LAPIDUS / "manifests.txt", "unset", lines=2)
     (run_dir / "settings.json").unlink()
-    done = _run_script("scripts/submit-array", str(run_dir), "--dry-run", env=NO_CLUSTER)
+    done = run_script("scripts/submit-array", str(run_dir), "--dry-run", env=NO_CLUSTER)
     assert done.returncode == 1 and "settings.json not found: start the run with make run" in (
         done.stderr
     )
@@ -321,7 +256,7 @@ def _settings_run(run_dir: Path) -> Path:
 
 def test_hostile_paths_and_options_are_never_run_by_a_shell(tmp_path: Path) -> None:
     """The task runs `barnacle run-task [STAGE OPTIONS] -- RUN_DIR SHA1`, words as given."""
-    stand_in = _stand_in(tmp_path / "fake barnacle")
+    stand_in = write_stand_in(tmp_path / "fake barnacle")
     run_dir = _settings_run(tmp_path / "runs dir" / "r $(touch pwned)`id`")
     sha1 = manifest_sha1(HOSTILE_URL.format(tmp=tmp_path))
     done = _run_task(run_dir, ["0" * 40, sha1], 1, offset=1, BARNACLE=str(stand_in))
@@ -353,7 +288,7 @@ def test_hostile_paths_and_options_are_never_run_by_a_shell(tmp_path: Path) -> N
 
 
 def test_task_exit_code_and_banner_on_failure(tmp_path: Path) -> None:
-    stand_in = _stand_in(tmp_path / "barnacle")
+    stand_in = write_stand_in(tmp_path / "barnacle")
     run_dir = _settings_run(tmp_path / "run")
     sha1 = "a" * 40
     done = _run_task(run_dir, [sha1], 1, BARNACLE=str(stand_in), STAND_IN_EXIT="3")
@@ -375,149 +310,3 @@ def test_shell_scripts_are_shellcheck_clean() -> None:
         ["shellcheck", str(SBATCH), str(LOCAL_CLUSTER)], capture_output=True, text=True
     )
     assert done.returncode == 0, done.stdout
-
-
-# ---------------------------------------------------------------- a real local cluster
-
-
-def _squeue_ids(env: dict[str, str]) -> set[str]:
-    done = subprocess.run(
-        ["squeue", "-h", "-r", "-o", "%F"],
-        env={**os.environ, **env},
-        capture_output=True,
-        text=True,
-        timeout=30,
-        check=True,
-    )
-    return set(done.stdout.split())
-
-
-def _wait_gone(job_ids: list[str], env: dict[str, str], timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while _squeue_ids(env) & set(job_ids):
-        assert time.monotonic() < deadline, f"jobs {job_ids} still queued after {timeout} s"
-        time.sleep(0.5)
-
-
-def _submitted_ids(stdout: str) -> list[str]:
-    line = next(line for line in stdout.splitlines() if line.startswith("submitted "))
-    return line.split("job ids ", 1)[1].split(" (", 1)[0].split()
-
-
-@pytest.mark.slow
-def test_local_cluster_status(cluster: dict[str, str]) -> None:
-    env = {**os.environ, **cluster}
-    done = subprocess.run([str(LOCAL_CLUSTER), "status"], env=env, capture_output=True, text=True)
-    assert done.returncode == 0 and "MaxArraySize: 5" in done.stdout, done.stdout
-    again = subprocess.run([str(LOCAL_CLUSTER), "start"], env=env, capture_output=True, text=True)
-    assert again.returncode == 0 and "already running" in again.stdout
-
-
-@pytest.mark.slow
-def test_twelve_tasks_in_three_arrays_all_complete(tmp_path: Path, cluster: dict[str, str]) -> None:
-    run_dir = _make_run(
-        tmp_path, LAPIDUS / "lapidus_lar.csv", "twelve", lines=13, settings=RunSettings(max_pages=1)
-    )
-    stand_in = _stand_in(tmp_path / "barnacle")
-    done = _run_script(
-        "scripts/submit-array",
-        str(run_dir),
-        "--barnacle",
-        str(stand_in),
-        "--throttle",
-        "2",
-        env=cluster,
-    )
-    assert done.returncode == 0, done.stderr
-    job_ids = _submitted_ids(done.stdout)
-    assert len(job_ids) == 3 and "12 tasks in 3 arrays" in done.stdout
-    _wait_gone(job_ids, cluster)
-
-    rows = (run_dir / "manifests.tsv").read_text().splitlines()[1:]
-    assert len(rows) == 12
-    for row in rows:
-        assert (run_dir / "ocr" / f"{row.split(chr(9))[2]}.jsonl").is_file()
-    logs = sorted((run_dir / "logs").glob("*.out"))
-    assert len(logs) == 12
-    assert {log.name.split("_")[0] for log in logs} == set(job_ids)
-    texts = [log.read_text() for log in logs]
-    assert all(text.splitlines()[-1].startswith("barnacle-task OK ") for text in texts)
-    first = next(text for text in texts if "barnacle-task OK 1 " in text)
-    sha1 = (run_dir / "slurm").glob("tasks-*.txt").__next__().read_text().split()[0]
-    assert f"barnacle-task: barnacle run-task {run_dir.resolve()} {sha1}" in first
-    assert '"max_pages": 1' in first  # the task read the run's settings.json
-    recorded = read_metadata(run_dir)["slurm_jobs"]
-    assert [job["job_id"] for job in recorded] == job_ids
-    assert [(job["offset"], job["count"]) for job in recorded] == [(0, 4), (4, 4), (8, 4)]
-    again = _run_script("scripts/submit-array", str(run_dir), "--skip-queued", env=cluster)
-    assert "nothing to submit (12 done" in again.stdout, again.stdout + again.stderr
-
-
-@pytest.mark.slow
-def test_failed_task_banner_and_exit_code(tmp_path: Path, cluster: dict[str, str]) -> None:
-    run_dir = _make_run(tmp_path, LAPIDUS / "manifests.txt", "failing", lines=2)
-    stand_in = _stand_in(tmp_path / "barnacle")
-    done = _run_script(
-        "scripts/submit-array",
-        str(run_dir),
-        "--barnacle",
-        str(stand_in),
-        env={**cluster, "STAND_IN_EXIT": "3"},
-    )
-    assert done.returncode == 0, done.stderr
-    (job_id,) = _submitted_ids(done.stdout)
-    _wait_gone([job_id], cluster)
-    logs = sorted((run_dir / "logs").glob(f"{job_id}_*.out"))
-    assert len(logs) == 2
-    for log in logs:
-        assert log.read_text().splitlines()[-1].startswith("barnacle-task FAILED(3) ")
-    shown = subprocess.run(
-        ["scontrol", "show", "job", f"{job_id}_1"],
-        env={**os.environ, **cluster},
-        capture_output=True,
-        text=True,
-        timeout=30,
-    )
-    assert "ExitCode=3:0" in shown.stdout, shown.stdout + shown.stderr
-    assert not list((run_dir / "ocr").glob("*.jsonl"))
-
-
-@pytest.mark.slow
-def test_resubmission_while_running_submits_nothing(
-    tmp_path: Path, cluster: dict[str, str]
-) -> None:
-    run_dir = _make_run(tmp_path, LAPIDUS / "manifests.txt", "busy", lines=3)
-    stand_in = _stand_in(tmp_path / "barnacle")
-    slow = {**cluster, "STAND_IN_SLEEP": "60"}
-    done = _run_script(
-        "scripts/submit-array",
-        str(run_dir),
-        "--barnacle",
-        str(stand_in),
-        "--throttle",
-        "1",
-        env=slow,
-    )
-    assert done.returncode == 0, done.stderr
-    job_ids = _submitted_ids(done.stdout)
-    try:
-        refused = _run_script("scripts/submit-array", str(run_dir), env=slow)
-        assert refused.returncode == 1 and "--skip-queued" in refused.stderr
-        again = _run_script("scripts/submit-array", str(run_dir), "--skip-queued", env=slow)
-        assert again.returncode == 0, again.stderr
-        assert "nothing to submit (0 done, 3 queued or running, of 3)" in again.stdout
-    finally:
-        subprocess.run(["scancel", *job_ids], env={**os.environ, **cluster}, timeout=30)
-    _wait_gone(job_ids, cluster)
-    # Cancelled, so nothing is queued any more: the missing ones go again.
-    fast = _run_script(
-        "scripts/submit-array",
-        str(run_dir),
-        "--skip-queued",
-        "--barnacle",
-        str(stand_in),
-        env=cluster,
-    )
-    assert "submitted 3 tasks in 1 arrays" in fast.stdout, fast.stdout + fast.stderr
-    _wait_gone(_submitted_ids(fast.stdout), cluster)
-    assert len(list((run_dir / "ocr").glob("*.jsonl"))) == 3
