@@ -1,3 +1,3 @@
-"""A run's bookkeeping (runs/<RUN>/): metadata, status, summaries and chart, the settings guard,
-the outputs as make targets, one task. Its paths come from barnacle.run_folder; doing the work
-is barnacle.tasks and barnacle.worker."""
+"""A run's bookkeeping (runs/<RUN>/): status, summaries and chart, the settings guard, the
+outputs as make targets. Its paths and files (metadata.json, settings.json) come from
+barnacle.run_folder; doing the work is barnacle.tasks and barnacle.worker."""
