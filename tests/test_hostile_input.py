@@ -122,7 +122,7 @@ def test_hostile_ids_stay_strings_from_listing_to_records(
     assert sorted(p.name for p in sandbox.iterdir()) == ["cache", "cwd", "runs"]
     assert not list(cwd.iterdir()) and [p.name for p in run_dir.parent.iterdir()] == ["hostile"]
     names = re.compile(
-        r"c\.json|manifests\.tsv|ocr|ocr/[0-9a-f]{40}\.jsonl(\.part|\.errors\.jsonl)"
+        r"c\.json|manifests\.tsv|settings\.json|ocr|ocr/[0-9a-f]{40}\.jsonl(\.part|\.errors\.jsonl)"
     )
     assert all(names.fullmatch(name) for name in tree(run_dir)), tree(run_dir)
     cached = re.compile(
