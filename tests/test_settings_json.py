@@ -120,7 +120,7 @@ def test_run_task_reads_its_options_from_the_runs_settings(
     [(given_url, out, options)] = seen
     assert (given_url, out) == (url, folder.output(sha1))
     assert (options.threads, options.offline, options.progress) == (3, True, False)
-    assert options.page_processes >= 1  # the default, computed once from the task's CPUs
+    assert options.page_processes is None and options.processes >= 1  # from the task's CPUs
 
 
 def test_ocr_options_are_the_settings_fields() -> None:

@@ -7,7 +7,7 @@ import os
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, Field
 
 from barnacle.defaults import ExitCode
 from barnacle.run_folder.settings import RunSettings
@@ -55,11 +55,8 @@ def threads_per_process(requested: int, processes: int, cpus: int) -> int:
 
 class WorkerOptions(RunSettings):
     """A run's settings (RunSettings: runs/<RUN>/settings.json, or `barnacle ocr`'s options)
-    and what one invocation adds: the manifest's metadata, progress, resume, ... The page
-    processes are always a number: when the settings leave them empty, `default_page_processes`
-    of the task's CPUs and JOBS, computed here once."""
+    and what one invocation adds: the manifest's metadata, progress, resume, ..."""
 
-    page_processes: int = Field(default=1, ge=1)
     prefetch: int = 2  # images fetched ahead of the OCR
     resume: bool = True
     metadata: dict[str, str] = Field(default_factory=dict)  # e.g. source_metadata_id, ark
@@ -67,13 +64,11 @@ class WorkerOptions(RunSettings):
     progress: bool = True
     segmentation_cache: bool = True  # reuse page segmentations kept in cache_dir
 
-    @model_validator(mode="before")
-    @classmethod
-    def _page_processes(cls, data: Any) -> Any:
-        if isinstance(data, dict) and data.get("page_processes") is None:
-            jobs = data.get("jobs") or 1
-            data = {**data, "page_processes": default_page_processes(int(jobs))}
-        return data
+    @property
+    def processes(self) -> int:
+        """The page processes of this task: PAGE_PROCESSES, else `default_page_processes` of
+        the task's CPUs and JOBS, computed here once."""
+        return self.page_processes or default_page_processes(self.jobs)
 
     @classmethod
     def for_run(cls, settings: RunSettings, **invocation: Any) -> WorkerOptions:

@@ -184,7 +184,7 @@ def schedule_pages(
     in flight come back as `page_process_died` failures, then BrokenProcessPool is raised.
     Close the iterator (contextlib.closing) so that an error while taking a result stops the
     pools at once."""
-    workers = max(1, min(options.page_processes, len(todo)))
+    workers = max(1, min(options.processes, len(todo)))
     bar = tqdm(
         total=len(todo),
         unit="page",
