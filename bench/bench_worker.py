@@ -185,7 +185,9 @@ def _bare_process(
     from PIL import Image
 
     warnings.filterwarnings("ignore", message=r".*`srun` command is available")
-    engine = KrakenEngine(model, threads=1, fast_postprocess=fast_postprocess)
+    engine = KrakenEngine(
+        model, threads=1, fast_postprocess=fast_postprocess, fast_network=fast_postprocess
+    )
     timers = StageTimers().install()
     queue.put(("ready", time.perf_counter(), {}))
     for path in images:
