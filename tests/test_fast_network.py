@@ -133,3 +133,29 @@ def test_failed_export_runs_krakens_own_network(
     with torch.inference_mode():
         assert torch.equal(stand_in(x)[0], net(x)[0])
     assert stand_in.failed and stand_in.runner is None
+
+
+def test_export_kept_in_the_cache_for_the_next_process(
+    segmenter: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import torch
+
+    from barnacle.ocr.fast_network import onnx_net
+
+    net = segmenter.seg_models[0].nn.eval()
+    example = torch.zeros(1, 3, 1800, 32)
+    OnnxNetwork.export(net, example, cache=tmp_path)
+    (kept,) = (tmp_path / onnx_net.FOLDER).glob("*.onnx")
+    exported = kept.read_bytes()
+
+    def no_export(*args: Any) -> bytes:
+        raise AssertionError("exported again")
+
+    monkeypatch.setattr(onnx_net, "_export", no_export)
+    x = torch.rand(1, 3, 1800, 40)
+    opened = OnnxNetwork.export(net, example, cache=tmp_path)  # opened, not exported
+    assert opened.output(x).shape[:2] == (1, 4)
+    kept.write_bytes(b"not a model")  # a broken file is made again
+    monkeypatch.setattr(onnx_net, "_export", lambda *args: exported)
+    assert OnnxNetwork.export(net, example, cache=tmp_path).output(x).shape[:2] == (1, 4)
+    assert kept.read_bytes() == exported

@@ -113,7 +113,8 @@ class KrakenEngine:
     post-processing, on `device` (None: unless BARNACLE_FAST_POSTPROCESS=0; other kraken
     versions always run their own). fast_network: the segmentation network run by ONNX
     Runtime on a CPU at 32-true (None: as BARNACLE_ONNX_NETWORK says, on by default; see
-    barnacle.ocr.fast_network). Raises OcrError when a model cannot be loaded.
+    barnacle.ocr.fast_network), its export kept beside the segmentation cache. Raises
+    OcrError when a model cannot be loaded.
     """
 
     def __init__(
@@ -168,7 +169,12 @@ class KrakenEngine:
         self._segmenter = self._load(SegmentationTaskModel, self.segmentation_model_path)
         self.fast_postprocess = install_fast_postprocess(device, fast_postprocess)
         self.fast_network = install_fast_network(
-            self._segmenter, device, precision, threads, fast_network
+            self._segmenter,
+            device,
+            precision,
+            threads,
+            fast_network,
+            cache=segmentation_cache.root.parent if segmentation_cache else None,
         )
         self._recogniser = self._load(RecognitionTaskModel, self.model_path)
         self.model = ModelIdentity.of(self.model_path)

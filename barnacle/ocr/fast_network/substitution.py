@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import os
+from pathlib import Path
 from typing import Any
 
 from barnacle.ocr.fast_network.onnx_net import OnnxSegmentationNet
@@ -60,12 +61,18 @@ def _example(shape: Any) -> Any:
 
 
 def install(
-    segmenter: Any, device: str, precision: str, threads: int, enabled: bool | None = None
+    segmenter: Any,
+    device: str,
+    precision: str,
+    threads: int,
+    enabled: bool | None = None,
+    cache: Path | None = None,
 ) -> bool:
     """Put ONNX Runtime in place of each segmentation network of `segmenter` (kraken's
     SegmentationTaskModel) when it may run there (None: as the environment says); otherwise
     leave or put back kraken's own. True when ONNX Runtime runs the networks (exported on
-    the first page; should the export fail, kraken's own network runs, with a warning)."""
+    the first page, or taken from `cache`/onnx where an earlier process kept it; should the
+    export fail, kraken's own network runs, with a warning)."""
     if enabled is None:
         enabled = enabled_by_environment()
     reason = _why_not(device, precision) if enabled else "it is switched off"
@@ -76,7 +83,7 @@ def install(
         return False
     for model in segmenter.seg_models:
         if not isinstance(model.nn, OnnxSegmentationNet):
-            model.nn = OnnxSegmentationNet(model.nn, _example(model.input), threads)
+            model.nn = OnnxSegmentationNet(model.nn, _example(model.input), threads, cache)
     return True
 
 
