@@ -112,7 +112,7 @@ class KrakenEngine:
     fast_postprocess: barnacle's equivalent, faster ridge filter in kraken 7.1.1's baseline
     post-processing, on `device` (None: unless BARNACLE_FAST_POSTPROCESS=0; other kraken
     versions always run their own). fast_network: the segmentation network run by ONNX
-    Runtime on a CPU at 32-true (None: as BARNACLE_ONNX_NETWORK says, on by default; see
+    Runtime on a CPU at 32-true (None: as BARNACLE_ONNX_NETWORK says, off by default; see
     barnacle.ocr.fast_network), its export kept beside the segmentation cache. Raises
     OcrError when a model cannot be loaded.
     """
