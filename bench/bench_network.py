@@ -48,14 +48,14 @@ class TimedNet(torch.nn.Module):
     def __init__(self, net: torch.nn.Module) -> None:
         super().__init__()
         self.net = net
-        self.forward_fn: Forward | None = None
+        self.variant: list[Forward] = []  # the variant's forward (a list: it may be a Module)
         self.inputs: list[torch.Tensor] = []
         self.seconds: list[float] = []
 
     def forward(self, x: torch.Tensor, seq_lens: Any = None, output_shape: Any = None) -> Any:
         self.inputs.append(x)
         started = time.perf_counter()
-        output = self.forward_fn(x) if self.forward_fn else self.net(x)[0]
+        output = self.variant[0](x) if self.variant else self.net(x)[0]
         self.seconds.append(time.perf_counter() - started)
         return output, seq_lens
 
@@ -95,12 +95,13 @@ def run_variant(
     """Build the variant on `example` (the first page's input; None: kraken's own call) and
     OCR every page through it: its row (build seconds, forward seconds of each page in the
     OCR), pages and forward function."""
-    timed.forward_fn, build_s = None, 0.0
+    timed.variant, build_s = [], 0.0
     if example is not None:
-        timed.forward_fn, build_s = build(name, timed.net, example)
+        forward, build_s = build(name, timed.net, example)
+        timed.variant = [forward]
     timed.inputs, timed.seconds = [], []
     pages = [engine.ocr(image) for image in images]
-    forward = timed.forward_fn or (lambda x: timed.net(x)[0])
+    forward = timed.variant[0] if timed.variant else (lambda x: timed.net(x)[0])
     row = {"variant": name, "build_s": build_s, "per_page_s": list(timed.seconds)}
     return row, pages, forward
 
@@ -121,21 +122,23 @@ def interleaved_timing(
                     row["per_page_s"][index] = min(row["per_page_s"][index], seconds)
 
 
-def _process_pages(inputs: list[torch.Tensor], model: str) -> float:
-    """One single-thread process doing kraken's forward pass on every input."""
+def _process_pages(inputs: list[torch.Tensor], model: str) -> tuple[float, float]:
+    """One single-thread process doing kraken's forward pass on every input: when its loop
+    began and ended (after its start-up and model loading)."""
     torch.set_num_threads(1)
     engine = KrakenEngine(model, threads=1, fast_network=False)
     net = engine._segmenter.seg_models[0].nn
-    started = time.perf_counter()
+    started = time.time()
     with torch.inference_mode():
         for x in inputs:
             net(x)
-    return time.perf_counter() - started
+    return started, time.time()
 
 
 def threads_vs_processes(inputs: list[torch.Tensor], model: str, cpus: int) -> dict[str, float]:
     """Seconds per page of kraken's forward pass: one process of `cpus` threads, against
-    `cpus` single-thread processes each doing every page at the same time."""
+    `cpus` single-thread processes each doing every page at the same time (from the first
+    loop's start to the last one's end, start-up left out)."""
     torch.set_num_threads(cpus)
     net_engine = KrakenEngine(model, threads=cpus, fast_network=False)
     net = net_engine._segmenter.seg_models[0].nn
@@ -146,9 +149,8 @@ def threads_vs_processes(inputs: list[torch.Tensor], model: str, cpus: int) -> d
     threaded = (time.perf_counter() - started) / len(inputs)
     context = multiprocessing.get_context("spawn")
     with context.Pool(cpus) as pool:
-        started = time.perf_counter()
-        pool.starmap(_process_pages, [(inputs, model)] * cpus)
-        wall = time.perf_counter() - started
+        spans = pool.starmap(_process_pages, [(inputs, model)] * cpus)
+    wall = max(end for _, end in spans) - min(start for start, _ in spans)
     return {
         "threads": cpus,
         "threaded_s_per_page": threaded,
