@@ -1,7 +1,7 @@
-"""kraken's segmentation network run by ONNX Runtime (barnacle.ocr.fast_network) against kraken's
-own torch call: the same output on a strip, the same lines, baselines and text on a real page;
-and where the substitution must leave kraken's own network in place (switch, device,
-precision, kraken version, no onnxruntime)."""
+"""kraken's segmentation network in channels-last layout and in ONNX Runtime
+(barnacle.ocr.fast_network) against kraken's own torch call: the same output on a strip, the
+same lines, baselines and text on a real page; and where the substitution must leave kraken's
+own network in place (switches, device, precision, kraken version, no onnxruntime)."""
 
 from __future__ import annotations
 
@@ -62,40 +62,54 @@ def test_switch_and_where_kraken_keeps_its_own(
     segmenter: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     args = ("cpu", "32-true", 1)
-    assert not substitution.install(segmenter, *args, enabled=False)
+    assert substitution.install(segmenter, *args, enabled=False, channels_last=False) is None
     monkeypatch.setenv(substitution.SWITCH, "0")
     assert not substitution.enabled_by_environment()
     monkeypatch.setenv(substitution.SWITCH, "1")
     assert substitution.enabled_by_environment()
     monkeypatch.delenv(substitution.SWITCH)
-    assert substitution.enabled_by_environment() is substitution.DEFAULT
-    assert not substitution.install(segmenter, "cuda:0", "32-true", 1, enabled=True)
-    assert not substitution.install(segmenter, "cpu", "bf16-mixed", 1, enabled=True)
+    assert substitution.enabled_by_environment() is substitution.DEFAULT is False
+    monkeypatch.setenv(substitution.CHANNELS_LAST_SWITCH, "off")
+    assert not substitution.channels_last_by_environment()
+    monkeypatch.delenv(substitution.CHANNELS_LAST_SWITCH)
+    assert substitution.channels_last_by_environment()
+    for device, precision in (("cuda:0", "32-true"), ("cpu", "bf16-mixed")):
+        assert substitution.install(segmenter, device, precision, 1, True, None, True) is None
     monkeypatch.setattr(substitution, "kraken_version", lambda: "7.2.0")
-    assert not substitution.install(segmenter, *args, enabled=True)
+    assert substitution.install(segmenter, *args, enabled=True, channels_last=True) is None
     monkeypatch.undo()
     monkeypatch.setitem(sys.modules, "onnxruntime", None)  # import fails: not installed
-    assert not substitution.install(segmenter, *args, enabled=True)
-    assert not substitution.installed(segmenter)
+    assert substitution.install(segmenter, *args, enabled=True, channels_last=False) is None
+    assert substitution.install(segmenter, *args, enabled=True) == substitution.CHANNELS_LAST
+    substitution.uninstall(segmenter)
+    assert substitution.installed(segmenter) is None
 
 
 def test_install_and_uninstall(segmenter: Any) -> None:
+    import torch
+
     own = segmenter.seg_models[0].nn
     try:
-        assert substitution.install(segmenter, "cpu", "32-true", 1, enabled=True)
-        assert substitution.installed(segmenter)
+        assert substitution.install(segmenter, "cpu", "32-true", 1, enabled=True) == "onnxruntime"
+        assert substitution.installed(segmenter) == "onnxruntime"
         assert isinstance(segmenter.seg_models[0].nn, OnnxSegmentationNet)
-        assert substitution.install(segmenter, "cpu", "32-true", 1, enabled=True)  # idempotent
+        assert substitution.install(segmenter, "cpu", "32-true", 1, enabled=True)  # again
         assert segmenter.seg_models[0].nn.net is own
+        layout = substitution.install(segmenter, "cpu", "32-true", 1, False, None, True)
+        assert layout == substitution.installed(segmenter) == "channels-last"
+        assert segmenter.seg_models[0].nn.net is own
+        weight = next(p for p in own.parameters() if p.dim() == 4)
+        assert weight.is_contiguous(memory_format=torch.channels_last)
     finally:
         substitution.uninstall(segmenter)
     assert segmenter.seg_models[0].nn is own
+    assert all(p.is_contiguous() for p in own.parameters())
 
 
 @pytest.mark.slow
 def test_real_page_same_lines_baselines_and_text() -> None:
-    """A sample page read with kraken's own network and with ONNX Runtime's: the same number
-    of lines, every baseline within 1 px, the same text."""
+    """A sample page read with kraken's own network, in channels-last layout and with ONNX
+    Runtime: the same number of lines, every baseline within 1 px, the same text."""
     from PIL import Image
     from shapely.geometry import LineString
 
@@ -104,18 +118,23 @@ def test_real_page_same_lines_baselines_and_text() -> None:
 
     _, model = resolve_model(None)
     engine = KrakenEngine(model, threads=1, fast_network=False)
-    assert not engine.fast_network
+    assert engine.fast_network is None
+    segmenter = engine._segmenter
     with Image.open(SAMPLE_PAGE) as image:
         image.load()
         own = engine.ocr(image)
-        assert substitution.install(engine._segmenter, "cpu", "32-true", 1, enabled=True)
-        fast = engine.ocr(image)
+        reads = []
+        for onnx, layout in ((False, True), (True, False)):
+            assert substitution.install(segmenter, "cpu", "32-true", 1, onnx, None, layout)
+            reads.append(engine.ocr(image))
+        substitution.uninstall(segmenter)
     assert len(own.lines) >= 10
-    assert len(fast.lines) == len(own.lines)
-    for ours, theirs in zip(fast.lines, own.lines, strict=True):
-        distance = LineString(ours.baseline).hausdorff_distance(LineString(theirs.baseline))
-        assert distance <= 1
-    assert fast.text == own.text
+    for fast in reads:
+        assert len(fast.lines) == len(own.lines)
+        for ours, theirs in zip(fast.lines, own.lines, strict=True):
+            distance = LineString(ours.baseline).hausdorff_distance(LineString(theirs.baseline))
+            assert distance <= 1
+        assert fast.text == own.text
 
 
 def test_failed_export_runs_krakens_own_network(

@@ -111,9 +111,11 @@ class KrakenEngine:
     segmentation_cache: where page segmentations are kept for reuse (None: not kept).
     fast_postprocess: barnacle's equivalent, faster ridge filter in kraken 7.1.1's baseline
     post-processing, on `device` (None: unless BARNACLE_FAST_POSTPROCESS=0; other kraken
-    versions always run their own). fast_network: the segmentation network run by ONNX
-    Runtime on a CPU at 32-true (None: as BARNACLE_ONNX_NETWORK says, off by default; see
-    barnacle.ocr.fast_network), its export kept beside the segmentation cache. Raises
+    versions always run their own). fast_network: False runs kraken's own segmentation
+    network; otherwise, on a CPU at 32-true with kraken 7.1.1, the environment decides
+    (barnacle.ocr.fast_network: channels-last layout by default, ONNX Runtime with
+    BARNACLE_ONNX_NETWORK=1, its export kept beside the segmentation cache); the engine's
+    `fast_network` then names what runs ('channels-last', 'onnxruntime' or None). Raises
     OcrError when a model cannot be loaded.
     """
 
@@ -168,13 +170,15 @@ class KrakenEngine:
         self._rec_config = RecognitionInferenceConfig(num_line_workers=line_workers, **common)
         self._segmenter = self._load(SegmentationTaskModel, self.segmentation_model_path)
         self.fast_postprocess = install_fast_postprocess(device, fast_postprocess)
+        own_network = False if fast_network is False else None
         self.fast_network = install_fast_network(
             self._segmenter,
             device,
             precision,
             threads,
-            fast_network,
+            enabled=own_network,
             cache=segmentation_cache.root.parent if segmentation_cache else None,
+            channels_last=own_network,
         )
         self._recogniser = self._load(RecognitionTaskModel, self.model_path)
         self.model = ModelIdentity.of(self.model_path)
