@@ -57,8 +57,10 @@ def test_records_same_with_the_network_pass_made_ahead(
         result = process_manifest(url, out, options)
         assert (result.status, result.pages_done) == ("complete", 3)
         outputs[switch] = _lines(out)
-    # Off: kraken's own call; on: the first page's pass made in the page, the next two ahead.
-    assert len(threads) == 3
-    assert sum(name.startswith("network-ahead") for name in threads) == 2
+    # Off: kraken's own call. On: a page handed with the next one already fetched (which
+    # pages: as the fetches finish) has the next one's pass made in the thread.
+    ahead = [name for name in threads if name.startswith("network-ahead")]
+    assert 1 <= len(ahead) <= 2
+    assert set(threads) - set(ahead) <= {"MainThread"}
     assert outputs["1"] == outputs["0"]
     assert all(text for _, text, _ in outputs["1"])
