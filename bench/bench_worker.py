@@ -185,7 +185,11 @@ def _bare_process(
     from PIL import Image
 
     warnings.filterwarnings("ignore", message=r".*`srun` command is available")
-    engine = KrakenEngine(model, threads=1, fast_postprocess=fast_postprocess)
+    # (c) kraken's own network too; (c') the worker's default (BARNACLE_ONNX_NETWORK decides)
+    own_network = False if not fast_postprocess else None
+    engine = KrakenEngine(
+        model, threads=1, fast_postprocess=fast_postprocess, fast_network=own_network
+    )
     timers = StageTimers().install()
     queue.put(("ready", time.perf_counter(), {}))
     for path in images:

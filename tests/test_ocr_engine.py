@@ -11,6 +11,7 @@ import hashlib
 import importlib.metadata
 import uuid
 from pathlib import Path
+from typing import Any
 
 import pytest
 from PIL import Image, ImageDraw, ImageFont
@@ -197,6 +198,28 @@ def test_recognise_given_baselines(engine: KrakenEngine) -> None:
 def test_recognise_any_image_mode(engine: KrakenEngine, mode: str) -> None:
     image = render_page().convert(mode)
     assert len(engine.recognise(image, manual_segmentation(image))) == len(TEXT)
+
+
+@pytest.mark.parametrize("batch_size", [1, 3])
+def test_recognition_batches_lines(
+    tiny_model: Path, batch_size: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The lines of a page go to the recognition network `batch_size` at a time (what keeps a
+    GPU busy), the last batch holding the rest."""
+    from kraken.models.ctc import CTCRecognitionInferenceMixin
+
+    batches: list[int] = []
+    own = CTCRecognitionInferenceMixin._rec_predict
+
+    def counted(model: Any, lines: Any, lens: Any = None) -> Any:
+        batches.append(lines.shape[0])
+        return own(model, lines, lens)
+
+    monkeypatch.setattr(CTCRecognitionInferenceMixin, "_rec_predict", counted)
+    batched = KrakenEngine(tiny_model, device="cpu", threads=1, batch_size=batch_size)
+    image = render_page()
+    assert len(batched.recognise(image, manual_segmentation(image))) == len(TEXT)
+    assert batches == ([1, 1, 1, 1] if batch_size == 1 else [3, 1])
 
 
 def test_recognise_no_lines(engine: KrakenEngine) -> None:

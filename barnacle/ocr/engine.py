@@ -7,7 +7,11 @@ nothing of manifests, URLs or files other than the model files.
 from __future__ import annotations
 
 import logging
+import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -17,6 +21,7 @@ from PIL import Image
 from barnacle.defaults import BATCH_SIZE, DEVICE, PRECISION, THREADS
 from barnacle.ocr.device import check_device_available, kraken_device
 from barnacle.ocr.errors import OcrError
+from barnacle.ocr.fast_network import install as install_fast_network
 from barnacle.ocr.fast_postprocess import install as install_fast_postprocess
 from barnacle.ocr.identity import ModelIdentity
 from barnacle.ocr.result import OcrLine, OcrTimings, PageOcr, Point
@@ -26,6 +31,19 @@ if TYPE_CHECKING:
     from kraken.containers import Segmentation, ocr_record
 
 _KRAKEN_MODES = ("1", "L", "RGB")
+# The kraken release whose segmentation calls `_compute_segmentation_map` once a page, so that
+# a network pass made ahead (NetworkPass) can stand in for that call.
+NETWORK_AHEAD_KRAKEN = "7.1.1"
+
+
+@dataclass(frozen=True)
+class NetworkPass:
+    """A page's segmentation network output, made ahead of its post-processing: the image in
+    kraken's mode (the one `ocr` must be given) and what kraken's `_compute_segmentation_map`
+    returned for it."""
+
+    image: Image.Image
+    maps: dict[str, Any]
 
 
 def default_segmentation_model() -> Path:
@@ -93,7 +111,12 @@ class KrakenEngine:
     segmentation_cache: where page segmentations are kept for reuse (None: not kept).
     fast_postprocess: barnacle's equivalent, faster ridge filter in kraken 7.1.1's baseline
     post-processing, on `device` (None: unless BARNACLE_FAST_POSTPROCESS=0; other kraken
-    versions always run their own). Raises OcrError when a model cannot be loaded.
+    versions always run their own). fast_network: False runs kraken's own segmentation
+    network; otherwise, on a CPU at 32-true with kraken 7.1.1, the environment decides
+    (barnacle.ocr.fast_network: channels-last layout by default, ONNX Runtime with
+    BARNACLE_ONNX_NETWORK=1, its export kept beside the segmentation cache); the engine's
+    `fast_network` then names what runs ('channels-last', 'onnxruntime' or None). Raises
+    OcrError when a model cannot be loaded.
     """
 
     def __init__(
@@ -109,6 +132,7 @@ class KrakenEngine:
         precision: str = PRECISION,
         segmentation_cache: SegmentationCache | None = None,
         fast_postprocess: bool | None = None,
+        fast_network: bool | None = None,
     ) -> None:
         if threads < 1:
             raise OcrError(f"threads must be at least 1, not {threads}")
@@ -146,10 +170,21 @@ class KrakenEngine:
         self._rec_config = RecognitionInferenceConfig(num_line_workers=line_workers, **common)
         self._segmenter = self._load(SegmentationTaskModel, self.segmentation_model_path)
         self.fast_postprocess = install_fast_postprocess(device, fast_postprocess)
+        own_network = False if fast_network is False else None
+        self.fast_network = install_fast_network(
+            self._segmenter,
+            device,
+            precision,
+            threads,
+            enabled=own_network,
+            cache=segmentation_cache.root.parent if segmentation_cache else None,
+            channels_last=own_network,
+        )
         self._recogniser = self._load(RecognitionTaskModel, self.model_path)
         self.model = ModelIdentity.of(self.model_path)
         self.segmentation_model = ModelIdentity.of(self.segmentation_model_path)
         self.segmentation_cache = segmentation_cache
+        self._lock = threading.Lock()
         self._segmentation_settings = {
             "kraken": self.segmentation_model.engine_version,
             "text_direction": text_direction,
@@ -189,17 +224,80 @@ class KrakenEngine:
         model and settings), else made and stored."""
         if self.segmentation_cache is None or image_sha256 is None:
             return self.segment(image)
-        key = segmentation_key(
-            image_sha256, self.segmentation_model.sha256, self._segmentation_settings
-        )
+        key = self._segmentation_key(image_sha256)
         return self.segmentation_cache.get_or_make(key, lambda: self.segment(image))
 
-    def ocr(self, image: Image.Image, image_sha256: str | None = None) -> PageOcr:
-        """Segment (or reuse the cached segmentation of `image_sha256`) and recognise one
-        page image."""
+    def _segmentation_key(self, image_sha256: str) -> str:
+        return segmentation_key(
+            image_sha256, self.segmentation_model.sha256, self._segmentation_settings
+        )
+
+    def has_cached_segmentation(self, image_sha256: str | None) -> bool:
+        """Whether the segmentation cache holds this image's segmentation already."""
+        if self.segmentation_cache is None or image_sha256 is None:
+            return False
+        return self.segmentation_cache.path_for(self._segmentation_key(image_sha256)).is_file()
+
+    @property
+    def network_ahead_possible(self) -> bool:
+        """Whether a page's network pass can be made ahead (`network_pass`): one segmentation
+        model, and the kraken release whose segmentation calls it once a page."""
+        return (
+            len(self._segmenter.seg_models) == 1
+            and self.segmentation_model.engine_version == NETWORK_AHEAD_KRAKEN
+        )
+
+    def network_pass(self, image: Image.Image) -> NetworkPass:
+        """kraken's segmentation network on one page, as kraken's own segmentation runs it,
+        for `ocr(..., network_pass=...)`: it may run in a thread while another page is
+        post-processed. Raises OcrError(stage='segment')."""
+        import torch
+
+        model = self._segmenter.seg_models[0]
         image = _kraken_image(image)
+        try:
+            with self._lock:  # kraken sets the model up for inference on its first use
+                if getattr(model, "_fabric", None) is None:
+                    model.prepare_for_inference(self._seg_config)
+            with torch.inference_mode(), model._fabric.init_tensor():
+                maps = type(model)._compute_segmentation_map(model, image)
+        except Exception as err:  # kraken raises many types for misshapen input
+            raise OcrError(f"segmentation failed: {type(err).__name__}: {err}", "segment") from err
+        return NetworkPass(image=image, maps=maps)
+
+    @contextmanager
+    def _made_ahead(self, ahead: NetworkPass | None) -> Iterator[None]:
+        """Inside: kraken's segmentation of `ahead.image` takes the network output made
+        ahead instead of running the network again (any other image runs it as usual)."""
+        if ahead is None:
+            yield
+            return
+        model = self._segmenter.seg_models[0]
+        own = type(model)._compute_segmentation_map
+
+        def compute(image: Image.Image) -> dict[str, Any]:
+            return ahead.maps if image is ahead.image else own(model, image)
+
+        model._compute_segmentation_map = compute
+        try:
+            yield
+        finally:
+            del model._compute_segmentation_map
+
+    def ocr(
+        self,
+        image: Image.Image,
+        image_sha256: str | None = None,
+        network_pass: NetworkPass | None = None,
+    ) -> PageOcr:
+        """Segment (or reuse the cached segmentation of `image_sha256`) and recognise one
+        page image. network_pass: the page's network output made ahead (`network_pass`;
+        `image` must then be its image)."""
+        image = _kraken_image(image)
+        ahead = network_pass if network_pass is not None and network_pass.image is image else None
         started = time.perf_counter()
-        segmentation = self.segment_or_reuse(image, image_sha256)
+        with self._made_ahead(ahead):
+            segmentation = self.segment_or_reuse(image, image_sha256)
         segmented = time.perf_counter()
         lines = self.recognise(image, segmentation)
         done = time.perf_counter()

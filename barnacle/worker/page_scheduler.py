@@ -141,10 +141,21 @@ class _Pass:
             self.finished[position] = fetched
             return
         self.submitting = position
-        job = self.ocr_pool.submit(ocr_image, str(fetched.image.path), fetched.url)
+        next_page = self._next_page()
+        job = self.ocr_pool.submit(ocr_image, str(fetched.image.path), fetched.url, next_page)
         self.submitting = None
         self.processes.update(pool_processes(self.ocr_pool))
         self.reading[position] = (fetched, job)
+
+    def _next_page(self) -> tuple[str, str] | None:
+        """The next page's image (path, URL) when it is fetched and sure to go to the same
+        page process (there is one), for it to run that page's network pass ahead."""
+        if self.workers != 1 or not self.fetching or not self.fetching[0][1].done():
+            return None
+        fetched = self.fetching[0][1].result()
+        if isinstance(fetched, PageFailed):
+            return None
+        return str(fetched.image.path), fetched.url
 
     def _sleep(self) -> None:
         """Sleep until the next image in order arrives (if a process could take it) or a page
