@@ -102,6 +102,23 @@ def _ordered(segmentation: Segmentation) -> Segmentation:
     return replace(segmentation, lines=[lines[i] for i in orders[-1]])
 
 
+def _check_model_files(recognition: Path, segmentation: Path) -> None:
+    """OcrError naming the model file that is missing."""
+    for path, role in ((recognition, "recognition"), (segmentation, "segmentation")):
+        if not path.is_file():
+            raise OcrError(f"{role} model {path} not found (train or copy one there first)")
+
+
+def _torch_threads(threads: int) -> None:
+    """torch imported quietly and set to `threads` intra-op threads."""
+    # torch warns at import when triton (torch.compile's GPU kernel compiler, left out of our
+    # image) is missing; inference never uses it.
+    logging.getLogger("torch.utils.flop_counter").setLevel(logging.ERROR)
+    import torch
+
+    torch.set_num_threads(threads)
+
+
 class KrakenEngine:
     """Segmentation (blla by default) + one recognition model, loaded once.
 
@@ -142,19 +159,8 @@ class KrakenEngine:
         self.accelerator, self.kraken_device = kraken_device(device)
         self.model_path = Path(model_path)
         self.segmentation_model_path = Path(segmentation_model_path or default_segmentation_model())
-        for path, role in (
-            (self.model_path, "recognition"),
-            (self.segmentation_model_path, "segmentation"),
-        ):
-            if not path.is_file():
-                raise OcrError(f"{role} model {path} not found (train or copy one there first)")
-
-        # torch warns at import when triton (torch.compile's GPU kernel compiler, left out of
-        # our image) is missing; inference never uses it.
-        logging.getLogger("torch.utils.flop_counter").setLevel(logging.ERROR)
-        import torch
-
-        torch.set_num_threads(threads)
+        _check_model_files(self.model_path, self.segmentation_model_path)
+        _torch_threads(threads)
 
         from kraken.configs import RecognitionInferenceConfig, SegmentationInferenceConfig
         from kraken.tasks import RecognitionTaskModel, SegmentationTaskModel
