@@ -34,7 +34,7 @@ from PIL import Image
 from shapely.geometry import LineString
 
 from barnacle.ocr import KrakenEngine, PageOcr
-from barnacle.worker.model_ref import resolve_model
+from barnacle.model_files.resolve import resolve_model
 
 REPO = Path(__file__).resolve().parent.parent
 PAGES = sorted((REPO / "data" / "lapidus" / "pages").glob("*.jpg")) + sorted(

@@ -114,7 +114,7 @@ def test_real_page_same_lines_baselines_and_text() -> None:
     from shapely.geometry import LineString
 
     from barnacle.ocr import KrakenEngine
-    from barnacle.worker.model_ref import resolve_model
+    from barnacle.model_files.resolve import resolve_model
 
     _, model = resolve_model(None)
     engine = KrakenEngine(model, threads=1, fast_network=False)
