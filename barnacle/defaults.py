@@ -22,7 +22,10 @@ DEVICE = "cpu"
 # torch threads per page process.
 THREADS = 1
 # kraken precision; bf16-mixed is the usual choice on a GPU.
-PRECISION = "32-true"
+# kraken's full precision: the default, and the only one at which the CPU network substitutions
+# (barnacle.ocr.fast_network) keep results unchanged.
+FULL_PRECISION = "32-true"
+PRECISION = FULL_PRECISION
 # Lines recognised at once (larger on a GPU).
 BATCH_SIZE = 1
 # SLURM array tasks running at once (the %N of --array).

@@ -17,6 +17,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+from barnacle.defaults import FULL_PRECISION
 from barnacle.ocr.fast_network.channels_last import ChannelsLastNet
 from barnacle.ocr.fast_network.onnx_net import OnnxSegmentationNet
 from barnacle.ocr.identity import kraken_version
@@ -60,8 +61,8 @@ def _why_not(device: str, precision: str) -> str | None:
     """Why kraken's own network must run here, or None."""
     if device.strip().lower() != "cpu":
         return f"device {device} is not the CPU"
-    if precision != "32-true":
-        return f"precision {precision} is not 32-true"
+    if precision != FULL_PRECISION:
+        return f"precision {precision} is not {FULL_PRECISION}"
     version = kraken_version()
     if version != KRAKEN_VERSION:
         return f"kraken {version} is not {KRAKEN_VERSION}"
