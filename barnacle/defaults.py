@@ -21,9 +21,9 @@ RUNS_DIR = "runs"
 DEVICE = "cpu"
 # torch threads per page process.
 THREADS = 1
-# kraken precision; bf16-mixed is the usual choice on a GPU.
-# kraken's full precision: the default, and the only one at which the CPU network substitutions
-# (barnacle.ocr.fast_network) keep results unchanged.
+# kraken's full precision, the only one at which the CPU network substitutions
+# (barnacle.ocr.fast_network) keep results unchanged; and the default precision (bf16-mixed is
+# the usual choice on a GPU).
 FULL_PRECISION = "32-true"
 PRECISION = FULL_PRECISION
 # Lines recognised at once (larger on a GPU).
