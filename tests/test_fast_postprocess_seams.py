@@ -13,7 +13,12 @@ import pytest
 import shapely.geometry as geom
 
 from barnacle.ocr import fast_postprocess
-from barnacle.ocr.fast_postprocess.line_seams import calc_seams, extract_patch
+from barnacle.ocr.fast_postprocess.line_seams import (
+    MASK_VAL,
+    calc_seams,
+    extract_patch,
+    nearest_samples,
+)
 from tests.test_fast_postprocess import (
     kraken_lines,
     network_output,
@@ -107,3 +112,21 @@ def test_substitution_puts_the_seams_in_place_and_back() -> None:
     fast_postprocess.uninstall()
     assert segmentation._extract_patch is own
     assert not fast_postprocess.installed()
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_nearest_samples_match_scipy(seed: int) -> None:
+    """Against the call skimage's warp makes, with coordinates on exact half pixels, a hair
+    either side of them, and outside the image on every side."""
+    from scipy import ndimage
+
+    rng = np.random.default_rng(seed)
+    for height, width in ((1, 1), (3, 40), (37, 5), (64, 64)):
+        image = rng.random((height, width))
+        coords = rng.uniform(-2, max(height, width) + 2, (2, 600))
+        coords[:, :200] = np.round(coords[:, :200] * 2) / 2
+        coords[:, 200:300] = coords[:, :100] + rng.choice([-1e-12, 1e-12], (2, 100))
+        expected = ndimage.map_coordinates(
+            image, coords, prefilter=False, mode="grid-constant", order=0, cval=MASK_VAL
+        )
+        assert np.array_equal(nearest_samples(image, coords[0], coords[1]), expected)

@@ -5,10 +5,10 @@ a line carved in one pass.
 kraken's `_calc_seam` rotates the whole region patch level with skimage's `warp` (nearest
 neighbour) and then keeps only the columns between the baseline's ends; its seam-carving loop
 walks the patch column by column along rows of a row-major array. Here only the kept columns
-are sampled (the same coordinates, from the same matrix product, and the same
-`map_coordinates` call as `warp` makes), the patch is held column-major, and the two seams'
-patches are stacked (an infinite row between them, as kraken pads each one) so that one loop
-carves both: the same minima, the same first-minimum ties, the same seams.
+are sampled (the same coordinates, from the same matrix product, and the same nearest-pixel
+rule as the `map_coordinates` call `warp` makes), the patch is held column-major, and the two
+seams' patches are stacked (an infinite row between them, as kraken pads each one) so that one
+loop carves both: the same minima, the same first-minimum ties, the same seams.
 """
 
 from __future__ import annotations
@@ -51,13 +51,21 @@ def _rotated_columns(patch: np.ndarray, tform: Any, rows: int, columns: np.ndarr
     grid[:, 0] = columns[grid[:, 0].astype(np.intp)]
     src = np.concatenate([grid, np.ones((grid.shape[0], 1))], axis=1)
     mapped = src @ tform.params.T  # skimage's _apply_mat; the last coordinate is exactly 1
-    coords = np.stack((mapped[:, 1], mapped[:, 0])).reshape(2, len(columns), rows)
-    sampled = ndimage.map_coordinates(
-        patch, coords, prefilter=False, mode="grid-constant", order=0, cval=MASK_VAL
-    )
     padded = np.full((len(columns), rows + 2), np.inf)
-    padded[:, 1:-1] = sampled
+    padded[:, 1:-1] = nearest_samples(patch, mapped[:, 1], mapped[:, 0]).reshape(-1, rows)
     return padded
+
+
+def nearest_samples(image: np.ndarray, row: np.ndarray, col: np.ndarray) -> np.ndarray:
+    """scipy's `map_coordinates(image, (row, col), order=0, mode='grid-constant',
+    cval=MASK_VAL)` (what skimage's `warp` calls): the pixel at floor(coordinate + 0.5),
+    MASK_VAL where that is outside the image."""
+    height, width = image.shape
+    r = np.floor(row + 0.5).astype(np.intp)
+    c = np.floor(col + 0.5).astype(np.intp)
+    inside = (r >= 0) & (r < height) & (c >= 0) & (c < width)
+    values = image[np.clip(r, 0, height - 1), np.clip(c, 0, width - 1)]
+    return np.where(inside, values, float(MASK_VAL))
 
 
 def _seam_patch(
