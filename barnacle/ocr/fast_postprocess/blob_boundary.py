@@ -53,4 +53,5 @@ def boundary_tracing(region: Any) -> np.ndarray:
         current = ordered[best]
         if current == start and backtrack == backtrack_start:
             break
-    return np.array(boundary) + [mins[0] - 1, mins[1] - 1]
+    traced: np.ndarray = np.array(boundary) + [mins[0] - 1, mins[1] - 1]
+    return traced

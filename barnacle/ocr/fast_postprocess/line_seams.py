@@ -27,17 +27,18 @@ MASK_VAL = 99999
 
 def _rotation(shape: tuple[int, ...], angle: float, scale: float) -> tuple[Any, tuple[int, int]]:
     """kraken's `_rotate` transform (output -> patch coordinates) and output shape."""
-    from skimage.transform import AffineTransform
+    from skimage import transform
 
+    affine: Any = transform.AffineTransform  # untyped in skimage
     rows, cols = shape[:2]
-    tform = AffineTransform(rotation=angle, scale=(1 / scale, 1))
+    tform = affine(rotation=angle, scale=(1 / scale, 1))
     corners = tform.inverse(np.array([[0, 0], [0, rows - 1], [cols - 1, rows - 1], [cols - 1, 0]]))
     minc, minr = corners[:, 0].min(), corners[:, 1].min()
     out_rows = corners[:, 1].max() - minr + 1
     out_cols = corners[:, 0].max() - minc + 1
     output_shape = tuple(int(o) for o in np.around((out_rows, out_cols)))
     translation = tform([[minc, minr]])
-    tform = AffineTransform(
+    tform = affine(
         rotation=angle, scale=(1 / scale, 1), translation=[f for f in translation.flatten()]
     )
     return tform, (output_shape[0], output_shape[1])
@@ -76,13 +77,15 @@ def _seam_patch(
     from kraken.lib.segmentation import make_polygonal_mask
     from skimage import draw
 
+    line: Any = draw.line  # untyped in skimage
+
     c_min, c_max = int(polygon[:, 0].min()), int(polygon[:, 0].max())
     r_min, r_max = int(polygon[:, 1].min()), int(polygon[:, 1].max())
     patch = im_feats[r_min : r_max + 2, c_min : c_max + 2].copy()
     mask = np.ones_like(patch)
     corner = (c_min, r_min)
     for start, end in zip(baseline[:-1] - corner, baseline[1:] - corner, strict=True):
-        mask[draw.line(start[1], start[0], end[1], end[0])] = 0
+        mask[line(start[1], start[0], end[1], end[0])] = 0
     dist_bias = ndimage.distance_transform_cdt(mask)
     mask = np.array(make_polygonal_mask(polygon - (c_min, r_min), patch.shape[::-1])) <= 128
     mask = ndimage.binary_erosion(mask, border_value=True, iterations=2)
