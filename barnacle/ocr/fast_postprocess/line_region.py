@@ -75,9 +75,20 @@ def _limits(points: np.ndarray, edges: np.ndarray, side: Any) -> np.ndarray:
     """For each point, the nearest place on `side` along the segment to its page edge."""
     segments = shapely.linestrings(np.stack((points, edges.astype(float)), axis=1))
     crossings = shapely.intersection(segments, side)
-    return np.array(
-        [_closest(p, c).coords[0] for p, c in zip(points, crossings, strict=True)], dtype="uint"
-    )
+    kinds = np.where(shapely.is_empty(crossings), -1, shapely.get_type_id(crossings))
+    nearest = np.zeros((len(points), 2))
+    single = kinds == shapely.GeometryType.POINT
+    nearest[single] = shapely.get_coordinates(crossings[single])
+    multi = np.nonzero(kinds == shapely.GeometryType.MULTIPOINT)[0]
+    if len(multi):
+        parts, owner = shapely.get_parts(crossings[multi], return_index=True)
+        distance = shapely.distance(shapely.points(points[multi][owner]), parts)
+        order = np.lexsort((np.arange(len(parts)), distance, owner))  # the first nearest
+        _, first = np.unique(owner[order], return_index=True)
+        nearest[multi] = shapely.get_coordinates(parts[order[first]])
+    for i in np.nonzero(~single & (kinds != shapely.GeometryType.MULTIPOINT))[0]:
+        nearest[i] = _closest(points[i], crossings[i]).coords[0]
+    return np.array([tuple(point) for point in nearest.tolist()], dtype="uint")
 
 
 def calc_roi(
