@@ -33,8 +33,8 @@ from network_variants import VARIANTS, Forward, build, native_bf16
 from PIL import Image
 from shapely.geometry import LineString
 
-from barnacle.ocr import KrakenEngine, PageOcr
 from barnacle.model_files.resolve import resolve_model
+from barnacle.ocr import KrakenEngine, PageOcr
 
 REPO = Path(__file__).resolve().parent.parent
 PAGES = sorted((REPO / "data" / "lapidus" / "pages").glob("*.jpg")) + sorted(

@@ -113,8 +113,8 @@ def test_real_page_same_lines_baselines_and_text() -> None:
     from PIL import Image
     from shapely.geometry import LineString
 
-    from barnacle.ocr import KrakenEngine
     from barnacle.model_files.resolve import resolve_model
+    from barnacle.ocr import KrakenEngine
 
     _, model = resolve_model(None)
     engine = KrakenEngine(model, threads=1, fast_network=False)
