@@ -14,19 +14,9 @@ from pathlib import Path
 
 import torch
 
+from barnacle.ocr.fast_network.onnx_net import OutputOnly
+
 Forward = Callable[[torch.Tensor], torch.Tensor]
-
-
-class OutputOnly(torch.nn.Module):
-    """The network with its output alone (tracers and exporters want one tensor out)."""
-
-    def __init__(self, net: torch.nn.Module) -> None:
-        super().__init__()
-        self.net = net
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        output: torch.Tensor = self.net(x)[0]
-        return output
 
 
 def cpu_flags() -> set[str]:

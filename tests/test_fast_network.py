@@ -16,18 +16,16 @@ import pytest
 from barnacle.ocr.fast_network import substitution
 from barnacle.ocr.fast_network.onnx_net import OnnxNetwork, OnnxSegmentationNet
 
+from support.torch_threads import one_torch_thread
+
 SAMPLE_PAGE = Path(__file__).parent.parent / "data" / "sample" / "pages" / "book1-p1.jpg"
 
 
 @pytest.fixture(autouse=True)
 def one_thread() -> Iterator[None]:
     """One torch thread, as a page process has."""
-    import torch
-
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+    with one_torch_thread():
+        yield
 
 
 @pytest.fixture(scope="module")

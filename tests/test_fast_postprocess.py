@@ -17,6 +17,8 @@ from skimage import filters as skimage_filters
 from barnacle.ocr import fast_postprocess
 from barnacle.ocr.fast_postprocess import sato_white_ridges, substitution
 
+from support.torch_threads import one_torch_thread
+
 HEATMAPS = Path(__file__).parent / "data" / "heatmaps"
 SAMPLE_PAGE = Path(__file__).parent.parent / "data" / "sample" / "pages" / "book1-p1.jpg"
 THRESHOLD = 0.17  # kraken's vectorize_lines threshold on the ridge map
@@ -25,12 +27,8 @@ THRESHOLD = 0.17  # kraken's vectorize_lines threshold on the ridge map
 @pytest.fixture(autouse=True)
 def one_thread() -> Iterator[None]:
     """One torch thread, as a page process has; kraken's own filter back in place after."""
-    import torch
-
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+    with one_torch_thread():
+        yield
     fast_postprocess.uninstall()
 
 

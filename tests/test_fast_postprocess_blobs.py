@@ -16,16 +16,14 @@ from barnacle.ocr.fast_postprocess import sato_white_ridges
 from barnacle.ocr.fast_postprocess.blob_boundary import boundary_tracing
 from tests.test_fast_postprocess import THRESHOLD, network_output, synthetic_heatmap
 
+from support.torch_threads import one_torch_thread
+
 
 @pytest.fixture(autouse=True)
 def kraken_own_after() -> Iterator[None]:
     """One torch thread, as a page process has; kraken's own functions back in place after."""
-    import torch
-
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+    with one_torch_thread():
+        yield
     fast_postprocess.uninstall()
 
 

@@ -39,6 +39,21 @@ def _wait_gone(job_ids: list[str], env: dict[str, str], timeout: float = 60) -> 
         time.sleep(0.5)
 
 
+def _submit_with_stand_in(
+    stand_in: Path, run_dir: Path, throttle: int, env: dict[str, str]
+) -> subprocess.CompletedProcess[str]:
+    """scripts/submit-array of the run, its tasks running `stand_in` for barnacle."""
+    return run_script(
+        "scripts/submit-array",
+        str(run_dir),
+        "--barnacle",
+        str(stand_in),
+        "--throttle",
+        str(throttle),
+        env=env,
+    )
+
+
 def _submitted_ids(stdout: str) -> list[str]:
     line = next(line for line in stdout.splitlines() if line.startswith("submitted "))
     return line.split("job ids ", 1)[1].split(" (", 1)[0].split()
@@ -58,16 +73,7 @@ def test_twelve_tasks_in_three_arrays_all_complete(tmp_path: Path, cluster: dict
     run_dir = make_run(
         tmp_path, LAPIDUS / "lapidus_lar.csv", "twelve", lines=13, settings=RunSettings(max_pages=1)
     )
-    stand_in = write_stand_in(tmp_path / "barnacle")
-    done = run_script(
-        "scripts/submit-array",
-        str(run_dir),
-        "--barnacle",
-        str(stand_in),
-        "--throttle",
-        "2",
-        env=cluster,
-    )
+    done = _submit_with_stand_in(write_stand_in(tmp_path / "barnacle"), run_dir, 2, cluster)
     assert done.returncode == 0, done.stderr
     job_ids = _submitted_ids(done.stdout)
     assert len(job_ids) == 3 and "12 tasks in 3 arrays" in done.stdout
@@ -129,15 +135,7 @@ def test_resubmission_while_running_submits_nothing(
     run_dir = make_run(tmp_path, LAPIDUS / "manifests.txt", "busy", lines=3)
     stand_in = write_stand_in(tmp_path / "barnacle")
     slow = {**cluster, "STAND_IN_SLEEP": "60"}
-    done = run_script(
-        "scripts/submit-array",
-        str(run_dir),
-        "--barnacle",
-        str(stand_in),
-        "--throttle",
-        "1",
-        env=slow,
-    )
+    done = _submit_with_stand_in(stand_in, run_dir, 1, slow)
     assert done.returncode == 0, done.stderr
     job_ids = _submitted_ids(done.stdout)
     try:

@@ -43,8 +43,8 @@ def network_key(net: torch.nn.Module, shape: Sequence[int]) -> str:
     return digest.hexdigest()
 
 
-class _OutputOnly(torch.nn.Module):
-    """The network with its output alone (the exporter wants tensors in and out)."""
+class OutputOnly(torch.nn.Module):
+    """The network with its output alone (tracers and exporters want one tensor out)."""
 
     def __init__(self, net: torch.nn.Module) -> None:
         super().__init__()
@@ -68,7 +68,7 @@ def _export(net: torch.nn.Module, example: torch.Tensor) -> bytes:
         warnings.simplefilter("ignore")  # the exporter's notes on LSTMs and its own deprecation
         path = Path(folder) / "segmentation.onnx"
         torch.onnx.export(
-            _OutputOnly(net).eval(),
+            OutputOnly(net).eval(),
             (example.clone(),),
             path,
             dynamo=False,
