@@ -8,6 +8,7 @@ from pathlib import Path
 from pydantic import BaseModel, ValidationError
 
 from barnacle.export.problems import Problem
+from barnacle.first_error import first_error
 from barnacle.records.page_record import PageRecord
 from barnacle.run_folder import TornLine, iter_record_lines, sha1_of
 
@@ -51,12 +52,6 @@ class ManifestRecords(BaseModel):
         return self.pages[0].record.manifest_url if self.pages else None
 
 
-def _first_error(err: ValidationError) -> str:
-    first = err.errors()[0]
-    where = ".".join(str(part) for part in first["loc"]) or "record"
-    return f"{where}: {first['msg']}"
-
-
 def read_manifest_records(path: Path) -> ManifestRecords:
     """The page records of `path`. A torn line (not JSON), a foreign one (JSON but not a page
     record), a second record for the same canvas or another manifest's record becomes a
@@ -75,7 +70,7 @@ def read_manifest_records(path: Path) -> ManifestRecords:
         try:
             record = PageRecord.model_validate(data)
         except ValidationError as err:
-            message = f"not a page record ({_first_error(err)}): skipped"
+            message = f"not a page record ({first_error(err, 'record')}): skipped"
             problems.append(Problem.at(path, number, message))
             continue
         if manifest_url is None:

@@ -6,6 +6,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from barnacle.first_error import first_error
 from barnacle.iiif import v2, v3
 from barnacle.iiif.errors import IIIFError
 
@@ -67,10 +68,8 @@ def parse_resource(data: Any) -> Manifest | Collection:
     try:
         return model.model_validate(data)
     except ValidationError as err:
-        first = err.errors()[0]
-        where = ".".join(str(part) for part in first["loc"])
         raise IIIFError(
-            f"invalid IIIF {version} {kind}: {where}: {first['msg']} ({err.error_count()} problems)"
+            f"invalid IIIF {version} {kind}: {first_error(err)} ({err.error_count()} problems)"
         ) from err
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ValidationError
 
+from barnacle.first_error import first_error
 from barnacle.http_client.breaker import HostDown
 from barnacle.http_client.errors import FetchError
 from barnacle.http_client.get_json import get_json
@@ -48,9 +49,7 @@ def _parse_info(url: str, data: object) -> ImageInfo:
     try:
         return ImageInfo.model_validate(data)
     except ValidationError as err:
-        first = err.errors()[0]
-        where = ".".join(str(p) for p in first["loc"]) or "document"
-        raise FetchError(url, f"info.json is not usable: {where}: {first['msg']}") from err
+        raise FetchError(url, f"info.json is not usable: {first_error(err)}") from err
 
 
 def _verify_json(path: Path) -> None:

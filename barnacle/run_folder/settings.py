@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from barnacle import defaults
 from barnacle.atomic import atomic_write_text
+from barnacle.first_error import first_error
 
 
 class RunSettings(BaseModel):
@@ -119,8 +120,4 @@ def read_settings(path: Path) -> RunSettings:
     try:
         return RunSettings.model_validate(data)
     except ValidationError as err:
-        first = err.errors()[0]
-        where = ".".join(str(part) for part in first["loc"])
-        raise SettingsError(
-            f"{path}: {where}: {first['msg']}: rerun make run to rewrite it"
-        ) from None
+        raise SettingsError(f"{path}: {first_error(err)}: rerun make run to rewrite it") from None
