@@ -12,6 +12,7 @@ from support.code_size import (
 )
 
 CODE = ["barnacle", "scripts", "bench"]
+ALL = [*CODE, "tests"]
 
 # Files over the limits, each with why it may be (none today: keep it that way).
 KNOWN: set[str] = set()
@@ -23,16 +24,17 @@ def _name(entry: str) -> str:
 
 
 def test_no_function_over_60_lines() -> None:
-    over = [f for f in too_long_functions(CODE) if _name(f) not in KNOWN]
+    """In barnacle/, scripts/, bench/ and the tests."""
+    over = [f for f in too_long_functions(ALL) if _name(f) not in KNOWN]
     assert not over, f"functions over {MAX_FUNCTION_LINES} lines: {over}"
 
 
 def test_no_module_over_400_lines() -> None:
-    over = [m for m in too_long_modules([*CODE, "tests"]) if _name(m) not in KNOWN]
+    over = [m for m in too_long_modules(ALL) if _name(m) not in KNOWN]
     assert not over, f"modules over {MAX_MODULE_LINES} lines: {over}"
 
 
 def test_known_exceptions_are_still_over() -> None:
     """An entry of KNOWN that is now within the limits is taken out of KNOWN."""
-    over = {_name(e) for e in too_long_functions(CODE) + too_long_modules([*CODE, "tests"])}
+    over = {_name(e) for e in too_long_functions(ALL) + too_long_modules(ALL)}
     assert KNOWN <= over, f"within the limits now, remove from KNOWN: {sorted(KNOWN - over)}"

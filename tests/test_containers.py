@@ -89,18 +89,13 @@ def host_out(sample_base: str, tmp_path_factory: pytest.TempPathFactory) -> Path
     return out
 
 
-@pytest.mark.slow
-def test_image_ocr_equals_host_and_names_the_image(
-    image: str, sample_base: str, host_out: Path, tmp_path: Path
-) -> None:
-    manifest = f"{sample_base}/manifests/{BOOK}.json"
-    options = OCR_OPTIONS
-    # In the container: its own cache and output in a bound folder, as the image's user.
-    work = tmp_path / "ctr"
+def _ocr_in_container(image: str, manifest: str, work: Path) -> subprocess.CompletedProcess[str]:
+    """`barnacle ocr` of the manifest in the image: its own cache and output in the bound
+    folder `work`, as the image's user, the records naming `image`."""
     for folder in (work, work / "cache"):
         folder.mkdir()
         folder.chmod(0o777)  # the image runs as uid 1000, not as the owner
-    ctr = subprocess.run(
+    return subprocess.run(
         [
             "podman",
             "run",
@@ -114,12 +109,20 @@ def test_image_ocr_equals_host_and_names_the_image(
             manifest,
             f"--out=/output/{BOOK}.jsonl",
             "--cache-dir=/cache",
-            *options,
+            *OCR_OPTIONS,
         ],
         capture_output=True,
         text=True,
         timeout=900,
     )
+
+
+@pytest.mark.slow
+def test_image_ocr_equals_host_and_names_the_image(
+    image: str, sample_base: str, host_out: Path, tmp_path: Path
+) -> None:
+    work = tmp_path / "ctr"
+    ctr = _ocr_in_container(image, f"{sample_base}/manifests/{BOOK}.json", work)
     assert ctr.returncode == 0, ctr.stdout[-2000:] + ctr.stderr[-3000:]
     ctr_out = work / f"{BOOK}.jsonl"
     assert _pages(ctr_out) == _pages(host_out)

@@ -39,6 +39,53 @@ from support.scripted_server import ScriptedServer
 from support.worker_options import quiet_options
 
 
+def _serve_hostile_collection(server: ScriptedServer, hostile: list[str]) -> tuple[str, str]:
+    """/c.json: a collection whose members are the hostile ids, a file:// URL, a book whose
+    canvases carry the hostile ids and labels (and a bomb page), and a URL full of shell;
+    (the book's URL, the shell URL as listed)."""
+    url = serve_fast_book(
+        server, "hostile", len(hostile), canvas_ids=hostile, canvas_labels=hostile
+    )
+    manifest = server.routes["/hostile.json"][0].body
+    manifest["id"] = hostile[0]
+    manifest["items"].append(bomb_canvas(len(hostile)))
+    serve_bomb(server)
+    shell_url = "{base}/x$(id)`id`;id&&id.json"
+    members = [*hostile, "file:///etc/passwd", "{base}/hostile.json", shell_url]
+    collection = docs.v3_collection("c", [])
+    collection["items"] = [
+        {"id": member, "type": "Manifest", "label": {"en": [member]}} for member in members
+    ]
+    server.route("/c.json", collection)
+    return url, shell_url
+
+
+def _assert_nothing_escaped(
+    tmp_path: Path,
+    outside_before: set[str],
+    absolute_before: bool,
+    absolute: Path,
+    run_dir: Path,
+    cwd: Path,
+) -> None:
+    """Only the run folder and the cache were written, each with only its own kinds of file."""
+    assert absolute.exists() == absolute_before
+    assert {p.name for p in tmp_path.parent.iterdir()} == outside_before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["sandbox", "sentinel"]
+    assert sorted(p.name for p in (tmp_path / "sandbox").iterdir()) == ["cache", "cwd", "runs"]
+    assert not list(cwd.iterdir()) and [p.name for p in run_dir.parent.iterdir()] == ["hostile"]
+    names = re.compile(
+        r"c\.json|manifests\.tsv|settings\.json|ocr|ocr/[0-9a-f]{40}\.jsonl(\.part|\.errors\.jsonl)"
+    )
+    assert all(names.fullmatch(name) for name in tree(run_dir)), tree(run_dir)
+    cached = re.compile(
+        r"[0-9a-f]{2}(/[0-9a-f]{64}\.(img|info\.json|manifest\.json))?"
+        r"|segmentations(/[0-9a-f]{2}(/[0-9a-f]{64}\.json)?)?"  # the segmentation cache
+    )
+    cache_dir = tmp_path / "sandbox" / "cache"
+    assert all(cached.fullmatch(name) for name in tree(cache_dir)), tree(cache_dir)
+
+
 @pytest.mark.slow
 def test_hostile_ids_stay_strings_from_listing_to_records(
     server: ScriptedServer, tmp_path: Path
@@ -62,20 +109,7 @@ def test_hostile_ids_stay_strings_from_listing_to_records(
     ]
     outside_before = {p.name for p in tmp_path.parent.iterdir()}
     absolute_before = absolute.exists()
-    url = serve_fast_book(
-        server, "hostile", len(hostile), canvas_ids=hostile, canvas_labels=hostile
-    )
-    manifest = server.routes["/hostile.json"][0].body
-    manifest["id"] = hostile[0]
-    manifest["items"].append(bomb_canvas(len(hostile)))
-    serve_bomb(server)
-    shell_url = "{base}/x$(id)`id`;id&&id.json"
-    members = [*hostile, "file:///etc/passwd", "{base}/hostile.json", shell_url]
-    collection = docs.v3_collection("c", [])
-    collection["items"] = [
-        {"id": member, "type": "Manifest", "label": {"en": [member]}} for member in members
-    ]
-    server.route("/c.json", collection)
+    url, shell_url = _serve_hostile_collection(server, hostile)
 
     fetched = run_clean(
         script("fetch-collection", server.url("/c.json"), str(run_dir / "c.json")), cwd
@@ -93,20 +127,8 @@ def test_hostile_ids_stay_strings_from_listing_to_records(
 
     # The run's settings, as make run writes them (runs/<RUN>/settings.json).
     write_settings(run_dir / "settings.json", RunSettings(cache_dir=cache_dir, page_processes=1))
-    done = [
-        run_clean(
-            barnacle(
-                "run-task",
-                str(run_dir),
-                row["sha1"],
-                "--no-progress",
-                "--retries",
-                "0",
-            ),
-            cwd,
-        )
-        for row in rows
-    ]
+    task = ("--no-progress", "--retries", "0")
+    done = [run_clean(barnacle("run-task", str(run_dir), r["sha1"], *task), cwd) for r in rows]
     assert [d.returncode for d in done] == [3, 4], [d.stderr for d in done]
     out = run_dir / "ocr" / f"{manifest_sha1(url)}.jsonl"
     assert [r["canvas_id"] for r in jsonl_records(part_of(out))] == hostile  # kept, byte for byte
@@ -116,20 +138,8 @@ def test_hostile_ids_stay_strings_from_listing_to_records(
     assert "404" in done[1].stderr
 
     # Nothing ran a shell, nothing was written outside the run and cache folders.
-    assert not list(sentinel.iterdir()) and absolute.exists() == absolute_before
-    assert {p.name for p in tmp_path.parent.iterdir()} == outside_before
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["sandbox", "sentinel"]
-    assert sorted(p.name for p in sandbox.iterdir()) == ["cache", "cwd", "runs"]
-    assert not list(cwd.iterdir()) and [p.name for p in run_dir.parent.iterdir()] == ["hostile"]
-    names = re.compile(
-        r"c\.json|manifests\.tsv|settings\.json|ocr|ocr/[0-9a-f]{40}\.jsonl(\.part|\.errors\.jsonl)"
-    )
-    assert all(names.fullmatch(name) for name in tree(run_dir)), tree(run_dir)
-    cached = re.compile(
-        r"[0-9a-f]{2}(/[0-9a-f]{64}\.(img|info\.json|manifest\.json))?"
-        r"|segmentations(/[0-9a-f]{2}(/[0-9a-f]{64}\.json)?)?"  # the segmentation cache
-    )
-    assert all(cached.fullmatch(name) for name in tree(cache_dir)), tree(cache_dir)
+    _assert_nothing_escaped(tmp_path, outside_before, absolute_before, absolute, run_dir, cwd)
+    assert not list(sentinel.iterdir())
 
 
 def test_urls_that_are_not_http_or_lead_nowhere(server: ScriptedServer, tmp_path: Path) -> None:

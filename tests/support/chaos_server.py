@@ -209,96 +209,99 @@ def _lie_about_size(body: bytes, factor: float) -> bytes:
     return json.dumps(info).encode()
 
 
-def _handler(chaos: ChaosServer) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        server_version = "chaos/1"
+class _ChaosHandler(BaseHTTPRequestHandler):
+    """Answers each request as the proxy's rules decide: forwarded, delayed or faulted."""
 
-        def log_message(self, *args: Any) -> None:  # the Hit log is enough
-            pass
+    server_version = "chaos/1"
+    chaos: ChaosServer  # set by _handler
 
-        def do_GET(self) -> None:  # noqa: N802 - http.server's naming
-            hit, fault, release = chaos._decide(self.path)
-            if fault is None:
-                self._forward(hit)
-            elif fault.kind == "latency":
-                release.wait(fault.seconds)
-                self._forward(hit)
-            elif fault.kind == "status":
-                extra = [("Retry-After", fault.retry_after)] if fault.retry_after else []
-                title = f"{fault.status} {http.client.responses.get(fault.status, 'Error')}"
-                self._send(hit, fault.status, _HTML_PAGE.format(title=title).encode(), extra)
-            elif fault.kind == "html":
-                page = _HTML_PAGE.format(title="Service temporarily unavailable").encode()
-                self._send(hit, 200, page, [])
-            elif fault.kind == "stall" and fault.fraction == 0:
-                release.wait(fault.seconds or LONGEST_STALL)
-                self.close_connection = True
-            else:
-                self._forward(hit, fault, release)
+    def log_message(self, *args: Any) -> None:  # the Hit log is enough
+        pass
 
-        def _upstream_headers(self) -> dict[str, str]:
-            skip = {"host", "accept-encoding", "connection"}
-            headers = {k: v for k, v in self.headers.items() if k.lower() not in skip}
-            headers["Host"] = urlsplit(chaos.base).netloc  # upstream URLs name the proxy
-            return headers
-
-        def _forward(
-            self, hit: Hit, fault: Fault | None = None, release: threading.Event | None = None
-        ) -> None:
-            try:
-                got = _fetch_upstream(chaos, self.path, self._upstream_headers())
-            except OSError as err:
-                self._send(hit, 502, f"chaos proxy: upstream failed: {err}".encode(), [])
-                return
-            body = got.body
-            if _is_text(got.headers):
-                body = body.replace(chaos.upstream.encode(), chaos.base.encode())
-            if fault is not None and fault.kind == "lie_size":
-                body = _lie_about_size(body, fault.factor)
-            if fault is None or fault.kind == "lie_size":
-                self._send(hit, got.status, body, got.headers)
-                return
-            cut = body[: int(len(body) * fault.fraction)]
-            if fault.kind == "truncate":
-                self._send(hit, got.status, cut, got.headers)
-                return
-            hit.status = got.status
-            self._head(got.status, got.headers, len(body))  # promises the whole body
-            with suppress(OSError):
-                self.wfile.write(cut)
-                self.wfile.flush()
-            if fault.kind == "stall" and release is not None:
-                release.wait(fault.seconds or LONGEST_STALL)
-                self.close_connection = True
-            else:  # reset: RST instead of the rest of the body
-                self._reset()
-
-        def _head(self, status: int, headers: list[tuple[str, str]], length: int) -> None:
-            self.send_response(status)
-            for name, value in headers:
-                if name.lower() not in _HOP_HEADERS:
-                    self.send_header(name, value)
-            if not any(name.lower() == "content-type" for name, _ in headers):
-                self.send_header("Content-Type", "text/html; charset=utf-8")
-            self.send_header("Content-Length", str(length))
-            self.end_headers()
-
-        def _send(self, hit: Hit, status: int, body: bytes, headers: list[tuple[str, str]]) -> None:
-            hit.status = status
-            with suppress(OSError):
-                self._head(status, headers, len(body))
-                self.wfile.write(body)
-
-        def _reset(self) -> None:
-            with suppress(OSError):
-                # SO_LINGER 0: close() sends RST, as a crashed or killed server would
-                self.connection.setsockopt(
-                    socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0)
-                )
-                self.connection.close()
+    def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+        hit, fault, release = self.chaos._decide(self.path)
+        if fault is None:
+            self._forward(hit)
+        elif fault.kind == "latency":
+            release.wait(fault.seconds)
+            self._forward(hit)
+        elif fault.kind == "status":
+            extra = [("Retry-After", fault.retry_after)] if fault.retry_after else []
+            title = f"{fault.status} {http.client.responses.get(fault.status, 'Error')}"
+            self._send(hit, fault.status, _HTML_PAGE.format(title=title).encode(), extra)
+        elif fault.kind == "html":
+            page = _HTML_PAGE.format(title="Service temporarily unavailable").encode()
+            self._send(hit, 200, page, [])
+        elif fault.kind == "stall" and fault.fraction == 0:
+            release.wait(fault.seconds or LONGEST_STALL)
             self.close_connection = True
+        else:
+            self._forward(hit, fault, release)
 
-    return Handler
+    def _upstream_headers(self) -> dict[str, str]:
+        skip = {"host", "accept-encoding", "connection"}
+        headers = {k: v for k, v in self.headers.items() if k.lower() not in skip}
+        headers["Host"] = urlsplit(self.chaos.base).netloc  # upstream URLs name the proxy
+        return headers
+
+    def _forward(
+        self, hit: Hit, fault: Fault | None = None, release: threading.Event | None = None
+    ) -> None:
+        try:
+            got = _fetch_upstream(self.chaos, self.path, self._upstream_headers())
+        except OSError as err:
+            self._send(hit, 502, f"chaos proxy: upstream failed: {err}".encode(), [])
+            return
+        body = got.body
+        if _is_text(got.headers):
+            body = body.replace(self.chaos.upstream.encode(), self.chaos.base.encode())
+        if fault is not None and fault.kind == "lie_size":
+            body = _lie_about_size(body, fault.factor)
+        if fault is None or fault.kind == "lie_size":
+            self._send(hit, got.status, body, got.headers)
+            return
+        cut = body[: int(len(body) * fault.fraction)]
+        if fault.kind == "truncate":
+            self._send(hit, got.status, cut, got.headers)
+            return
+        hit.status = got.status
+        self._head(got.status, got.headers, len(body))  # promises the whole body
+        with suppress(OSError):
+            self.wfile.write(cut)
+            self.wfile.flush()
+        if fault.kind == "stall" and release is not None:
+            release.wait(fault.seconds or LONGEST_STALL)
+            self.close_connection = True
+        else:  # reset: RST instead of the rest of the body
+            self._reset()
+
+    def _head(self, status: int, headers: list[tuple[str, str]], length: int) -> None:
+        self.send_response(status)
+        for name, value in headers:
+            if name.lower() not in _HOP_HEADERS:
+                self.send_header(name, value)
+        if not any(name.lower() == "content-type" for name, _ in headers):
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(length))
+        self.end_headers()
+
+    def _send(self, hit: Hit, status: int, body: bytes, headers: list[tuple[str, str]]) -> None:
+        hit.status = status
+        with suppress(OSError):
+            self._head(status, headers, len(body))
+            self.wfile.write(body)
+
+    def _reset(self) -> None:
+        with suppress(OSError):
+            # SO_LINGER 0: close() sends RST, as a crashed or killed server would
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            self.connection.close()
+        self.close_connection = True
+
+
+def _handler(chaos: ChaosServer) -> type[BaseHTTPRequestHandler]:
+    """The request handler class of one chaos proxy."""
+    return type("Handler", (_ChaosHandler,), {"chaos": chaos})
 
 
 class _QuietServer(ThreadingHTTPServer):

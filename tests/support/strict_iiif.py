@@ -133,27 +133,42 @@ def _listed(spec: dict[str, Any]) -> list[tuple[int, int]]:
     return sizes  # type: ignore[return-value]
 
 
+def _region(spec: dict[str, Any], region: str, miss: int) -> tuple[int, int]:
+    """The width and height of the region asked, within the image; raises Refused."""
+    width, height, level = spec["width"], spec["height"], spec["level"]
+    if region == "full":
+        return width, height
+    match = _PX.match(region)
+    if not match or level < 1:
+        raise Refused(miss, f"region {region} not supported at level {level}")
+    x, y, rw, rh = (int(g) for g in match.groups())
+    if x >= width or y >= height or rw == 0 or rh == 0:
+        raise Refused(400, f"region {region} outside the image")
+    return min(rw, width - x), min(rh, height - y)
+
+
+def _rotated(
+    spec: dict[str, Any], rotation: str, out: tuple[int, int], miss: int
+) -> tuple[int, int]:
+    """The output size after the rotation asked (by 90s only); raises Refused."""
+    version, level = spec["version"], spec["level"]
+    if rotation == "0":
+        return out
+    if rotation not in ("90", "180", "270") or level < (1 if version == 1 else 2):
+        raise Refused(miss, f"rotation {rotation} not supported at level {level}")
+    return (out[1], out[0]) if rotation in ("90", "270") else out
+
+
 def answer(spec: dict[str, Any], region: str, size: str, rotation: str, qf: str) -> tuple[int, int]:
     """The output size of a request the image's version and level guarantee; raises Refused."""
     version, level = spec["version"], spec["level"]
-    width, height = spec["width"], spec["height"]
     static = spec.get("static", False)
     miss = 404 if static else 400
     quality, _, fmt = qf.partition(".")
     want_quality = "native" if version == 1 else "default"
     if quality != want_quality or fmt != "jpg":
         raise Refused(miss, f"quality.format {qf} not supported (use {want_quality}.jpg)")
-    # Region
-    if region == "full":
-        rw, rh = width, height
-    else:
-        match = _PX.match(region)
-        if not match or level < 1:
-            raise Refused(miss, f"region {region} not supported at level {level}")
-        x, y, rw, rh = (int(g) for g in match.groups())
-        if x >= width or y >= height or rw == 0 or rh == 0:
-            raise Refused(400, f"region {region} outside the image")
-        rw, rh = min(rw, width - x), min(rh, height - y)
+    rw, rh = _region(spec, region, miss)
     # Size
     full_word = "max" if version == 3 else "full"
     if size == full_word:
@@ -194,14 +209,7 @@ def answer(spec: dict[str, Any], region: str, size: str, rotation: str, qf: str)
             raise Refused(400, f"size {size} would upscale {rw}x{rh}")
         if _within_limits(spec, *out) != out:
             raise Refused(400, f"size {size} ({out[0]}x{out[1]}) is beyond the size limits")
-    # Rotation
-    if rotation != "0":
-        by_90s = rotation in ("90", "180", "270")
-        if not by_90s or level < (1 if version == 1 else 2):
-            raise Refused(miss, f"rotation {rotation} not supported at level {level}")
-        if rotation in ("90", "270"):
-            out = (out[1], out[0])
-    return out
+    return _rotated(spec, rotation, out, miss)
 
 
 def _within_limits(spec: dict[str, Any], w: int, h: int) -> tuple[int, int]:

@@ -174,6 +174,25 @@ def write_source_manifest(cache_dir: Path, number: int, pages: int, images: str)
     return url
 
 
+def _first_book(start: datetime) -> list[dict[str, Any]]:
+    """Manifest 0's records: "zanzibar" on page 1 line 4, page 2 without lines, page 3 weak."""
+    book0 = [
+        record(0, 0, [line(f"plain line {i} of the first page", i) for i in range(6)], start),
+        record(
+            0,
+            1,
+            [line(f"second page line {i}", i) for i in range(4)]
+            + [line("the ship sailed to zanzibar at dawn", 4)]
+            + [line('O\'Brien said "quoted" (NEAR) * text:foo -x', 5)],
+            start,
+        ),
+        record(0, 2, [], start + timedelta(seconds=5)),
+        record(0, 3, [line("blurred weak line", 0, 0.2)], start + timedelta(seconds=7)),
+    ]
+    book0[2]["chars"] = 0
+    return book0
+
+
 def make_view_run(run_dir: Path) -> dict[str, Any]:
     """Four manifests: 0 and 1 complete (1 with word boxes), 2 partial with a page error,
     3 not started. Known words: "zanzibar" on manifest 0 page 1 line 4; "common" on every
@@ -196,20 +215,7 @@ def make_view_run(run_dir: Path) -> dict[str, Any]:
     )
     (run_dir / "ocr").mkdir()
     start = datetime(2026, 1, 20, 10, tzinfo=UTC)
-    book0 = [
-        record(0, 0, [line(f"plain line {i} of the first page", i) for i in range(6)], start),
-        record(
-            0,
-            1,
-            [line(f"second page line {i}", i) for i in range(4)]
-            + [line("the ship sailed to zanzibar at dawn", 4)]
-            + [line('O\'Brien said "quoted" (NEAR) * text:foo -x', 5)],
-            start,
-        ),
-        record(0, 2, [], start + timedelta(seconds=5)),
-        record(0, 3, [line("blurred weak line", 0, 0.2)], start + timedelta(seconds=7)),
-    ]
-    book0[2]["chars"] = 0
+    book0 = _first_book(start)
     write_records(run_dir / "ocr" / f"{rows[0]['sha1']}.jsonl", book0)
     book1 = [
         record(
